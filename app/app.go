@@ -1,0 +1,156 @@
+// Package app wires Kabinet together: the store, the services, the GraphQL
+// handler and the HTTP server. cmd/kabinet runs it; end-to-end tests boot it
+// on 127.0.0.1:0 against a temporary SQLite file.
+package app
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/graph"
+	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/server"
+	"github.com/kabinet/kabinet/sqlite"
+	"github.com/kabinet/kabinet/tenancy"
+)
+
+// Config is everything Kabinet is configured with. cmd/kabinet fills it from
+// the environment (CONTRACT.md, "Configuration").
+type Config struct {
+	Addr           string // KABINET_ADDR
+	DB             string // KABINET_DB
+	BootstrapToken string // KABINET_BOOTSTRAP_TOKEN
+	Secret         string // KABINET_SECRET
+	BodyLimit      int    // KABINET_MAX_BODY_BYTES
+	MaxBatch       int    // KABINET_MAX_BATCH
+	ShutdownGrace  time.Duration
+}
+
+// DefaultConfig returns the embedded defaults.
+func DefaultConfig() Config {
+	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second}
+}
+
+// Validate reports the first configuration error.
+func (c *Config) Validate() error {
+	switch {
+	case c.DB == "":
+		return errors.New("KABINET_DB must name a database file")
+	case c.Addr == "":
+		return errors.New("KABINET_ADDR must be set")
+	case c.BootstrapToken != "" && len(c.BootstrapToken) < 16:
+		return errors.New("KABINET_BOOTSTRAP_TOKEN must be at least 16 characters")
+	case c.BodyLimit < 1024:
+		return errors.New("KABINET_MAX_BODY_BYTES must be at least 1024")
+	case c.MaxBatch < 1:
+		return errors.New("KABINET_MAX_BATCH must be at least 1")
+	}
+	return nil
+}
+
+// App is a running Kabinet.
+type App struct {
+	Config   Config
+	Logger   *slog.Logger
+	Clock    kabinet.Clock
+	DB       *sqlite.DB
+	Tenancy  *tenancy.Service
+	Payroll  *payroll.Service
+	Registry *prometheus.Registry
+	Server   *server.Server
+
+	ln   net.Listener
+	done chan error
+}
+
+// Options are what tests and the demo inject.
+type Options struct {
+	Logger *slog.Logger
+	Clock  kabinet.Clock
+}
+
+// New opens the store (applying migrations) and builds every service.
+func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Clock == nil {
+		opt.Clock = kabinet.SystemClock{}
+	}
+	db, err := sqlite.Open(ctx, cfg.DB, opt.Clock)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Logger: opt.Logger, Clock: opt.Clock, DB: db, Registry: prometheus.NewRegistry()}
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Tenancy = &tenancy.Service{Store: db}
+	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
+
+	ops := newOperationMetrics(a.Registry)
+	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll}, graph.Options{
+		Logger:  opt.Logger,
+		Auditor: db,
+		Metrics: ops.observe,
+	})
+	a.Server = server.New(server.Config{
+		Logger:        opt.Logger,
+		BodyLimit:     cfg.BodyLimit,
+		GraphQL:       gql,
+		Authenticate:  a.authenticate,
+		Ready:         db.Ready,
+		Registry:      a.Registry,
+		WithAuthError: graph.WithAuthError,
+	})
+	return a, nil
+}
+
+// authenticate tells which kind of bearer token the request carries.
+func (a *App) authenticate(ctx context.Context, token string) (*kabinet.Actor, error) {
+	if a.Config.BootstrapToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(a.Config.BootstrapToken)) == 1 {
+		return &kabinet.Actor{Role: kabinet.RoleOperator}, nil
+	}
+	return a.Tenancy.Authenticate(ctx, token)
+}
+
+// Start listens on Config.Addr and serves in the background.
+func (a *App) Start() error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.Config.Addr, err)
+	}
+	a.ln = ln
+	a.done = make(chan error, 1)
+	go func() { a.done <- a.Server.Serve(ln) }()
+	a.Logger.Info("kabinet listening", "addr", ln.Addr().String(), "db", a.Config.DB)
+	return nil
+}
+
+// Addr is the address the server listens on (after Start).
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// Close stops the server gracefully: no new connections, in-flight requests
+// finish (up to ShutdownGrace), then the store closes. Every write is a
+// transaction, so nothing is left half-written.
+func (a *App) Close() error {
+	var errs []error
+	if a.ln != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownGrace)
+		defer cancel()
+		errs = append(errs, a.Server.Shutdown(ctx))
+		<-a.done
+	}
+	errs = append(errs, a.DB.Close())
+	return errors.Join(errs...)
+}

@@ -1,0 +1,178 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/graph/model"
+)
+
+// Auditor records mutations made with an organisation key or the operator
+// token.
+type Auditor interface {
+	RecordAudit(ctx context.Context, e *kabinet.AuditEntry) error
+}
+
+// Options configure the GraphQL handler.
+type Options struct {
+	Logger *slog.Logger
+	// Auditor records every mutation of operators and organisation keys.
+	Auditor Auditor
+	// MaxDepth and MaxComplexity bound a query's shape (defaults 12, 1000).
+	MaxDepth      int
+	MaxComplexity int
+	// APQCacheSize is the number of persisted queries kept (default 1000).
+	APQCacheSize int
+	// Metrics, if set, observes each operation.
+	Metrics func(operation, code string, d time.Duration)
+}
+
+// NewHandler returns the GraphQL endpoint: POST and GET (queries only),
+// automatic persisted queries, depth and complexity limits, the @auth
+// directive, an audit of mutations, and errors presented with
+// extensions.code. The caller must put the *kabinet.Actor in the request
+// context (see AuthError for a rejected token).
+func NewHandler(r *Resolver, o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxDepth == 0 {
+		o.MaxDepth = 12
+	}
+	if o.MaxComplexity == 0 {
+		o.MaxComplexity = 1000
+	}
+	if o.APQCacheSize == 0 {
+		o.APQCacheSize = 1000
+	}
+	cfg := Config{Resolvers: r}
+	cfg.Directives.Auth = authDirective
+	srv := handler.New(NewExecutableSchema(cfg))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.APQCacheSize)})
+	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	srv.Use(depthLimit{max: o.MaxDepth})
+	srv.SetErrorPresenter(presenter(o.Logger))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		a := kabinet.ActorFrom(ctx)
+		o.Logger.ErrorContext(ctx, "panic in resolver", "request_id", a.RequestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errors.New("panic")
+	})
+	if o.Auditor != nil {
+		srv.AroundFields(audit(o.Auditor, o.Logger))
+	}
+	if o.Metrics != nil {
+		srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+			start := time.Now()
+			res := next(ctx)
+			fc := graphql.GetRootFieldContext(ctx)
+			op := "query"
+			if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
+				op = string(oc.Operation.Operation)
+			}
+			code := "OK"
+			if errs := graphql.GetFieldErrors(ctx, graphql.GetFieldContext(ctx)); len(errs) > 0 {
+				code = codeOf(errs[0])
+			}
+			o.Metrics(op+"."+fc.Field.Name, code, time.Since(start))
+			return res
+		})
+	}
+	return srv
+}
+
+// codeOf returns the contract code an error will be presented with.
+func codeOf(err error) string {
+	var ke *kabinet.Error
+	if errors.As(err, &ke) {
+		return ke.Code
+	}
+	return kabinet.EINTERNAL
+}
+
+type authErrorKey struct{}
+
+// WithAuthError returns ctx carrying the reason a bearer token was refused,
+// so that protected fields answer UNAUTHENTICATED with it while public ones
+// (sign-in) still work.
+func WithAuthError(ctx context.Context, err error) context.Context {
+	return context.WithValue(ctx, authErrorKey{}, err)
+}
+
+// authDirective enforces @auth(role:) on root fields.
+func authDirective(ctx context.Context, _ any, next graphql.Resolver, role model.Role) (any, error) {
+	if role == model.RolePublic {
+		return next(ctx)
+	}
+	a := kabinet.ActorFrom(ctx)
+	if a.Role == kabinet.RoleAnonymous {
+		if err, ok := ctx.Value(authErrorKey{}).(error); ok && err != nil {
+			return nil, err
+		}
+		return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "authentication required: send Authorization: Bearer <token>")
+	}
+	want := map[model.Role]kabinet.Role{
+		model.RoleOperator:     kabinet.RoleOperator,
+		model.RoleOrganization: kabinet.RoleOrganization,
+		model.RoleEmployee:     kabinet.RoleEmployee,
+	}[role]
+	if a.Role != want {
+		return nil, kabinet.Errorf(kabinet.EFORBIDDEN, "this operation needs %s credentials, not %s", strings.ToLower(string(role)), a.Role)
+	}
+	return next(ctx)
+}
+
+// presenter puts the contract code into extensions.code. Errors that are not
+// *kabinet.Error are internal: logged with the request id, shown as INTERNAL.
+func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		var ke *kabinet.Error
+		if errors.As(err, &ke) {
+			gqlErr.Message = ke.Message
+			gqlErr.Extensions = map[string]any{"code": ke.Code}
+			if len(ke.Items) > 0 {
+				gqlErr.Extensions["items"] = ke.Items
+			}
+			if ke.RetryAfter > 0 {
+				gqlErr.Extensions["retryAfterSeconds"] = int((ke.RetryAfter + time.Second - 1) / time.Second)
+			}
+			return gqlErr
+		}
+		if code, ok := gqlErr.Extensions["code"].(string); ok {
+			switch code {
+			case errcode.ValidationFailed, errcode.ParseFailed, "COMPLEXITY_LIMIT_EXCEEDED":
+				gqlErr.Extensions["code"] = kabinet.EBADINPUT
+				gqlErr.Extensions["reason"] = code
+				return gqlErr
+			case "PERSISTED_QUERY_NOT_FOUND":
+				return gqlErr // the APQ protocol: the client resends the query
+			}
+		}
+		a := kabinet.ActorFrom(ctx)
+		log.ErrorContext(ctx, "internal error", "request_id", a.RequestID, "err", err.Error())
+		gqlErr.Message = "internal error (request " + a.RequestID + ")"
+		gqlErr.Extensions = map[string]any{"code": kabinet.EINTERNAL}
+		return gqlErr
+	}
+}

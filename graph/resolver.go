@@ -1,0 +1,34 @@
+// Package graph is the GraphQL layer: gqlgen's generated executor and the
+// resolvers. Resolvers only translate: they take the caller from the
+// context, call a service and map the result. No SQL and no business rules
+// live here.
+package graph
+
+//go:generate go tool gqlgen generate
+
+import (
+	"context"
+
+	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/tenancy"
+)
+
+// Store is the read side the resolvers list records from.
+type Store interface {
+	Organization(ctx context.Context, id string) (*kabinet.Organization, error)
+	Departments(ctx context.Context, orgID string) ([]*kabinet.Department, error)
+	Employees(ctx context.Context, orgID string, f kabinet.EmployeeFilter) ([]*kabinet.Employee, error)
+	Employee(ctx context.Context, orgID, id string) (*kabinet.Employee, error)
+	EmployeeByExternalID(ctx context.Context, orgID, externalID string) (*kabinet.Employee, error)
+	Manager(ctx context.Context, orgID, employeeID string) (*kabinet.Employee, error)
+	Payslips(ctx context.Context, orgID string, f kabinet.PayslipFilter) ([]*kabinet.Payslip, error)
+	AuditLog(ctx context.Context, orgID string, before int64, limit int) ([]*kabinet.AuditEntry, error)
+}
+
+// Resolver holds the services the resolvers call.
+type Resolver struct {
+	Store   Store
+	Tenancy *tenancy.Service
+	Payroll *payroll.Service
+}

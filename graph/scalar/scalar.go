@@ -1,0 +1,68 @@
+// Package scalar marshals Kabinet's custom GraphQL scalars.
+package scalar
+
+import (
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/kabinet/kabinet"
+)
+
+// MarshalDecimal writes a Decimal as a JSON string: "12345.67".
+func MarshalDecimal(d kabinet.Decimal) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.Quote(d.String()))
+	})
+}
+
+// UnmarshalDecimal reads a Decimal from a string. Numbers are refused: JSON
+// numbers pass through float64 in many clients, and money must not.
+func UnmarshalDecimal(v any) (kabinet.Decimal, error) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, kabinet.Errorf(kabinet.EBADINPUT, "a Decimal is a string such as \"12345.67\", got %T", v)
+	}
+	d, err := kabinet.ParseDecimal(s)
+	if err != nil {
+		return 0, kabinet.Errorf(kabinet.EBADINPUT, "%q is not a decimal amount: %v", s, err)
+	}
+	return d, nil
+}
+
+// MarshalDateTime writes an instant in RFC 3339 with milliseconds, UTC.
+func MarshalDateTime(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.Quote(t.UTC().Format("2006-01-02T15:04:05.000Z07:00")))
+	})
+}
+
+// UnmarshalDateTime reads an RFC 3339 instant; a bad one is BAD_USER_INPUT.
+func UnmarshalDateTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, kabinet.Errorf(kabinet.EBADINPUT, "a DateTime is an RFC 3339 string, got %T", v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, kabinet.Errorf(kabinet.EBADINPUT, "%q is not an RFC 3339 date-time (2026-10-31T09:00:00Z)", s)
+	}
+	return t.UTC(), nil
+}
+
+// MarshalDecimalString writes a decimal kept as text.
+func MarshalDecimalString(s string) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) { io.WriteString(w, strconv.Quote(s)) })
+}
+
+// UnmarshalDecimalString takes a Decimal as its text, for inputs that are
+// validated item by item by the service. JSON numbers are refused.
+func UnmarshalDecimalString(v any) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", kabinet.Errorf(kabinet.EBADINPUT, "a Decimal is a string such as \"12345.67\", got %T", v)
+	}
+	return s, nil
+}

@@ -1,0 +1,205 @@
+// Package server is Kabinet's HTTP layer: a Fiber v2 app that serves the
+// gqlgen handler at /graphql (through Fiber's net/http adaptor), health and
+// readiness probes, and Prometheus metrics, with request ids, structured
+// access logs, gzip, a body limit and graceful shutdown.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kabinet/kabinet"
+)
+
+// Config configures the server.
+type Config struct {
+	Logger *slog.Logger
+	// BodyLimit is the largest request body accepted, in bytes.
+	BodyLimit int
+	// GraphQL is the GraphQL handler; it finds the actor in the context.
+	GraphQL http.Handler
+	// Authenticate turns a bearer token into an actor.
+	Authenticate func(ctx context.Context, token string) (*kabinet.Actor, error)
+	// Ready reports whether the store is reachable and migrated.
+	Ready func(ctx context.Context) error
+	// Registry receives the HTTP metrics and is served at /metrics.
+	Registry *prometheus.Registry
+	// WithAuthError carries a refused token's error to the GraphQL layer.
+	WithAuthError func(ctx context.Context, err error) context.Context
+}
+
+// Server is the HTTP server.
+type Server struct {
+	app *fiber.App
+	cfg Config
+}
+
+// New builds the Fiber app.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = 8 << 20
+	}
+	s := &Server{cfg: cfg}
+	app := fiber.New(fiber.Config{
+		AppName:               "kabinet",
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+	})
+	m := newHTTPMetrics(cfg.Registry)
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		cfg.Logger.Error("panic in handler", "request_id", c.Get(fiber.HeaderXRequestID), "panic", e)
+	}}))
+	app.Use(requestID)
+	app.Use(s.accessLog(m))
+	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if err := cfg.Ready(ctx); err != nil {
+			cfg.Logger.Warn("not ready", "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).SendString("not ready")
+		}
+		return c.SendString("ready")
+	})
+	if cfg.Registry != nil {
+		app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})))
+	}
+	gql := adaptor.HTTPHandler(s.authenticate(cfg.GraphQL))
+	app.All("/graphql", gql)
+	s.app = app
+	return s
+}
+
+// App exposes the Fiber app (tests use app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting connections and waits for in-flight requests to
+// finish, or for ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+// requestID takes a sane X-Request-Id from the client or makes one, and puts
+// it on the request (so the net/http side sees it) and on the response.
+func requestID(c *fiber.Ctx) error {
+	id := c.Get(fiber.HeaderXRequestID)
+	if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < '!' || r > '~' }) {
+		var b [8]byte
+		rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+		c.Request().Header.Set(fiber.HeaderXRequestID, id)
+	}
+	c.Set(fiber.HeaderXRequestID, id)
+	return c.Next()
+}
+
+// accessLog logs one line per request and observes the HTTP metrics. It
+// never logs bodies or the Authorization header.
+func (s *Server) accessLog(m *httpMetrics) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		if err != nil {
+			if herr := s.app.ErrorHandler(c, err); herr != nil {
+				c.Status(fiber.StatusInternalServerError)
+			}
+		}
+		status := c.Response().StatusCode()
+		d := time.Since(start)
+		route := c.Route().Path
+		m.observe(route, c.Method(), status, d)
+		level := slog.LevelInfo
+		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
+			level = slog.LevelDebug
+		}
+		s.cfg.Logger.Log(c.UserContext(), level, "http", "request_id", c.GetRespHeader(fiber.HeaderXRequestID),
+			"method", c.Method(), "path", c.Path(), "status", status, "duration_ms", float64(d.Microseconds())/1000,
+			"bytes", len(c.Response().Body()), "remote", c.IP())
+		return nil
+	}
+}
+
+// errorHandler answers errors raised outside the GraphQL handler; on
+// /graphql it answers in the GraphQL error shape, so clients have one code
+// path (an oversize body is BAD_USER_INPUT with HTTP 413).
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	code := fiber.StatusInternalServerError
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code = fe.Code
+	}
+	msg := http.StatusText(code)
+	gqlCode := kabinet.EINTERNAL
+	switch {
+	case code == fiber.StatusRequestEntityTooLarge:
+		msg = "request body too large (limit " + strconv.Itoa(s.cfg.BodyLimit) + " bytes)"
+		gqlCode = kabinet.EBADINPUT
+	case code >= 400 && code < 500:
+		gqlCode = kabinet.EBADINPUT
+	default:
+		s.cfg.Logger.Error("http error", "request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
+	}
+	if strings.HasPrefix(c.Path(), "/graphql") {
+		return c.Status(code).JSON(fiber.Map{"errors": []fiber.Map{{"message": msg, "extensions": fiber.Map{"code": gqlCode}}}})
+	}
+	return c.Status(code).SendString(msg)
+}
+
+// authenticate resolves the bearer token into the request's actor. A
+// refused token does not fail the request here: public operations (sign-in)
+// still work, protected ones answer UNAUTHENTICATED with the reason.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		actor := &kabinet.Actor{RequestID: r.Header.Get(fiber.HeaderXRequestID), Address: host, UserAgent: r.UserAgent()}
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			var a *kabinet.Actor
+			if !ok || strings.TrimSpace(token) == "" {
+				err = kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the Authorization header must be \"Bearer <token>\"")
+			} else {
+				a, err = s.cfg.Authenticate(ctx, strings.TrimSpace(token))
+			}
+			switch {
+			case err == nil:
+				a.RequestID, a.Address, a.UserAgent = actor.RequestID, actor.Address, actor.UserAgent
+				actor = a
+			case kabinet.ErrorCode(err) == kabinet.EUNAUTHENTICATED:
+				ctx = s.cfg.WithAuthError(ctx, err)
+			default:
+				s.cfg.Logger.Error("authentication failed", "request_id", actor.RequestID, "err", err)
+				ctx = s.cfg.WithAuthError(ctx, kabinet.Errorf(kabinet.EINTERNAL, "could not check the token; try again"))
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(kabinet.NewContext(ctx, actor)))
+	})
+}

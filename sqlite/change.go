@@ -1,0 +1,48 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
+
+// Entities and operations of the change log.
+const (
+	EntityPayslip      = "PAYSLIP"
+	EntityLeaveBalance = "LEAVE_BALANCE"
+	EntityVacation     = "VACATION"
+
+	OpUpsert = "UPSERT"
+	OpDelete = "DELETE"
+)
+
+// recordChange appends to the change log inside the caller's write
+// transaction; the AUTOINCREMENT seq it gets is therefore in commit order.
+func recordChange(ctx context.Context, tx *sql.Tx, orgID, employeeID, entity, entityID, op string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO changes (org_id, employee_id, entity, entity_id, op, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		orgID, employeeID, entity, entityID, op, ms(at))
+	return err
+}
+
+// fingerprint is a stable hash of a record's published content. A republish
+// whose fingerprint equals the stored one is not a change.
+func fingerprint(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain structs are fingerprinted
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// upsertOutcome classifies one record of a batch against its stored version.
+type upsertOutcome int
+
+const (
+	outcomeCreated upsertOutcome = iota
+	outcomeUpdated
+	outcomeUnchanged
+)

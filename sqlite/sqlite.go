@@ -1,0 +1,177 @@
+// Package sqlite is Kabinet's embedded store: SQLite through
+// github.com/mattn/go-sqlite3, in WAL mode with foreign keys on, one writer
+// connection and a pool of readers.
+//
+// Every exported method owns its transaction; private helpers take a *sql.Tx.
+// Driver errors are translated here: a UNIQUE violation becomes CONFLICT,
+// anything unexpected stays internal. Times are stored as Unix milliseconds
+// in UTC, money as integer kopecks.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/kabinet/kabinet"
+)
+
+// DB is the store. It is safe for concurrent use.
+type DB struct {
+	path  string
+	write *sql.DB // exactly one connection: SQLite has one writer
+	read  *sql.DB // readers see committed snapshots (WAL)
+	Clock kabinet.Clock
+}
+
+// Open opens (creating if needed) the database file at path and applies the
+// pending migrations. A path of ":memory:" is refused: readers and the writer
+// must share one file.
+func Open(ctx context.Context, path string, clock kabinet.Clock) (*DB, error) {
+	if path == "" || path == ":memory:" {
+		return nil, errors.New("sqlite: a file path is required")
+	}
+	if clock == nil {
+		clock = kabinet.SystemClock{}
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_synchronous", "NORMAL") // durable across process crashes in WAL mode
+	wq := url.Values{}
+	for k, v := range q {
+		wq[k] = v
+	}
+	// Writers take the lock at BEGIN, so that two writers never deadlock
+	// upgrading a read lock.
+	wq.Set("_txlock", "immediate")
+	rq := url.Values{}
+	for k, v := range q {
+		rq[k] = v
+	}
+	rq.Set("_query_only", "true")
+
+	w, err := sql.Open("sqlite3", "file:"+path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	db := &DB{path: path, write: w, Clock: clock}
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	db.read = r
+	return db, nil
+}
+
+// Close closes both pools, checkpointing the WAL.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	errs = append(errs, db.write.Close())
+	return errors.Join(errs...)
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// Ready reports whether the database answers and every migration is applied.
+func (db *DB) Ready(ctx context.Context) error {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: ready: %w", err)
+	}
+	want, err := migrationCount()
+	if err != nil {
+		return err
+	}
+	if n != want {
+		return fmt.Errorf("sqlite: %d of %d migrations applied", n, want)
+	}
+	return nil
+}
+
+// WriteTx runs fn in a write transaction, committing if fn returns nil. It is
+// exported for the other store files and for packages' tests.
+func (db *DB) WriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return translate(err)
+	}
+	return translate(tx.Commit())
+}
+
+// ReadTx runs fn in a read transaction: every statement in it sees the same
+// committed snapshot.
+func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return translate(err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return translate(err)
+	}
+	return nil
+}
+
+// translate maps driver errors to kabinet errors at the boundary.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.ExtendedCode {
+		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+			return &kabinet.Error{Code: kabinet.ECONFLICT, Message: "a record with the same key already exists"}
+		}
+	}
+	return err
+}
+
+// ms converts a time to the stored form, Unix milliseconds UTC.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS converts a stored time back.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// nullTime converts a nullable stored time.
+func nullTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// now is the store's clock, as a stored time.
+func (db *DB) now() time.Time { return db.Clock.Now().UTC() }
