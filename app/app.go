@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -20,6 +22,7 @@ import (
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/server"
 	"github.com/kabinet/kabinet/sqlite"
+	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
 )
 
@@ -33,11 +36,15 @@ type Config struct {
 	BodyLimit      int    // KABINET_MAX_BODY_BYTES
 	MaxBatch       int    // KABINET_MAX_BATCH
 	ShutdownGrace  time.Duration
+	// SyncRetentionDays is how long sync keeps changes and tombstones
+	// (KABINET_SYNC_RETENTION_DAYS); an older cursor must full-sync.
+	SyncRetentionDays int
 }
 
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second}
+	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second,
+		SyncRetentionDays: 180}
 }
 
 // Validate reports the first configuration error.
@@ -53,23 +60,32 @@ func (c *Config) Validate() error {
 		return errors.New("KABINET_MAX_BODY_BYTES must be at least 1024")
 	case c.MaxBatch < 1:
 		return errors.New("KABINET_MAX_BATCH must be at least 1")
+	case c.SyncRetentionDays < 1:
+		return errors.New("KABINET_SYNC_RETENTION_DAYS must be at least 1")
 	}
 	return nil
 }
 
 // App is a running Kabinet.
 type App struct {
-	Config   Config
-	Logger   *slog.Logger
-	Clock    kabinet.Clock
-	DB       *sqlite.DB
-	Tenancy  *tenancy.Service
-	Payroll  *payroll.Service
-	Registry *prometheus.Registry
-	Server   *server.Server
+	Config  Config
+	Logger  *slog.Logger
+	Clock   kabinet.Clock
+	DB      *sqlite.DB
+	Tenancy *tenancy.Service
+	Payroll *payroll.Service
+	Sync    *ksync.Service
+	// Compactor runs in the background between Start and Close.
+	Compactor *ksync.Compactor
+	Registry  *prometheus.Registry
+	Server    *server.Server
 
 	ln   net.Listener
 	done chan error
+	// stopBackground ends the background workers; bgDone closes when they
+	// have.
+	stopBackground context.CancelFunc
+	bgDone         chan struct{}
 }
 
 // Options are what tests and the demo inject.
@@ -97,9 +113,12 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Tenancy = &tenancy.Service{Store: db}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
+	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: syncKey(cfg.Secret)}
+	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
+		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
 
 	ops := newOperationMetrics(a.Registry)
-	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll}, graph.Options{
+	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, SyncService: a.Sync}, graph.Options{
 		Logger:  opt.Logger,
 		Auditor: db,
 		Metrics: ops.observe,
@@ -133,6 +152,12 @@ func (a *App) Start() error {
 	a.ln = ln
 	a.done = make(chan error, 1)
 	go func() { a.done <- a.Server.Serve(ln) }()
+	bg, stop := context.WithCancel(context.Background())
+	a.stopBackground, a.bgDone = stop, make(chan struct{})
+	go func() {
+		defer close(a.bgDone)
+		a.Compactor.Run(bg)
+	}()
 	a.Logger.Info("kabinet listening", "addr", ln.Addr().String(), "db", a.Config.DB)
 	return nil
 }
@@ -150,7 +175,23 @@ func (a *App) Close() error {
 		defer cancel()
 		errs = append(errs, a.Server.Shutdown(ctx))
 		<-a.done
+		a.stopBackground()
+		<-a.bgDone
 	}
 	errs = append(errs, a.DB.Close())
 	return errors.Join(errs...)
+}
+
+// syncKey derives the key that signs sync cursors from KABINET_SECRET.
+//
+// TODO(integration): KABINET_SECRET unset means "generated once and stored
+// in the database" (CONTRACT.md); until that exists, an unset secret gets a
+// random key per process, so phones full-sync once after each restart.
+func syncKey(secret string) []byte {
+	if secret == "" {
+		return []byte(kabinet.RandomToken(32))
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("kabinet/sync-cursor/v1"))
+	return m.Sum(nil)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/graph/scalar"
 	"github.com/kabinet/kabinet/payroll"
+	sync1 "github.com/kabinet/kabinet/sync"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -84,6 +85,11 @@ type ComplexityRoot struct {
 		EmployeeExternalID func(childComplexity int) int
 		LastError          func(childComplexity int) int
 		Status             func(childComplexity int) int
+	}
+
+	CollectionDigest struct {
+		Count  func(childComplexity int) int
+		Digest func(childComplexity int) int
 	}
 
 	CreateOrganizationPayload struct {
@@ -271,11 +277,19 @@ type ComplexityRoot struct {
 		Method       func(childComplexity int) int
 	}
 
+	SyncIntegrity struct {
+		LeaveBalances func(childComplexity int) int
+		Payslips      func(childComplexity int) int
+		Vacations     func(childComplexity int) int
+	}
+
 	SyncResult struct {
 		Cursor        func(childComplexity int) int
 		Deleted       func(childComplexity int) int
 		HasMore       func(childComplexity int) int
+		Integrity     func(childComplexity int) int
 		LeaveBalances func(childComplexity int) int
+		Limit         func(childComplexity int) int
 		Payslips      func(childComplexity int) int
 		Vacations     func(childComplexity int) int
 	}
@@ -342,7 +356,7 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*kabinet.Employee, error)
 	Devices(ctx context.Context) ([]*model.Device, error)
 	LoginHistory(ctx context.Context, limit *int) ([]*model.LoginEvent, error)
-	Sync(ctx context.Context, cursor *string, limit *int) (*model.SyncResult, error)
+	Sync(ctx context.Context, cursor *string, limit *int) (*sync1.Result, error)
 	NotificationSettings(ctx context.Context) (*model.NotificationSettings, error)
 	Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*model.Delivery, error)
 }
@@ -537,6 +551,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CabinetResult.Status(childComplexity), true
+
+	case "CollectionDigest.count":
+		if e.ComplexityRoot.CollectionDigest.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionDigest.Count(childComplexity), true
+	case "CollectionDigest.digest":
+		if e.ComplexityRoot.CollectionDigest.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionDigest.Digest(childComplexity), true
 
 	case "CreateOrganizationPayload.apiKey":
 		if e.ComplexityRoot.CreateOrganizationPayload.APIKey == nil {
@@ -1505,6 +1532,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QuickLoginSetup.Method(childComplexity), true
 
+	case "SyncIntegrity.leaveBalances":
+		if e.ComplexityRoot.SyncIntegrity.LeaveBalances == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrity.LeaveBalances(childComplexity), true
+	case "SyncIntegrity.payslips":
+		if e.ComplexityRoot.SyncIntegrity.Payslips == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrity.Payslips(childComplexity), true
+	case "SyncIntegrity.vacations":
+		if e.ComplexityRoot.SyncIntegrity.Vacations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrity.Vacations(childComplexity), true
+
 	case "SyncResult.cursor":
 		if e.ComplexityRoot.SyncResult.Cursor == nil {
 			break
@@ -1523,12 +1569,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SyncResult.HasMore(childComplexity), true
+	case "SyncResult.integrity":
+		if e.ComplexityRoot.SyncResult.Integrity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncResult.Integrity(childComplexity), true
 	case "SyncResult.leaveBalances":
 		if e.ComplexityRoot.SyncResult.LeaveBalances == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SyncResult.LeaveBalances(childComplexity), true
+	case "SyncResult.limit":
+		if e.ComplexityRoot.SyncResult.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncResult.Limit(childComplexity), true
 	case "SyncResult.payslips":
 		if e.ComplexityRoot.SyncResult.Payslips == nil {
 			break
@@ -2152,7 +2210,25 @@ type SyncResult {
   deleted: [Tombstone!]!
   "Opaque; pass it to the next sync."
   cursor: String!
+  "True when more is waiting: sync again at once with the cursor."
   hasMore: Boolean!
+  "The page size used: the requested limit, or the maximum (1000) when more was asked; 200 when omitted."
+  limit: Int!
+  "Set on the page that completes a full sync: what the phone should now hold, to check its copy."
+  integrity: SyncIntegrity
+}
+
+"Per-collection counts and digests of the records the employee sees."
+type SyncIntegrity {
+  payslips: CollectionDigest!
+  leaveBalances: CollectionDigest!
+  vacations: CollectionDigest!
+}
+
+type CollectionDigest {
+  count: Int!
+  "Lower-case hex SHA-256 of the record ids sorted in ascending byte order, each followed by a newline."
+  digest: String!
 }
 
 enum TombstoneType {
@@ -2316,6 +2392,16 @@ func (ec *executionContext) childFields_CabinetResult(ctx context.Context, field
 		return ec.fieldContext_CabinetResult_lastError(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CabinetResult", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionDigest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_CollectionDigest_count(ctx, field)
+	case "digest":
+		return ec.fieldContext_CollectionDigest_digest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionDigest", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2604,6 +2690,18 @@ func (ec *executionContext) childFields_QuickLoginSetup(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type QuickLoginSetup", field.Name)
 }
 
+func (ec *executionContext) childFields_SyncIntegrity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "payslips":
+		return ec.fieldContext_SyncIntegrity_payslips(ctx, field)
+	case "leaveBalances":
+		return ec.fieldContext_SyncIntegrity_leaveBalances(ctx, field)
+	case "vacations":
+		return ec.fieldContext_SyncIntegrity_vacations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncIntegrity", field.Name)
+}
+
 func (ec *executionContext) childFields_SyncResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "payslips":
@@ -2618,6 +2716,10 @@ func (ec *executionContext) childFields_SyncResult(ctx context.Context, field gr
 		return ec.fieldContext_SyncResult_cursor(ctx, field)
 	case "hasMore":
 		return ec.fieldContext_SyncResult_hasMore(ctx, field)
+	case "limit":
+		return ec.fieldContext_SyncResult_limit(ctx, field)
+	case "integrity":
+		return ec.fieldContext_SyncResult_integrity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncResult", field.Name)
 }
@@ -3996,6 +4098,52 @@ func (ec *executionContext) _CabinetResult_lastError(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CabinetResult_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CabinetResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _CollectionDigest_count(ctx context.Context, field graphql.CollectedField, obj *sync1.CollectionDigest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionDigest_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionDigest_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionDigest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CollectionDigest_digest(ctx context.Context, field graphql.CollectedField, obj *sync1.CollectionDigest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionDigest_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionDigest_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionDigest", field, false, false, "String")
 }
 
 func (ec *executionContext) _CreateOrganizationPayload_organization(ctx context.Context, field graphql.CollectedField, obj *model.CreateOrganizationPayload) (ret graphql.Marshaler) {
@@ -8156,11 +8304,11 @@ func (ec *executionContext) _Query_sync(ctx context.Context, field graphql.Colle
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
 				if err != nil {
-					var zeroVal *model.SyncResult
+					var zeroVal *sync1.Result
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.SyncResult
+					var zeroVal *sync1.Result
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -8169,8 +8317,8 @@ func (ec *executionContext) _Query_sync(ctx context.Context, field graphql.Colle
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncResult) graphql.Marshaler {
-			return ec.marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐSyncResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.Result) graphql.Marshaler {
+			return ec.marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8503,7 +8651,103 @@ func (ec *executionContext) fieldContext_QuickLoginSetup_deviceSecret(_ context.
 	return graphql.NewScalarFieldContext("QuickLoginSetup", field, false, false, "String")
 }
 
-func (ec *executionContext) _SyncResult_payslips(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncIntegrity_payslips(ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrity_payslips(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payslips, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrity_payslips(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionDigest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncIntegrity_leaveBalances(ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrity_leaveBalances(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeaveBalances, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrity_leaveBalances(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionDigest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncIntegrity_vacations(ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrity_vacations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vacations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrity_vacations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionDigest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncResult_payslips(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8535,7 +8779,7 @@ func (ec *executionContext) fieldContext_SyncResult_payslips(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _SyncResult_leaveBalances(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_leaveBalances(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8567,7 +8811,7 @@ func (ec *executionContext) fieldContext_SyncResult_leaveBalances(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _SyncResult_vacations(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_vacations(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8599,7 +8843,7 @@ func (ec *executionContext) fieldContext_SyncResult_vacations(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _SyncResult_deleted(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_deleted(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8611,8 +8855,8 @@ func (ec *executionContext) _SyncResult_deleted(ctx context.Context, field graph
 			return obj.Deleted, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tombstone) graphql.Marshaler {
-			return ec.marshalNTombstone2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstoneᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []kabinet.Tombstone) graphql.Marshaler {
+			return ec.marshalNTombstone2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐTombstoneᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8631,7 +8875,7 @@ func (ec *executionContext) fieldContext_SyncResult_deleted(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _SyncResult_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_cursor(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8654,7 +8898,7 @@ func (ec *executionContext) fieldContext_SyncResult_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("SyncResult", field, false, false, "String")
 }
 
-func (ec *executionContext) _SyncResult_hasMore(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_hasMore(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8677,7 +8921,62 @@ func (ec *executionContext) fieldContext_SyncResult_hasMore(_ context.Context, f
 	return graphql.NewScalarFieldContext("SyncResult", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Tombstone_type(ctx context.Context, field graphql.CollectedField, obj *model.Tombstone) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_limit(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncResult_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncResult_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncResult_integrity(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncResult_integrity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Integrity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.Integrity) graphql.Marshaler {
+			return ec.marshalOSyncIntegrity2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐIntegrity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncResult_integrity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncIntegrity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Tombstone_type(ctx context.Context, field graphql.CollectedField, obj *kabinet.Tombstone) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8689,8 +8988,8 @@ func (ec *executionContext) _Tombstone_type(ctx context.Context, field graphql.C
 			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.TombstoneType) graphql.Marshaler {
-			return ec.marshalNTombstoneType2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstoneType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNTombstoneType2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8700,7 +8999,7 @@ func (ec *executionContext) fieldContext_Tombstone_type(_ context.Context, field
 	return graphql.NewScalarFieldContext("Tombstone", field, false, false, "TombstoneType")
 }
 
-func (ec *executionContext) _Tombstone_id(ctx context.Context, field graphql.CollectedField, obj *model.Tombstone) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tombstone_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.Tombstone) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11362,6 +11661,44 @@ func (ec *executionContext) _CabinetResult(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var collectionDigestImplementors = []string{"CollectionDigest"}
+
+func (ec *executionContext) _CollectionDigest(ctx context.Context, sel ast.SelectionSet, obj *sync1.CollectionDigest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionDigestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionDigest")
+		case "count":
+			out.Values[i] = ec._CollectionDigest_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "digest":
+			out.Values[i] = ec._CollectionDigest_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createOrganizationPayloadImplementors = []string{"CreateOrganizationPayload"}
 
 func (ec *executionContext) _CreateOrganizationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateOrganizationPayload) graphql.Marshaler {
@@ -12599,9 +12936,52 @@ func (ec *executionContext) _QuickLoginSetup(ctx context.Context, sel ast.Select
 	return out
 }
 
+var syncIntegrityImplementors = []string{"SyncIntegrity"}
+
+func (ec *executionContext) _SyncIntegrity(ctx context.Context, sel ast.SelectionSet, obj *sync1.Integrity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncIntegrityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncIntegrity")
+		case "payslips":
+			out.Values[i] = ec._SyncIntegrity_payslips(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leaveBalances":
+			out.Values[i] = ec._SyncIntegrity_leaveBalances(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "vacations":
+			out.Values[i] = ec._SyncIntegrity_vacations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var syncResultImplementors = []string{"SyncResult"}
 
-func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSet, obj *model.SyncResult) graphql.Marshaler {
+func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSet, obj *sync1.Result) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, syncResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12640,6 +13020,16 @@ func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "limit":
+			out.Values[i] = ec._SyncResult_limit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "integrity":
+			out.Values[i] = ec._SyncResult_integrity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12659,7 +13049,7 @@ func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSe
 
 var tombstoneImplementors = []string{"Tombstone"}
 
-func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet, obj *model.Tombstone) graphql.Marshaler {
+func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Tombstone) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tombstoneImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13230,6 +13620,10 @@ func (ec *executionContext) unmarshalNCabinetStatus2githubᚗcomᚋkabinetᚋkab
 
 func (ec *executionContext) marshalNCabinetStatus2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetStatus(ctx context.Context, sel ast.SelectionSet, v model.CabinetStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx context.Context, sel ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+	return ec._CollectionDigest(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNCreateOrganizationInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCreateOrganizationInput(ctx context.Context, v any) (model.CreateOrganizationInput, error) {
@@ -13869,7 +14263,7 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐSyncResult(ctx context.Context, sel ast.SelectionSet, v *model.SyncResult) graphql.Marshaler {
+func (ec *executionContext) marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐResult(ctx context.Context, sel ast.SelectionSet, v *sync1.Result) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SyncResult!")
 		return graphql.Null
@@ -13877,11 +14271,15 @@ func (ec *executionContext) marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabin
 	return ec._SyncResult(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTombstone2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Tombstone) graphql.Marshaler {
+func (ec *executionContext) marshalNTombstone2githubᚗcomᚋkabinetᚋkabinetᚐTombstone(ctx context.Context, sel ast.SelectionSet, v kabinet.Tombstone) graphql.Marshaler {
+	return ec._Tombstone(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTombstone2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐTombstoneᚄ(ctx context.Context, sel ast.SelectionSet, v []kabinet.Tombstone) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTombstone2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstone(ctx, sel, v[i])
+		return ec.marshalNTombstone2githubᚗcomᚋkabinetᚋkabinetᚐTombstone(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13893,22 +14291,18 @@ func (ec *executionContext) marshalNTombstone2ᚕᚖgithubᚗcomᚋkabinetᚋkab
 	return ret
 }
 
-func (ec *executionContext) marshalNTombstone2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstone(ctx context.Context, sel ast.SelectionSet, v *model.Tombstone) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Tombstone!")
-		return graphql.Null
-	}
-	return ec._Tombstone(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNTombstoneType2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstoneType(ctx context.Context, v any) (model.TombstoneType, error) {
-	var res model.TombstoneType
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNTombstoneType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTombstoneType2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstoneType(ctx context.Context, sel ast.SelectionSet, v model.TombstoneType) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNTombstoneType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TombstoneType!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNVacation2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐVacationᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.Vacation) graphql.Marshaler {
@@ -14452,6 +14846,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSyncIntegrity2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐIntegrity(ctx context.Context, sel ast.SelectionSet, v *sync1.Integrity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SyncIntegrity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/payroll"
+	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
 )
 
@@ -28,7 +29,8 @@ type Store interface {
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
-	Store   Store
-	Tenancy *tenancy.Service
-	Payroll *payroll.Service
+	Store       Store
+	Tenancy     *tenancy.Service
+	Payroll     *payroll.Service
+	SyncService *ksync.Service // field not named Sync: queryResolver has a Sync method
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/payroll"
+	sync1 "github.com/kabinet/kabinet/sync"
 )
 
 // ID is the resolver for the id field.
@@ -141,7 +142,10 @@ func (r *mutationResolver) QuickLogin(ctx context.Context, input model.QuickLogi
 
 // MarkPayslipViewed is the resolver for the markPayslipViewed field.
 func (r *mutationResolver) MarkPayslipViewed(ctx context.Context, input model.MarkPayslipViewedInput) (*kabinet.Payslip, error) {
-	panic(fmt.Errorf("not implemented: MarkPayslipViewed - markPayslipViewed"))
+	a := kabinet.ActorFrom(ctx)
+	return r.SyncService.MarkPayslipViewed(ctx, a.OrgID, a.EmployeeID, sync1.View{
+		PayslipID: input.PayslipID, ViewedAt: input.ViewedAt, ClientMutationID: input.ClientMutationID,
+	})
 }
 
 // RegisterPushToken is the resolver for the registerPushToken field.
@@ -231,8 +235,9 @@ func (r *queryResolver) LoginHistory(ctx context.Context, limit *int) ([]*model.
 }
 
 // Sync is the resolver for the sync field.
-func (r *queryResolver) Sync(ctx context.Context, cursor *string, limit *int) (*model.SyncResult, error) {
-	panic(fmt.Errorf("not implemented: Sync - sync"))
+func (r *queryResolver) Sync(ctx context.Context, cursor *string, limit *int) (*sync1.Result, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.SyncService.Sync(ctx, a.OrgID, a.EmployeeID, deref(cursor), limit)
 }
 
 // NotificationSettings is the resolver for the notificationSettings field.

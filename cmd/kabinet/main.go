@@ -104,7 +104,8 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 	str("KABINET_DB", &cfg.DB)
 	str("KABINET_BOOTSTRAP_TOKEN", &cfg.BootstrapToken)
 	str("KABINET_SECRET", &cfg.Secret)
-	for name, dst := range map[string]*int{"KABINET_MAX_BODY_BYTES": &cfg.BodyLimit, "KABINET_MAX_BATCH": &cfg.MaxBatch} {
+	for name, dst := range map[string]*int{"KABINET_MAX_BODY_BYTES": &cfg.BodyLimit, "KABINET_MAX_BATCH": &cfg.MaxBatch,
+		"KABINET_SYNC_RETENTION_DAYS": &cfg.SyncRetentionDays} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {

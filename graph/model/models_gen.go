@@ -197,21 +197,6 @@ type SetupQuickLoginInput struct {
 	PublicKey *string `json:"publicKey,omitempty"`
 }
 
-type SyncResult struct {
-	Payslips      []*kabinet.Payslip      `json:"payslips"`
-	LeaveBalances []*kabinet.LeaveBalance `json:"leaveBalances"`
-	Vacations     []*kabinet.Vacation     `json:"vacations"`
-	Deleted       []*Tombstone            `json:"deleted"`
-	// Opaque; pass it to the next sync.
-	Cursor  string `json:"cursor"`
-	HasMore bool   `json:"hasMore"`
-}
-
-type Tombstone struct {
-	Type TombstoneType `json:"type"`
-	ID   string        `json:"id"`
-}
-
 type CabinetStatus string
 
 const (
@@ -614,63 +599,6 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type TombstoneType string
-
-const (
-	TombstoneTypePayslip      TombstoneType = "PAYSLIP"
-	TombstoneTypeLeaveBalance TombstoneType = "LEAVE_BALANCE"
-	TombstoneTypeVacation     TombstoneType = "VACATION"
-)
-
-var AllTombstoneType = []TombstoneType{
-	TombstoneTypePayslip,
-	TombstoneTypeLeaveBalance,
-	TombstoneTypeVacation,
-}
-
-func (e TombstoneType) IsValid() bool {
-	switch e {
-	case TombstoneTypePayslip, TombstoneTypeLeaveBalance, TombstoneTypeVacation:
-		return true
-	}
-	return false
-}
-
-func (e TombstoneType) String() string {
-	return string(e)
-}
-
-func (e *TombstoneType) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = TombstoneType(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid TombstoneType", str)
-	}
-	return nil
-}
-
-func (e TombstoneType) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *TombstoneType) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e TombstoneType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
