@@ -99,7 +99,7 @@ func (p *publisher) step(tb testing.TB) string {
 		codes := []string{"ОСН", "ДОП", "УЧ"}
 		p.day++
 		in := payroll.LeaveBalanceInput{EmployeeExternalID: p.pick(p.emps), LeaveTypeCode: p.pick(codes), LeaveTypeTitle: "Отпуск",
-			AsOf: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p.day).Format(kabinet.DateLayout),
+			AsOf:         time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p.day).Format(kabinet.DateLayout),
 			EntitledDays: "28.00", UsedDays: fmt.Sprintf("%d.00", p.rng.IntN(28)), RemainingDays: "1.00"}
 		if _, err := f.payroll.PublishLeaveBalances(ctx, f.org, []payroll.LeaveBalanceInput{in}); err != nil {
 			tb.Fatalf("publish balance: %v", err)
