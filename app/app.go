@@ -10,13 +10,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph"
+	"github.com/kabinet/kabinet/keys"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/server"
 	"github.com/kabinet/kabinet/sqlite"
@@ -51,6 +54,8 @@ func (c *Config) Validate() error {
 		return errors.New("KABINET_BOOTSTRAP_TOKEN must be at least 16 characters")
 	case c.BodyLimit < 1024:
 		return errors.New("KABINET_MAX_BODY_BYTES must be at least 1024")
+	case c.Secret != "" && len(c.Secret) < 32:
+		return errors.New("KABINET_SECRET must be at least 32 characters")
 	case c.MaxBatch < 1:
 		return errors.New("KABINET_MAX_BATCH must be at least 1")
 	}
@@ -65,6 +70,8 @@ type App struct {
 	DB       *sqlite.DB
 	Tenancy  *tenancy.Service
 	Payroll  *payroll.Service
+	Auth     *auth.Service
+	Keys     *keys.Ring
 	Registry *prometheus.Registry
 	Server   *server.Server
 
@@ -93,13 +100,19 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: opt.Logger, Clock: opt.Clock, DB: db, Registry: prometheus.NewRegistry()}
+	ring, err := keys.Load(ctx, db, cfg.Secret)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Logger: opt.Logger, Clock: opt.Clock, DB: db, Keys: ring, Registry: prometheus.NewRegistry()}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Tenancy = &tenancy.Service{Store: db}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
+	a.Auth = &auth.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger}
 
 	ops := newOperationMetrics(a.Registry)
-	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll}, graph.Options{
+	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth}, graph.Options{
 		Logger:  opt.Logger,
 		Auditor: db,
 		Metrics: ops.observe,
@@ -121,7 +134,10 @@ func (a *App) authenticate(ctx context.Context, token string) (*kabinet.Actor, e
 	if a.Config.BootstrapToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(a.Config.BootstrapToken)) == 1 {
 		return &kabinet.Actor{Role: kabinet.RoleOperator}, nil
 	}
-	return a.Tenancy.Authenticate(ctx, token)
+	if strings.HasPrefix(token, kabinet.APIKeyPrefix) {
+		return a.Tenancy.Authenticate(ctx, token)
+	}
+	return a.Auth.Authenticate(ctx, token)
 }
 
 // Start listens on Config.Addr and serves in the background.

@@ -33,6 +33,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
+	Device() DeviceResolver
 	Employee() EmployeeResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -301,6 +302,12 @@ type ComplexityRoot struct {
 type AuditEntryResolver interface {
 	ID(ctx context.Context, obj *kabinet.AuditEntry) (string, error)
 }
+type DeviceResolver interface {
+	Platform(ctx context.Context, obj *kabinet.Device) (model.Platform, error)
+
+	QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*model.QuickLoginMethod, error)
+	Current(ctx context.Context, obj *kabinet.Device) (bool, error)
+}
 type EmployeeResolver interface {
 	Login(ctx context.Context, obj *kabinet.Employee) (*string, error)
 
@@ -340,8 +347,8 @@ type QueryResolver interface {
 	Cabinets(ctx context.Context, status *model.CabinetStatus) ([]*model.Cabinet, error)
 	AuthPolicy(ctx context.Context) (*model.AuthPolicy, error)
 	Me(ctx context.Context) (*kabinet.Employee, error)
-	Devices(ctx context.Context) ([]*model.Device, error)
-	LoginHistory(ctx context.Context, limit *int) ([]*model.LoginEvent, error)
+	Devices(ctx context.Context) ([]*kabinet.Device, error)
+	LoginHistory(ctx context.Context, limit *int) ([]*kabinet.LoginEvent, error)
 	Sync(ctx context.Context, cursor *string, limit *int) (*model.SyncResult, error)
 	NotificationSettings(ctx context.Context) (*model.NotificationSettings, error)
 	Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*model.Delivery, error)
@@ -4375,7 +4382,7 @@ func (ec *executionContext) fieldContext_Department_headExternalId(_ context.Con
 	return graphql.NewScalarFieldContext("Department", field, false, false, "String")
 }
 
-func (ec *executionContext) _Device_id(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4398,7 +4405,7 @@ func (ec *executionContext) fieldContext_Device_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Device", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4407,7 +4414,7 @@ func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.
 			return ec.fieldContext_Device_platform(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Platform, nil
+			return ec.Resolvers.Device().Platform(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Platform) graphql.Marshaler {
@@ -4418,10 +4425,10 @@ func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Device_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Device", field, false, false, "Platform")
+	return graphql.NewScalarFieldContext("Device", field, true, true, "Platform")
 }
 
-func (ec *executionContext) _Device_model(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_model(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4433,8 +4440,8 @@ func (ec *executionContext) _Device_model(ctx context.Context, field graphql.Col
 			return obj.Model, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4444,7 +4451,7 @@ func (ec *executionContext) fieldContext_Device_model(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
 }
 
-func (ec *executionContext) _Device_appVersion(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_appVersion(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4456,8 +4463,8 @@ func (ec *executionContext) _Device_appVersion(ctx context.Context, field graphq
 			return obj.AppVersion, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4467,7 +4474,7 @@ func (ec *executionContext) fieldContext_Device_appVersion(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
 }
 
-func (ec *executionContext) _Device_timezone(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_timezone(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4479,8 +4486,8 @@ func (ec *executionContext) _Device_timezone(ctx context.Context, field graphql.
 			return obj.Timezone, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4490,7 +4497,7 @@ func (ec *executionContext) fieldContext_Device_timezone(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
 }
 
-func (ec *executionContext) _Device_quickLoginMethod(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_quickLoginMethod(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4499,7 +4506,7 @@ func (ec *executionContext) _Device_quickLoginMethod(ctx context.Context, field 
 			return ec.fieldContext_Device_quickLoginMethod(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.QuickLoginMethod, nil
+			return ec.Resolvers.Device().QuickLoginMethod(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.QuickLoginMethod) graphql.Marshaler {
@@ -4510,10 +4517,10 @@ func (ec *executionContext) _Device_quickLoginMethod(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Device_quickLoginMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Device", field, false, false, "QuickLoginMethod")
+	return graphql.NewScalarFieldContext("Device", field, true, true, "QuickLoginMethod")
 }
 
-func (ec *executionContext) _Device_current(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_current(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4522,7 +4529,7 @@ func (ec *executionContext) _Device_current(ctx context.Context, field graphql.C
 			return ec.fieldContext_Device_current(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Current, nil
+			return ec.Resolvers.Device().Current(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -4533,10 +4540,10 @@ func (ec *executionContext) _Device_current(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Device_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Device", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("Device", field, true, true, "Boolean")
 }
 
-func (ec *executionContext) _Device_firstSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_firstSeenAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4559,7 +4566,7 @@ func (ec *executionContext) fieldContext_Device_firstSeenAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Device", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Device_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5166,7 +5173,7 @@ func (ec *executionContext) fieldContext_LeaveBalance_remainingDays(_ context.Co
 	return graphql.NewScalarFieldContext("LeaveBalance", field, false, false, "Decimal")
 }
 
-func (ec *executionContext) _LoginEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_at(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5189,7 +5196,7 @@ func (ec *executionContext) fieldContext_LoginEvent_at(_ context.Context, field 
 	return graphql.NewScalarFieldContext("LoginEvent", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _LoginEvent_deviceId(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_deviceId(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5201,8 +5208,8 @@ func (ec *executionContext) _LoginEvent_deviceId(ctx context.Context, field grap
 			return obj.DeviceID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5212,7 +5219,7 @@ func (ec *executionContext) fieldContext_LoginEvent_deviceId(_ context.Context, 
 	return graphql.NewScalarFieldContext("LoginEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _LoginEvent_deviceModel(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_deviceModel(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5224,8 +5231,8 @@ func (ec *executionContext) _LoginEvent_deviceModel(ctx context.Context, field g
 			return obj.DeviceModel, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5235,7 +5242,7 @@ func (ec *executionContext) fieldContext_LoginEvent_deviceModel(_ context.Contex
 	return graphql.NewScalarFieldContext("LoginEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _LoginEvent_address(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_address(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5258,7 +5265,7 @@ func (ec *executionContext) fieldContext_LoginEvent_address(_ context.Context, f
 	return graphql.NewScalarFieldContext("LoginEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _LoginEvent_method(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_method(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5281,7 +5288,7 @@ func (ec *executionContext) fieldContext_LoginEvent_method(_ context.Context, fi
 	return graphql.NewScalarFieldContext("LoginEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _LoginEvent_success(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_success(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8043,11 +8050,11 @@ func (ec *executionContext) _Query_devices(ctx context.Context, field graphql.Co
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
 				if err != nil {
-					var zeroVal []*model.Device
+					var zeroVal []*kabinet.Device
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal []*model.Device
+					var zeroVal []*kabinet.Device
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -8056,8 +8063,8 @@ func (ec *executionContext) _Query_devices(ctx context.Context, field graphql.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Device) graphql.Marshaler {
-			return ec.marshalNDevice2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDeviceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.Device) graphql.Marshaler {
+			return ec.marshalNDevice2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐDeviceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8094,11 +8101,11 @@ func (ec *executionContext) _Query_loginHistory(ctx context.Context, field graph
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
 				if err != nil {
-					var zeroVal []*model.LoginEvent
+					var zeroVal []*kabinet.LoginEvent
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal []*model.LoginEvent
+					var zeroVal []*kabinet.LoginEvent
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -8107,8 +8114,8 @@ func (ec *executionContext) _Query_loginHistory(ctx context.Context, field graph
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.LoginEvent) graphql.Marshaler {
-			return ec.marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLoginEventᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.LoginEvent) graphql.Marshaler {
+			return ec.marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEventᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11528,7 +11535,7 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 
 var deviceImplementors = []string{"Device"}
 
-func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, obj *model.Device) graphql.Marshaler {
+func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Device) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11540,47 +11547,50 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Device_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "platform":
-			out.Values[i] = ec._Device_platform(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Device_platform(ctx, field, obj)
+				})
 		case "model":
 			out.Values[i] = ec._Device_model(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "appVersion":
 			out.Values[i] = ec._Device_appVersion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timezone":
 			out.Values[i] = ec._Device_timezone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "quickLoginMethod":
-			out.Values[i] = ec._Device_quickLoginMethod(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Device_quickLoginMethod(ctx, field, obj)
+				})
 		case "current":
-			out.Values[i] = ec._Device_current(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Device_current(ctx, field, obj)
+				})
 		case "firstSeenAt":
 			out.Values[i] = ec._Device_firstSeenAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastSeenAt":
 			out.Values[i] = ec._Device_lastSeenAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11812,7 +11822,7 @@ func (ec *executionContext) _LeaveBalance(ctx context.Context, sel ast.Selection
 
 var loginEventImplementors = []string{"LoginEvent"}
 
-func (ec *executionContext) _LoginEvent(ctx context.Context, sel ast.SelectionSet, obj *model.LoginEvent) graphql.Marshaler {
+func (ec *executionContext) _LoginEvent(ctx context.Context, sel ast.SelectionSet, obj *kabinet.LoginEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, loginEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13378,11 +13388,11 @@ func (ec *executionContext) unmarshalNDepartmentInput2ᚖgithubᚗcomᚋkabinet�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDevice2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDeviceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Device) graphql.Marshaler {
+func (ec *executionContext) marshalNDevice2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐDeviceᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.Device) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDevice2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDevice(ctx, sel, v[i])
+		return ec.marshalNDevice2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐDevice(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13394,7 +13404,7 @@ func (ec *executionContext) marshalNDevice2ᚕᚖgithubᚗcomᚋkabinetᚋkabine
 	return ret
 }
 
-func (ec *executionContext) marshalNDevice2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDevice(ctx context.Context, sel ast.SelectionSet, v *model.Device) graphql.Marshaler {
+func (ec *executionContext) marshalNDevice2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐDevice(ctx context.Context, sel ast.SelectionSet, v *kabinet.Device) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Device!")
 		return graphql.Null
@@ -13580,11 +13590,11 @@ func (ec *executionContext) unmarshalNLeaveBalanceInput2ᚖgithubᚗcomᚋkabine
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLoginEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LoginEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.LoginEvent) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNLoginEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLoginEvent(ctx, sel, v[i])
+		return ec.marshalNLoginEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEvent(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13596,7 +13606,7 @@ func (ec *executionContext) marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋka
 	return ret
 }
 
-func (ec *executionContext) marshalNLoginEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLoginEvent(ctx context.Context, sel ast.SelectionSet, v *model.LoginEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNLoginEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEvent(ctx context.Context, sel ast.SelectionSet, v *kabinet.LoginEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LoginEvent!")
 		return graphql.Null

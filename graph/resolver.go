@@ -10,6 +10,7 @@ import (
 	"context"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/tenancy"
 )
@@ -31,4 +32,5 @@ type Resolver struct {
 	Store   Store
 	Tenancy *tenancy.Service
 	Payroll *payroll.Service
+	Auth    *auth.Service
 }

@@ -90,19 +90,6 @@ type Delivery struct {
 	Error              *string        `json:"error,omitempty"`
 }
 
-type Device struct {
-	ID               string            `json:"id"`
-	Platform         Platform          `json:"platform"`
-	Model            *string           `json:"model,omitempty"`
-	AppVersion       *string           `json:"appVersion,omitempty"`
-	Timezone         *string           `json:"timezone,omitempty"`
-	QuickLoginMethod *QuickLoginMethod `json:"quickLoginMethod,omitempty"`
-	// True for the device of the calling session.
-	Current     bool      `json:"current"`
-	FirstSeenAt time.Time `json:"firstSeenAt"`
-	LastSeenAt  time.Time `json:"lastSeenAt"`
-}
-
 type DeviceInput struct {
 	// App-generated, stable per install.
 	ID         string   `json:"id"`
@@ -111,15 +98,6 @@ type DeviceInput struct {
 	AppVersion *string  `json:"appVersion,omitempty"`
 	// IANA time zone the phone reports.
 	Timezone *string `json:"timezone,omitempty"`
-}
-
-type LoginEvent struct {
-	At          time.Time `json:"at"`
-	DeviceID    *string   `json:"deviceId,omitempty"`
-	DeviceModel *string   `json:"deviceModel,omitempty"`
-	Address     string    `json:"address"`
-	Method      string    `json:"method"`
-	Success     bool      `json:"success"`
 }
 
 type LoginInput struct {
