@@ -29,7 +29,9 @@ func TestEmployeeSession(t *testing.T) {
 		env.Do(t, s.AccessToken, `{ me { externalId } }`, nil).WantCode(t, "UNAUTHENTICATED")
 	})
 	t.Run("RefreshRotatesAndReuseKillsFamily", func(t *testing.T) {
-		var r1 struct{ RefreshSession struct{ AccessToken, RefreshToken string } }
+		var r1 struct {
+			RefreshSession struct{ AccessToken, RefreshToken string }
+		}
 		q := `mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }`
 		env.Do(t, "", q, map[string]any{"t": s.RefreshToken}).Must(t, &r1)
 		if r1.RefreshSession.RefreshToken == s.RefreshToken {
