@@ -88,3 +88,23 @@ type SessionInfo struct {
 // ErrRefreshReused is returned by RotateRefresh when an already rotated
 // refresh token is presented: the session has been revoked.
 var ErrRefreshReused = errors.New("refresh token reused")
+
+// AuthPolicy is an organisation's login policy, set by HR.
+type AuthPolicy struct {
+	QuickLoginMethods      []string // PIN, BIOMETRIC
+	PINLength              int      // 4 to 8 digits
+	MaxPINAttempts         int      // wrong PINs before the device's quick login locks
+	AccessTokenTTLSeconds  int
+	RefreshTokenTTLSeconds int // idle lifetime of a refresh token
+	AskLoginOnActivation   bool
+}
+
+// Allows reports whether the policy allows a quick-login method.
+func (p *AuthPolicy) Allows(method string) bool {
+	for _, m := range p.QuickLoginMethods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}

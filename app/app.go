@@ -109,7 +109,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Tenancy = &tenancy.Service{Store: db}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
-	a.Auth = &auth.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger}
+	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger}
 
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth}, graph.Options{

@@ -61,8 +61,9 @@ type Service struct {
 	Clock  kabinet.Clock
 	Key    []byte // HMAC key for access tokens (keys.Ring.Derive("access-token"))
 	Logger *slog.Logger
-	// Lifetimes returns an organisation's token lifetimes; nil means defaults.
-	Lifetimes func(ctx context.Context, orgID string) (Lifetimes, error)
+	// Policies keeps the organisations' login policies (token lifetimes,
+	// quick-login rules).
+	Policies  PolicyStore
 	Gate      Gate              // nil: everyone may
 	NewDevice NewDeviceNotifier // nil: not notified
 }
@@ -80,10 +81,7 @@ type claims struct {
 }
 
 func (s *Service) lifetimes(ctx context.Context, orgID string) (Lifetimes, error) {
-	if s.Lifetimes == nil {
-		return DefaultLifetimes, nil
-	}
-	return s.Lifetimes(ctx, orgID)
+	return s.policyLifetimes(ctx, orgID)
 }
 
 func (s *Service) logger() *slog.Logger {

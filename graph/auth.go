@@ -22,10 +22,9 @@ func (r *Resolver) authPayload(ctx context.Context, s *kabinet.Session) (*model.
 	}, nil
 }
 
-func quickLoginMethod(m string) *model.QuickLoginMethod {
+func quickLoginMethod(m string) *string {
 	if m == "" {
 		return nil
 	}
-	q := model.QuickLoginMethod(m)
-	return &q
+	return &m
 }

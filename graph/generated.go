@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/graph/scalar"
 	"github.com/kabinet/kabinet/payroll"
@@ -66,8 +67,8 @@ type ComplexityRoot struct {
 	AuthPolicy struct {
 		AccessTokenTTLSeconds  func(childComplexity int) int
 		AskLoginOnActivation   func(childComplexity int) int
-		MaxPinAttempts         func(childComplexity int) int
-		PinLength              func(childComplexity int) int
+		MaxPINAttempts         func(childComplexity int) int
+		PINLength              func(childComplexity int) int
 		QuickLoginMethods      func(childComplexity int) int
 		RefreshTokenTTLSeconds func(childComplexity int) int
 	}
@@ -187,7 +188,7 @@ type ComplexityRoot struct {
 		RevokeDevice               func(childComplexity int, id string) int
 		SendInvitations            func(childComplexity int, employeeExternalIds []string, channel model.InvitationChannel) int
 		SetupQuickLogin            func(childComplexity int, input model.SetupQuickLoginInput) int
-		UpdateAuthPolicy           func(childComplexity int, input model.AuthPolicyInput) int
+		UpdateAuthPolicy           func(childComplexity int, input auth.PolicyInput) int
 		UpdateNotificationSettings func(childComplexity int, input model.NotificationSettingsInput) int
 		UpsertDepartments          func(childComplexity int, input []*payroll.DepartmentInput) int
 		UpsertEmployees            func(childComplexity int, input []*payroll.EmployeeInput) int
@@ -305,7 +306,7 @@ type AuditEntryResolver interface {
 type DeviceResolver interface {
 	Platform(ctx context.Context, obj *kabinet.Device) (model.Platform, error)
 
-	QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*model.QuickLoginMethod, error)
+	QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*string, error)
 	Current(ctx context.Context, obj *kabinet.Device) (bool, error)
 }
 type EmployeeResolver interface {
@@ -327,7 +328,7 @@ type MutationResolver interface {
 	BlockCabinet(ctx context.Context, employeeExternalID string) (*model.Cabinet, error)
 	Activate(ctx context.Context, input model.ActivateInput) (*model.AuthPayload, error)
 	Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error)
-	UpdateAuthPolicy(ctx context.Context, input model.AuthPolicyInput) (*model.AuthPolicy, error)
+	UpdateAuthPolicy(ctx context.Context, input auth.PolicyInput) (*kabinet.AuthPolicy, error)
 	RefreshSession(ctx context.Context, refreshToken string) (*model.AuthPayload, error)
 	Logout(ctx context.Context) (bool, error)
 	RevokeDevice(ctx context.Context, id string) (bool, error)
@@ -345,7 +346,7 @@ type QueryResolver interface {
 	Payslips(ctx context.Context, employeeExternalID *string, period *string, limit *int) ([]*kabinet.Payslip, error)
 	AuditLog(ctx context.Context, before *string, limit *int) ([]*kabinet.AuditEntry, error)
 	Cabinets(ctx context.Context, status *model.CabinetStatus) ([]*model.Cabinet, error)
-	AuthPolicy(ctx context.Context) (*model.AuthPolicy, error)
+	AuthPolicy(ctx context.Context) (*kabinet.AuthPolicy, error)
 	Me(ctx context.Context) (*kabinet.Employee, error)
 	Devices(ctx context.Context) ([]*kabinet.Device, error)
 	LoginHistory(ctx context.Context, limit *int) ([]*kabinet.LoginEvent, error)
@@ -465,17 +466,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPolicy.AskLoginOnActivation(childComplexity), true
 	case "AuthPolicy.maxPinAttempts":
-		if e.ComplexityRoot.AuthPolicy.MaxPinAttempts == nil {
+		if e.ComplexityRoot.AuthPolicy.MaxPINAttempts == nil {
 			break
 		}
 
-		return e.ComplexityRoot.AuthPolicy.MaxPinAttempts(childComplexity), true
+		return e.ComplexityRoot.AuthPolicy.MaxPINAttempts(childComplexity), true
 	case "AuthPolicy.pinLength":
-		if e.ComplexityRoot.AuthPolicy.PinLength == nil {
+		if e.ComplexityRoot.AuthPolicy.PINLength == nil {
 			break
 		}
 
-		return e.ComplexityRoot.AuthPolicy.PinLength(childComplexity), true
+		return e.ComplexityRoot.AuthPolicy.PINLength(childComplexity), true
 	case "AuthPolicy.quickLoginMethods":
 		if e.ComplexityRoot.AuthPolicy.QuickLoginMethods == nil {
 			break
@@ -1103,7 +1104,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateAuthPolicy(childComplexity, args["input"].(model.AuthPolicyInput)), true
+		return e.ComplexityRoot.Mutation.UpdateAuthPolicy(childComplexity, args["input"].(auth.PolicyInput)), true
 	case "Mutation.updateNotificationSettings":
 		if e.ComplexityRoot.Mutation.UpdateNotificationSettings == nil {
 			break
@@ -3049,8 +3050,8 @@ func (ec *executionContext) field_Mutation_updateAuthPolicy_args(ctx context.Con
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.AuthPolicyInput, error) {
-			return ec.unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicyInput(ctx, v)
+		func(ctx context.Context, v any) (auth.PolicyInput, error) {
+			return ec.unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋauthᚐPolicyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3640,8 +3641,8 @@ func (ec *executionContext) _AuthPayload_quickLoginMethod(ctx context.Context, f
 			return obj.QuickLoginMethod, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOQuickLoginMethod2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3651,7 +3652,7 @@ func (ec *executionContext) fieldContext_AuthPayload_quickLoginMethod(_ context.
 	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "QuickLoginMethod")
 }
 
-func (ec *executionContext) _AuthPolicy_quickLoginMethods(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_quickLoginMethods(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3663,8 +3664,8 @@ func (ec *executionContext) _AuthPolicy_quickLoginMethods(ctx context.Context, f
 			return obj.QuickLoginMethods, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNQuickLoginMethod2ᚕstringᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3674,7 +3675,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_quickLoginMethods(_ context.
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "QuickLoginMethod")
 }
 
-func (ec *executionContext) _AuthPolicy_pinLength(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_pinLength(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3683,7 +3684,7 @@ func (ec *executionContext) _AuthPolicy_pinLength(ctx context.Context, field gra
 			return ec.fieldContext_AuthPolicy_pinLength(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PinLength, nil
+			return obj.PINLength, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -3697,7 +3698,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_pinLength(_ context.Context,
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_maxPinAttempts(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_maxPinAttempts(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3706,7 +3707,7 @@ func (ec *executionContext) _AuthPolicy_maxPinAttempts(ctx context.Context, fiel
 			return ec.fieldContext_AuthPolicy_maxPinAttempts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MaxPinAttempts, nil
+			return obj.MaxPINAttempts, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -3720,7 +3721,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_maxPinAttempts(_ context.Con
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_accessTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_accessTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3743,7 +3744,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_accessTokenTtlSeconds(_ cont
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_refreshTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_refreshTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3766,7 +3767,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_refreshTokenTtlSeconds(_ con
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_askLoginOnActivation(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_askLoginOnActivation(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4509,8 +4510,8 @@ func (ec *executionContext) _Device_quickLoginMethod(ctx context.Context, field 
 			return ec.Resolvers.Device().QuickLoginMethod(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOQuickLoginMethod2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6127,7 +6128,7 @@ func (ec *executionContext) _Mutation_updateAuthPolicy(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateAuthPolicy(ctx, fc.Args["input"].(model.AuthPolicyInput))
+			return ec.Resolvers.Mutation().UpdateAuthPolicy(ctx, fc.Args["input"].(auth.PolicyInput))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -6135,11 +6136,11 @@ func (ec *executionContext) _Mutation_updateAuthPolicy(ctx context.Context, fiel
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -6148,8 +6149,8 @@ func (ec *executionContext) _Mutation_updateAuthPolicy(ctx context.Context, fiel
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPolicy) graphql.Marshaler {
-			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.AuthPolicy) graphql.Marshaler {
+			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAuthPolicy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7950,11 +7951,11 @@ func (ec *executionContext) _Query_authPolicy(ctx context.Context, field graphql
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -7963,8 +7964,8 @@ func (ec *executionContext) _Query_authPolicy(ctx context.Context, field graphql
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPolicy) graphql.Marshaler {
-			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.AuthPolicy) graphql.Marshaler {
+			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAuthPolicy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8453,8 +8454,8 @@ func (ec *executionContext) _QuickLoginSetup_method(ctx context.Context, field g
 			return obj.Method, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNQuickLoginMethod2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9988,8 +9989,8 @@ func UnmarshalActivateInput(ctx context.Context, raw any) (model.ActivateInput, 
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, obj any) (model.AuthPolicyInput, error) {
-	var it model.AuthPolicyInput
+func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, obj any) (auth.PolicyInput, error) {
+	var it auth.PolicyInput
 	if obj == nil {
 		return it, nil
 	}
@@ -10008,7 +10009,7 @@ func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, o
 		switch k {
 		case "quickLoginMethods":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quickLoginMethods"))
-			data, err := ec.unmarshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx, v)
+			data, err := ec.unmarshalOQuickLoginMethod2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10019,14 +10020,14 @@ func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, o
 			if err != nil {
 				return it, err
 			}
-			it.PinLength = data
+			it.PINLength = data
 		case "maxPinAttempts":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxPinAttempts"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.MaxPinAttempts = data
+			it.MaxPINAttempts = data
 		case "accessTokenTtlSeconds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessTokenTtlSeconds"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -10059,8 +10060,8 @@ func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAuthPolicyInput(ctx context.Context, raw any) (model.AuthPolicyInput, error) {
-	var out model.AuthPolicyInput
+func UnmarshalAuthPolicyInput(ctx context.Context, raw any) (auth.PolicyInput, error) {
+	var out auth.PolicyInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuthPolicyInput", raw, &out)
 	return out, err
 }
@@ -10974,7 +10975,7 @@ func (ec *executionContext) unmarshalInputSetupQuickLoginInput(ctx context.Conte
 		switch k {
 		case "method":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("method"))
-			data, err := ec.unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, v)
+			data, err := ec.unmarshalNQuickLoginMethod2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -11212,7 +11213,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 
 var authPolicyImplementors = []string{"AuthPolicy"}
 
-func (ec *executionContext) _AuthPolicy(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPolicy) graphql.Marshaler {
+func (ec *executionContext) _AuthPolicy(ctx context.Context, sel ast.SelectionSet, obj *kabinet.AuthPolicy) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, authPolicyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13157,7 +13158,7 @@ func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋkabinetᚋkabi
 	return ec._AuthPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicy(ctx context.Context, sel ast.SelectionSet, v *model.AuthPolicy) graphql.Marshaler {
+func (ec *executionContext) marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAuthPolicy(ctx context.Context, sel ast.SelectionSet, v *kabinet.AuthPolicy) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuthPolicy!")
 		return graphql.Null
@@ -13165,7 +13166,7 @@ func (ec *executionContext) marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabin
 	return ec._AuthPolicy(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicyInput(ctx context.Context, v any) (model.AuthPolicyInput, error) {
+func (ec *executionContext) unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋauthᚐPolicyInput(ctx context.Context, v any) (auth.PolicyInput, error) {
 	res, err := ec.unmarshalInputAuthPolicyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -13768,23 +13769,27 @@ func (ec *executionContext) unmarshalNQuickLoginInput2githubᚗcomᚋkabinetᚋk
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, v any) (model.QuickLoginMethod, error) {
-	var res model.QuickLoginMethod
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNQuickLoginMethod2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, sel ast.SelectionSet, v model.QuickLoginMethod) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNQuickLoginMethod2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "QuickLoginMethod!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, v any) ([]model.QuickLoginMethod, error) {
+func (ec *executionContext) unmarshalNQuickLoginMethod2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.QuickLoginMethod, len(vSlice))
+	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNQuickLoginMethod2string(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13792,11 +13797,11 @@ func (ec *executionContext) unmarshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinet
 	return res, nil
 }
 
-func (ec *executionContext) marshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []model.QuickLoginMethod) graphql.Marshaler {
+func (ec *executionContext) marshalNQuickLoginMethod2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, sel, v[i])
+		return ec.marshalNQuickLoginMethod2string(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14347,16 +14352,16 @@ func (ec *executionContext) marshalOPlatform2ᚖgithubᚗcomᚋkabinetᚋkabinet
 	return v
 }
 
-func (ec *executionContext) unmarshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, v any) ([]model.QuickLoginMethod, error) {
+func (ec *executionContext) unmarshalOQuickLoginMethod2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.QuickLoginMethod, len(vSlice))
+	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNQuickLoginMethod2string(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14364,14 +14369,14 @@ func (ec *executionContext) unmarshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinet
 	return res, nil
 }
 
-func (ec *executionContext) marshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []model.QuickLoginMethod) graphql.Marshaler {
+func (ec *executionContext) marshalOQuickLoginMethod2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, sel, v[i])
+		return ec.marshalNQuickLoginMethod2string(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14383,20 +14388,22 @@ func (ec *executionContext) marshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinet�
 	return ret
 }
 
-func (ec *executionContext) unmarshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, v any) (*model.QuickLoginMethod, error) {
+func (ec *executionContext) unmarshalOQuickLoginMethod2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.QuickLoginMethod)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, sel ast.SelectionSet, v *model.QuickLoginMethod) graphql.Marshaler {
+func (ec *executionContext) marshalOQuickLoginMethod2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/payroll"
 )
@@ -26,7 +27,7 @@ func (r *deviceResolver) Platform(ctx context.Context, obj *kabinet.Device) (mod
 }
 
 // QuickLoginMethod is the resolver for the quickLoginMethod field.
-func (r *deviceResolver) QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*model.QuickLoginMethod, error) {
+func (r *deviceResolver) QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*string, error) {
 	return quickLoginMethod(obj.QuickLoginMethod), nil
 }
 
@@ -120,8 +121,8 @@ func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*
 }
 
 // UpdateAuthPolicy is the resolver for the updateAuthPolicy field.
-func (r *mutationResolver) UpdateAuthPolicy(ctx context.Context, input model.AuthPolicyInput) (*model.AuthPolicy, error) {
-	panic(fmt.Errorf("not implemented: UpdateAuthPolicy - updateAuthPolicy"))
+func (r *mutationResolver) UpdateAuthPolicy(ctx context.Context, input auth.PolicyInput) (*kabinet.AuthPolicy, error) {
+	return r.Auth.UpdatePolicy(ctx, orgID(ctx), input)
 }
 
 // RefreshSession is the resolver for the refreshSession field.
@@ -236,8 +237,8 @@ func (r *queryResolver) Cabinets(ctx context.Context, status *model.CabinetStatu
 }
 
 // AuthPolicy is the resolver for the authPolicy field.
-func (r *queryResolver) AuthPolicy(ctx context.Context) (*model.AuthPolicy, error) {
-	panic(fmt.Errorf("not implemented: AuthPolicy - authPolicy"))
+func (r *queryResolver) AuthPolicy(ctx context.Context) (*kabinet.AuthPolicy, error) {
+	return r.Auth.Policy(ctx, orgID(ctx))
 }
 
 // Me is the resolver for the me field.
