@@ -98,7 +98,9 @@ func TestPublishPayslips(t *testing.T) {
 			t.Fatal("got true retracting twice, want false")
 		}
 		env.Do(t, key, `mutation { retractPayslip(externalId: "nope") }`, nil).WantCode(t, "NOT_FOUND")
-		var got struct{ Payslips []struct{ RetractedAt *string } }
+		var got struct {
+			Payslips []struct{ RetractedAt *string }
+		}
 		env.Do(t, key, `{ payslips(employeeExternalId: "E-2") { retractedAt } }`, nil).Must(t, &got)
 		if len(got.Payslips) != 1 || got.Payslips[0].RetractedAt == nil {
 			t.Fatalf("got %+v, want one retracted payslip", got.Payslips)
@@ -119,7 +121,11 @@ func TestPublishBatchIsAllOrNothing(t *testing.T) {
 		testkit.Payslip("PS-1", "E-2", "2026-09"), // repeated external ID
 		func() map[string]any { p := testkit.Payslip("PS-5", "E-2", "2026-10"); p["accrued"] = "-5"; return p }(),
 		func() map[string]any { p := testkit.Payslip("PS-6", "E-2", "2026-10"); p["paid"] = "12,50"; return p }(),
-		func() map[string]any { p := testkit.Payslip("PS-7", "E-2", "2026-10"); p["publishedAt"] = "2030-01-01T00:00:00Z"; return p }(),
+		func() map[string]any {
+			p := testkit.Payslip("PS-7", "E-2", "2026-10")
+			p["publishedAt"] = "2030-01-01T00:00:00Z"
+			return p
+		}(),
 	}
 	e := env.Do(t, key, publishPayslips, map[string]any{"in": bad}).WantCode(t, "BAD_USER_INPUT")
 	items, _ := e.Extensions["items"].([]any)

@@ -84,7 +84,9 @@ func TestTenantIsolation(t *testing.T) {
 	// B publishing the same external IDs creates its own records, leaving A's alone.
 	env.SeedEmployees(t, keyB, 1)
 	env.PublishPayslips(t, keyB, testkit.Payslip("PS-A", "E-1", "2026-10"))
-	var a struct{ Payslips []struct{ ExternalID, Paid string } }
+	var a struct {
+		Payslips []struct{ ExternalID, Paid string }
+	}
 	env.Do(t, keyA, `{ payslips { externalId paid } }`, nil).Must(t, &a)
 	if len(a.Payslips) != 1 {
 		t.Fatalf("A has %d payslips, want 1", len(a.Payslips))
