@@ -5,20 +5,21 @@ package app
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph"
+	"github.com/kabinet/kabinet/keys"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/server"
 	"github.com/kabinet/kabinet/sqlite"
@@ -58,6 +59,8 @@ func (c *Config) Validate() error {
 		return errors.New("KABINET_BOOTSTRAP_TOKEN must be at least 16 characters")
 	case c.BodyLimit < 1024:
 		return errors.New("KABINET_MAX_BODY_BYTES must be at least 1024")
+	case c.Secret != "" && len(c.Secret) < 32:
+		return errors.New("KABINET_SECRET must be at least 32 characters")
 	case c.MaxBatch < 1:
 		return errors.New("KABINET_MAX_BATCH must be at least 1")
 	case c.SyncRetentionDays < 1:
@@ -68,17 +71,19 @@ func (c *Config) Validate() error {
 
 // App is a running Kabinet.
 type App struct {
-	Config  Config
-	Logger  *slog.Logger
-	Clock   kabinet.Clock
-	DB      *sqlite.DB
-	Tenancy *tenancy.Service
-	Payroll *payroll.Service
-	Sync    *ksync.Service
+	Config   Config
+	Logger   *slog.Logger
+	Clock    kabinet.Clock
+	DB       *sqlite.DB
+	Tenancy  *tenancy.Service
+	Payroll  *payroll.Service
+	Auth     *auth.Service
+	Sync     *ksync.Service
+	Keys     *keys.Ring
+	Registry *prometheus.Registry
+	Server   *server.Server
 	// Compactor runs in the background between Start and Close.
 	Compactor *ksync.Compactor
-	Registry  *prometheus.Registry
-	Server    *server.Server
 
 	ln   net.Listener
 	done chan error
@@ -109,16 +114,22 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: opt.Logger, Clock: opt.Clock, DB: db, Registry: prometheus.NewRegistry()}
+	ring, err := keys.Load(ctx, db, cfg.Secret)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Logger: opt.Logger, Clock: opt.Clock, DB: db, Keys: ring, Registry: prometheus.NewRegistry()}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Tenancy = &tenancy.Service{Store: db}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
-	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: syncKey(cfg.Secret)}
+	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger}
+	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor")}
 	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
 		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
 
 	ops := newOperationMetrics(a.Registry)
-	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, SyncService: a.Sync}, graph.Options{
+	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync}, graph.Options{
 		Logger:  opt.Logger,
 		Auditor: db,
 		Metrics: ops.observe,
@@ -140,7 +151,10 @@ func (a *App) authenticate(ctx context.Context, token string) (*kabinet.Actor, e
 	if a.Config.BootstrapToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(a.Config.BootstrapToken)) == 1 {
 		return &kabinet.Actor{Role: kabinet.RoleOperator}, nil
 	}
-	return a.Tenancy.Authenticate(ctx, token)
+	if strings.HasPrefix(token, kabinet.APIKeyPrefix) {
+		return a.Tenancy.Authenticate(ctx, token)
+	}
+	return a.Auth.Authenticate(ctx, token)
 }
 
 // Start listens on Config.Addr and serves in the background.
@@ -180,18 +194,4 @@ func (a *App) Close() error {
 	}
 	errs = append(errs, a.DB.Close())
 	return errors.Join(errs...)
-}
-
-// syncKey derives the key that signs sync cursors from KABINET_SECRET.
-//
-// TODO(integration): KABINET_SECRET unset means "generated once and stored
-// in the database" (CONTRACT.md); until that exists, an unset secret gets a
-// random key per process, so phones full-sync once after each restart.
-func syncKey(secret string) []byte {
-	if secret == "" {
-		return []byte(kabinet.RandomToken(32))
-	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("kabinet/sync-cursor/v1"))
-	return m.Sum(nil)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/graph/scalar"
 	"github.com/kabinet/kabinet/payroll"
@@ -34,6 +35,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
+	Device() DeviceResolver
 	Employee() EmployeeResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -66,8 +68,8 @@ type ComplexityRoot struct {
 	AuthPolicy struct {
 		AccessTokenTTLSeconds  func(childComplexity int) int
 		AskLoginOnActivation   func(childComplexity int) int
-		MaxPinAttempts         func(childComplexity int) int
-		PinLength              func(childComplexity int) int
+		MaxPINAttempts         func(childComplexity int) int
+		PINLength              func(childComplexity int) int
 		QuickLoginMethods      func(childComplexity int) int
 		RefreshTokenTTLSeconds func(childComplexity int) int
 	}
@@ -192,7 +194,7 @@ type ComplexityRoot struct {
 		RevokeDevice               func(childComplexity int, id string) int
 		SendInvitations            func(childComplexity int, employeeExternalIds []string, channel model.InvitationChannel) int
 		SetupQuickLogin            func(childComplexity int, input model.SetupQuickLoginInput) int
-		UpdateAuthPolicy           func(childComplexity int, input model.AuthPolicyInput) int
+		UpdateAuthPolicy           func(childComplexity int, input auth.PolicyInput) int
 		UpdateNotificationSettings func(childComplexity int, input model.NotificationSettingsInput) int
 		UpsertDepartments          func(childComplexity int, input []*payroll.DepartmentInput) int
 		UpsertEmployees            func(childComplexity int, input []*payroll.EmployeeInput) int
@@ -315,6 +317,12 @@ type ComplexityRoot struct {
 type AuditEntryResolver interface {
 	ID(ctx context.Context, obj *kabinet.AuditEntry) (string, error)
 }
+type DeviceResolver interface {
+	Platform(ctx context.Context, obj *kabinet.Device) (model.Platform, error)
+
+	QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*string, error)
+	Current(ctx context.Context, obj *kabinet.Device) (bool, error)
+}
 type EmployeeResolver interface {
 	Login(ctx context.Context, obj *kabinet.Employee) (*string, error)
 
@@ -334,7 +342,7 @@ type MutationResolver interface {
 	BlockCabinet(ctx context.Context, employeeExternalID string) (*model.Cabinet, error)
 	Activate(ctx context.Context, input model.ActivateInput) (*model.AuthPayload, error)
 	Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error)
-	UpdateAuthPolicy(ctx context.Context, input model.AuthPolicyInput) (*model.AuthPolicy, error)
+	UpdateAuthPolicy(ctx context.Context, input auth.PolicyInput) (*kabinet.AuthPolicy, error)
 	RefreshSession(ctx context.Context, refreshToken string) (*model.AuthPayload, error)
 	Logout(ctx context.Context) (bool, error)
 	RevokeDevice(ctx context.Context, id string) (bool, error)
@@ -352,10 +360,10 @@ type QueryResolver interface {
 	Payslips(ctx context.Context, employeeExternalID *string, period *string, limit *int) ([]*kabinet.Payslip, error)
 	AuditLog(ctx context.Context, before *string, limit *int) ([]*kabinet.AuditEntry, error)
 	Cabinets(ctx context.Context, status *model.CabinetStatus) ([]*model.Cabinet, error)
-	AuthPolicy(ctx context.Context) (*model.AuthPolicy, error)
+	AuthPolicy(ctx context.Context) (*kabinet.AuthPolicy, error)
 	Me(ctx context.Context) (*kabinet.Employee, error)
-	Devices(ctx context.Context) ([]*model.Device, error)
-	LoginHistory(ctx context.Context, limit *int) ([]*model.LoginEvent, error)
+	Devices(ctx context.Context) ([]*kabinet.Device, error)
+	LoginHistory(ctx context.Context, limit *int) ([]*kabinet.LoginEvent, error)
 	Sync(ctx context.Context, cursor *string, limit *int) (*sync1.Result, error)
 	NotificationSettings(ctx context.Context) (*model.NotificationSettings, error)
 	Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*model.Delivery, error)
@@ -472,17 +480,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPolicy.AskLoginOnActivation(childComplexity), true
 	case "AuthPolicy.maxPinAttempts":
-		if e.ComplexityRoot.AuthPolicy.MaxPinAttempts == nil {
+		if e.ComplexityRoot.AuthPolicy.MaxPINAttempts == nil {
 			break
 		}
 
-		return e.ComplexityRoot.AuthPolicy.MaxPinAttempts(childComplexity), true
+		return e.ComplexityRoot.AuthPolicy.MaxPINAttempts(childComplexity), true
 	case "AuthPolicy.pinLength":
-		if e.ComplexityRoot.AuthPolicy.PinLength == nil {
+		if e.ComplexityRoot.AuthPolicy.PINLength == nil {
 			break
 		}
 
-		return e.ComplexityRoot.AuthPolicy.PinLength(childComplexity), true
+		return e.ComplexityRoot.AuthPolicy.PINLength(childComplexity), true
 	case "AuthPolicy.quickLoginMethods":
 		if e.ComplexityRoot.AuthPolicy.QuickLoginMethods == nil {
 			break
@@ -1123,7 +1131,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateAuthPolicy(childComplexity, args["input"].(model.AuthPolicyInput)), true
+		return e.ComplexityRoot.Mutation.UpdateAuthPolicy(childComplexity, args["input"].(auth.PolicyInput)), true
 	case "Mutation.updateNotificationSettings":
 		if e.ComplexityRoot.Mutation.UpdateNotificationSettings == nil {
 			break
@@ -3144,8 +3152,8 @@ func (ec *executionContext) field_Mutation_updateAuthPolicy_args(ctx context.Con
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.AuthPolicyInput, error) {
-			return ec.unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicyInput(ctx, v)
+		func(ctx context.Context, v any) (auth.PolicyInput, error) {
+			return ec.unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋauthᚐPolicyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3735,8 +3743,8 @@ func (ec *executionContext) _AuthPayload_quickLoginMethod(ctx context.Context, f
 			return obj.QuickLoginMethod, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOQuickLoginMethod2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3746,7 +3754,7 @@ func (ec *executionContext) fieldContext_AuthPayload_quickLoginMethod(_ context.
 	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "QuickLoginMethod")
 }
 
-func (ec *executionContext) _AuthPolicy_quickLoginMethods(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_quickLoginMethods(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3758,8 +3766,8 @@ func (ec *executionContext) _AuthPolicy_quickLoginMethods(ctx context.Context, f
 			return obj.QuickLoginMethods, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNQuickLoginMethod2ᚕstringᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3769,7 +3777,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_quickLoginMethods(_ context.
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "QuickLoginMethod")
 }
 
-func (ec *executionContext) _AuthPolicy_pinLength(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_pinLength(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3778,7 +3786,7 @@ func (ec *executionContext) _AuthPolicy_pinLength(ctx context.Context, field gra
 			return ec.fieldContext_AuthPolicy_pinLength(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PinLength, nil
+			return obj.PINLength, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -3792,7 +3800,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_pinLength(_ context.Context,
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_maxPinAttempts(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_maxPinAttempts(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3801,7 +3809,7 @@ func (ec *executionContext) _AuthPolicy_maxPinAttempts(ctx context.Context, fiel
 			return ec.fieldContext_AuthPolicy_maxPinAttempts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MaxPinAttempts, nil
+			return obj.MaxPINAttempts, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -3815,7 +3823,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_maxPinAttempts(_ context.Con
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_accessTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_accessTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3838,7 +3846,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_accessTokenTtlSeconds(_ cont
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_refreshTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_refreshTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3861,7 +3869,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_refreshTokenTtlSeconds(_ con
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_askLoginOnActivation(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_askLoginOnActivation(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4523,7 +4531,7 @@ func (ec *executionContext) fieldContext_Department_headExternalId(_ context.Con
 	return graphql.NewScalarFieldContext("Department", field, false, false, "String")
 }
 
-func (ec *executionContext) _Device_id(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4546,7 +4554,7 @@ func (ec *executionContext) fieldContext_Device_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Device", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4555,7 +4563,7 @@ func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.
 			return ec.fieldContext_Device_platform(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Platform, nil
+			return ec.Resolvers.Device().Platform(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Platform) graphql.Marshaler {
@@ -4566,10 +4574,10 @@ func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Device_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Device", field, false, false, "Platform")
+	return graphql.NewScalarFieldContext("Device", field, true, true, "Platform")
 }
 
-func (ec *executionContext) _Device_model(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_model(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4581,8 +4589,8 @@ func (ec *executionContext) _Device_model(ctx context.Context, field graphql.Col
 			return obj.Model, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4592,7 +4600,7 @@ func (ec *executionContext) fieldContext_Device_model(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
 }
 
-func (ec *executionContext) _Device_appVersion(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_appVersion(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4604,8 +4612,8 @@ func (ec *executionContext) _Device_appVersion(ctx context.Context, field graphq
 			return obj.AppVersion, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4615,7 +4623,7 @@ func (ec *executionContext) fieldContext_Device_appVersion(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
 }
 
-func (ec *executionContext) _Device_timezone(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_timezone(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4627,8 +4635,8 @@ func (ec *executionContext) _Device_timezone(ctx context.Context, field graphql.
 			return obj.Timezone, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4638,7 +4646,7 @@ func (ec *executionContext) fieldContext_Device_timezone(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
 }
 
-func (ec *executionContext) _Device_quickLoginMethod(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_quickLoginMethod(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4647,21 +4655,21 @@ func (ec *executionContext) _Device_quickLoginMethod(ctx context.Context, field 
 			return ec.fieldContext_Device_quickLoginMethod(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.QuickLoginMethod, nil
+			return ec.Resolvers.Device().QuickLoginMethod(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOQuickLoginMethod2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Device_quickLoginMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Device", field, false, false, "QuickLoginMethod")
+	return graphql.NewScalarFieldContext("Device", field, true, true, "QuickLoginMethod")
 }
 
-func (ec *executionContext) _Device_current(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_current(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4670,7 +4678,7 @@ func (ec *executionContext) _Device_current(ctx context.Context, field graphql.C
 			return ec.fieldContext_Device_current(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Current, nil
+			return ec.Resolvers.Device().Current(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -4681,10 +4689,10 @@ func (ec *executionContext) _Device_current(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Device_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Device", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("Device", field, true, true, "Boolean")
 }
 
-func (ec *executionContext) _Device_firstSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_firstSeenAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4707,7 +4715,7 @@ func (ec *executionContext) fieldContext_Device_firstSeenAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Device", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Device_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.Device) (ret graphql.Marshaler) {
+func (ec *executionContext) _Device_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5314,7 +5322,7 @@ func (ec *executionContext) fieldContext_LeaveBalance_remainingDays(_ context.Co
 	return graphql.NewScalarFieldContext("LeaveBalance", field, false, false, "Decimal")
 }
 
-func (ec *executionContext) _LoginEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_at(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5337,7 +5345,7 @@ func (ec *executionContext) fieldContext_LoginEvent_at(_ context.Context, field 
 	return graphql.NewScalarFieldContext("LoginEvent", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _LoginEvent_deviceId(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_deviceId(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5349,8 +5357,8 @@ func (ec *executionContext) _LoginEvent_deviceId(ctx context.Context, field grap
 			return obj.DeviceID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5360,7 +5368,7 @@ func (ec *executionContext) fieldContext_LoginEvent_deviceId(_ context.Context, 
 	return graphql.NewScalarFieldContext("LoginEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _LoginEvent_deviceModel(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_deviceModel(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5372,8 +5380,8 @@ func (ec *executionContext) _LoginEvent_deviceModel(ctx context.Context, field g
 			return obj.DeviceModel, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5383,7 +5391,7 @@ func (ec *executionContext) fieldContext_LoginEvent_deviceModel(_ context.Contex
 	return graphql.NewScalarFieldContext("LoginEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _LoginEvent_address(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_address(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5406,7 +5414,7 @@ func (ec *executionContext) fieldContext_LoginEvent_address(_ context.Context, f
 	return graphql.NewScalarFieldContext("LoginEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _LoginEvent_method(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_method(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5429,7 +5437,7 @@ func (ec *executionContext) fieldContext_LoginEvent_method(_ context.Context, fi
 	return graphql.NewScalarFieldContext("LoginEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _LoginEvent_success(ctx context.Context, field graphql.CollectedField, obj *model.LoginEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _LoginEvent_success(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6268,7 +6276,7 @@ func (ec *executionContext) _Mutation_updateAuthPolicy(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateAuthPolicy(ctx, fc.Args["input"].(model.AuthPolicyInput))
+			return ec.Resolvers.Mutation().UpdateAuthPolicy(ctx, fc.Args["input"].(auth.PolicyInput))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -6276,11 +6284,11 @@ func (ec *executionContext) _Mutation_updateAuthPolicy(ctx context.Context, fiel
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -6289,8 +6297,8 @@ func (ec *executionContext) _Mutation_updateAuthPolicy(ctx context.Context, fiel
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPolicy) graphql.Marshaler {
-			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.AuthPolicy) graphql.Marshaler {
+			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAuthPolicy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8091,11 +8099,11 @@ func (ec *executionContext) _Query_authPolicy(ctx context.Context, field graphql
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -8104,8 +8112,8 @@ func (ec *executionContext) _Query_authPolicy(ctx context.Context, field graphql
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPolicy) graphql.Marshaler {
-			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.AuthPolicy) graphql.Marshaler {
+			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAuthPolicy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8191,11 +8199,11 @@ func (ec *executionContext) _Query_devices(ctx context.Context, field graphql.Co
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
 				if err != nil {
-					var zeroVal []*model.Device
+					var zeroVal []*kabinet.Device
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal []*model.Device
+					var zeroVal []*kabinet.Device
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -8204,8 +8212,8 @@ func (ec *executionContext) _Query_devices(ctx context.Context, field graphql.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Device) graphql.Marshaler {
-			return ec.marshalNDevice2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDeviceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.Device) graphql.Marshaler {
+			return ec.marshalNDevice2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐDeviceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8242,11 +8250,11 @@ func (ec *executionContext) _Query_loginHistory(ctx context.Context, field graph
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
 				if err != nil {
-					var zeroVal []*model.LoginEvent
+					var zeroVal []*kabinet.LoginEvent
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal []*model.LoginEvent
+					var zeroVal []*kabinet.LoginEvent
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -8255,8 +8263,8 @@ func (ec *executionContext) _Query_loginHistory(ctx context.Context, field graph
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.LoginEvent) graphql.Marshaler {
-			return ec.marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLoginEventᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.LoginEvent) graphql.Marshaler {
+			return ec.marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEventᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8594,8 +8602,8 @@ func (ec *executionContext) _QuickLoginSetup_method(ctx context.Context, field g
 			return obj.Method, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNQuickLoginMethod2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10280,8 +10288,8 @@ func UnmarshalActivateInput(ctx context.Context, raw any) (model.ActivateInput, 
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, obj any) (model.AuthPolicyInput, error) {
-	var it model.AuthPolicyInput
+func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, obj any) (auth.PolicyInput, error) {
+	var it auth.PolicyInput
 	if obj == nil {
 		return it, nil
 	}
@@ -10300,7 +10308,7 @@ func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, o
 		switch k {
 		case "quickLoginMethods":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quickLoginMethods"))
-			data, err := ec.unmarshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx, v)
+			data, err := ec.unmarshalOQuickLoginMethod2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10311,14 +10319,14 @@ func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, o
 			if err != nil {
 				return it, err
 			}
-			it.PinLength = data
+			it.PINLength = data
 		case "maxPinAttempts":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxPinAttempts"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.MaxPinAttempts = data
+			it.MaxPINAttempts = data
 		case "accessTokenTtlSeconds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessTokenTtlSeconds"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -10351,8 +10359,8 @@ func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAuthPolicyInput(ctx context.Context, raw any) (model.AuthPolicyInput, error) {
-	var out model.AuthPolicyInput
+func UnmarshalAuthPolicyInput(ctx context.Context, raw any) (auth.PolicyInput, error) {
+	var out auth.PolicyInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuthPolicyInput", raw, &out)
 	return out, err
 }
@@ -11266,7 +11274,7 @@ func (ec *executionContext) unmarshalInputSetupQuickLoginInput(ctx context.Conte
 		switch k {
 		case "method":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("method"))
-			data, err := ec.unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, v)
+			data, err := ec.unmarshalNQuickLoginMethod2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -11504,7 +11512,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 
 var authPolicyImplementors = []string{"AuthPolicy"}
 
-func (ec *executionContext) _AuthPolicy(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPolicy) graphql.Marshaler {
+func (ec *executionContext) _AuthPolicy(ctx context.Context, sel ast.SelectionSet, obj *kabinet.AuthPolicy) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, authPolicyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11865,7 +11873,7 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 
 var deviceImplementors = []string{"Device"}
 
-func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, obj *model.Device) graphql.Marshaler {
+func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Device) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11877,47 +11885,50 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Device_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "platform":
-			out.Values[i] = ec._Device_platform(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Device_platform(ctx, field, obj)
+				})
 		case "model":
 			out.Values[i] = ec._Device_model(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "appVersion":
 			out.Values[i] = ec._Device_appVersion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timezone":
 			out.Values[i] = ec._Device_timezone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "quickLoginMethod":
-			out.Values[i] = ec._Device_quickLoginMethod(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Device_quickLoginMethod(ctx, field, obj)
+				})
 		case "current":
-			out.Values[i] = ec._Device_current(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Device_current(ctx, field, obj)
+				})
 		case "firstSeenAt":
 			out.Values[i] = ec._Device_firstSeenAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastSeenAt":
 			out.Values[i] = ec._Device_lastSeenAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12149,7 +12160,7 @@ func (ec *executionContext) _LeaveBalance(ctx context.Context, sel ast.Selection
 
 var loginEventImplementors = []string{"LoginEvent"}
 
-func (ec *executionContext) _LoginEvent(ctx context.Context, sel ast.SelectionSet, obj *model.LoginEvent) graphql.Marshaler {
+func (ec *executionContext) _LoginEvent(ctx context.Context, sel ast.SelectionSet, obj *kabinet.LoginEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, loginEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13537,7 +13548,7 @@ func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋkabinetᚋkabi
 	return ec._AuthPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicy(ctx context.Context, sel ast.SelectionSet, v *model.AuthPolicy) graphql.Marshaler {
+func (ec *executionContext) marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAuthPolicy(ctx context.Context, sel ast.SelectionSet, v *kabinet.AuthPolicy) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuthPolicy!")
 		return graphql.Null
@@ -13545,7 +13556,7 @@ func (ec *executionContext) marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabin
 	return ec._AuthPolicy(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicyInput(ctx context.Context, v any) (model.AuthPolicyInput, error) {
+func (ec *executionContext) unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋauthᚐPolicyInput(ctx context.Context, v any) (auth.PolicyInput, error) {
 	res, err := ec.unmarshalInputAuthPolicyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -13772,11 +13783,11 @@ func (ec *executionContext) unmarshalNDepartmentInput2ᚖgithubᚗcomᚋkabinet�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDevice2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDeviceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Device) graphql.Marshaler {
+func (ec *executionContext) marshalNDevice2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐDeviceᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.Device) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDevice2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDevice(ctx, sel, v[i])
+		return ec.marshalNDevice2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐDevice(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13788,7 +13799,7 @@ func (ec *executionContext) marshalNDevice2ᚕᚖgithubᚗcomᚋkabinetᚋkabine
 	return ret
 }
 
-func (ec *executionContext) marshalNDevice2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDevice(ctx context.Context, sel ast.SelectionSet, v *model.Device) graphql.Marshaler {
+func (ec *executionContext) marshalNDevice2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐDevice(ctx context.Context, sel ast.SelectionSet, v *kabinet.Device) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Device!")
 		return graphql.Null
@@ -13974,11 +13985,11 @@ func (ec *executionContext) unmarshalNLeaveBalanceInput2ᚖgithubᚗcomᚋkabine
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLoginEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LoginEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.LoginEvent) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNLoginEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLoginEvent(ctx, sel, v[i])
+		return ec.marshalNLoginEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEvent(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13990,7 +14001,7 @@ func (ec *executionContext) marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋka
 	return ret
 }
 
-func (ec *executionContext) marshalNLoginEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLoginEvent(ctx context.Context, sel ast.SelectionSet, v *model.LoginEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNLoginEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEvent(ctx context.Context, sel ast.SelectionSet, v *kabinet.LoginEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LoginEvent!")
 		return graphql.Null
@@ -14152,23 +14163,27 @@ func (ec *executionContext) unmarshalNQuickLoginInput2githubᚗcomᚋkabinetᚋk
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, v any) (model.QuickLoginMethod, error) {
-	var res model.QuickLoginMethod
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNQuickLoginMethod2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, sel ast.SelectionSet, v model.QuickLoginMethod) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNQuickLoginMethod2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "QuickLoginMethod!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, v any) ([]model.QuickLoginMethod, error) {
+func (ec *executionContext) unmarshalNQuickLoginMethod2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.QuickLoginMethod, len(vSlice))
+	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNQuickLoginMethod2string(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14176,11 +14191,11 @@ func (ec *executionContext) unmarshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinet
 	return res, nil
 }
 
-func (ec *executionContext) marshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []model.QuickLoginMethod) graphql.Marshaler {
+func (ec *executionContext) marshalNQuickLoginMethod2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, sel, v[i])
+		return ec.marshalNQuickLoginMethod2string(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14731,16 +14746,16 @@ func (ec *executionContext) marshalOPlatform2ᚖgithubᚗcomᚋkabinetᚋkabinet
 	return v
 }
 
-func (ec *executionContext) unmarshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, v any) ([]model.QuickLoginMethod, error) {
+func (ec *executionContext) unmarshalOQuickLoginMethod2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.QuickLoginMethod, len(vSlice))
+	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNQuickLoginMethod2string(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14748,14 +14763,14 @@ func (ec *executionContext) unmarshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinet
 	return res, nil
 }
 
-func (ec *executionContext) marshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []model.QuickLoginMethod) graphql.Marshaler {
+func (ec *executionContext) marshalOQuickLoginMethod2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, sel, v[i])
+		return ec.marshalNQuickLoginMethod2string(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14767,20 +14782,22 @@ func (ec *executionContext) marshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinet�
 	return ret
 }
 
-func (ec *executionContext) unmarshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, v any) (*model.QuickLoginMethod, error) {
+func (ec *executionContext) unmarshalOQuickLoginMethod2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.QuickLoginMethod)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, sel ast.SelectionSet, v *model.QuickLoginMethod) graphql.Marshaler {
+func (ec *executionContext) marshalOQuickLoginMethod2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -10,6 +10,7 @@ import (
 	"context"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/payroll"
 	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
@@ -32,5 +33,6 @@ type Resolver struct {
 	Store       Store
 	Tenancy     *tenancy.Service
 	Payroll     *payroll.Service
+	Auth        *auth.Service
 	SyncService *ksync.Service // field not named Sync: queryResolver has a Sync method
 }

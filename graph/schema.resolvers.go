@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/payroll"
 	sync1 "github.com/kabinet/kabinet/sync"
@@ -19,6 +20,21 @@ import (
 // ID is the resolver for the id field.
 func (r *auditEntryResolver) ID(ctx context.Context, obj *kabinet.AuditEntry) (string, error) {
 	return strconv.FormatInt(obj.ID, 10), nil
+}
+
+// Platform is the resolver for the platform field.
+func (r *deviceResolver) Platform(ctx context.Context, obj *kabinet.Device) (model.Platform, error) {
+	panic(fmt.Errorf("not implemented: Platform - platform"))
+}
+
+// QuickLoginMethod is the resolver for the quickLoginMethod field.
+func (r *deviceResolver) QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*string, error) {
+	return quickLoginMethod(obj.QuickLoginMethod), nil
+}
+
+// Current is the resolver for the current field.
+func (r *deviceResolver) Current(ctx context.Context, obj *kabinet.Device) (bool, error) {
+	return obj.ID == kabinet.ActorFrom(ctx).DeviceID, nil
 }
 
 // Login is the resolver for the login field.
@@ -106,23 +122,33 @@ func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*
 }
 
 // UpdateAuthPolicy is the resolver for the updateAuthPolicy field.
-func (r *mutationResolver) UpdateAuthPolicy(ctx context.Context, input model.AuthPolicyInput) (*model.AuthPolicy, error) {
-	panic(fmt.Errorf("not implemented: UpdateAuthPolicy - updateAuthPolicy"))
+func (r *mutationResolver) UpdateAuthPolicy(ctx context.Context, input auth.PolicyInput) (*kabinet.AuthPolicy, error) {
+	return r.Auth.UpdatePolicy(ctx, orgID(ctx), input)
 }
 
 // RefreshSession is the resolver for the refreshSession field.
 func (r *mutationResolver) RefreshSession(ctx context.Context, refreshToken string) (*model.AuthPayload, error) {
-	panic(fmt.Errorf("not implemented: RefreshSession - refreshSession"))
+	sess, err := r.Auth.Refresh(ctx, refreshToken)
+	if err != nil {
+		return nil, err
+	}
+	return r.authPayload(ctx, sess)
 }
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
-	panic(fmt.Errorf("not implemented: Logout - logout"))
+	if err := r.Auth.Logout(ctx, kabinet.ActorFrom(ctx)); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // RevokeDevice is the resolver for the revokeDevice field.
 func (r *mutationResolver) RevokeDevice(ctx context.Context, id string) (bool, error) {
-	panic(fmt.Errorf("not implemented: RevokeDevice - revokeDevice"))
+	if err := r.Auth.RevokeDevice(ctx, kabinet.ActorFrom(ctx), id); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // SetupQuickLogin is the resolver for the setupQuickLogin field.
@@ -215,23 +241,28 @@ func (r *queryResolver) Cabinets(ctx context.Context, status *model.CabinetStatu
 }
 
 // AuthPolicy is the resolver for the authPolicy field.
-func (r *queryResolver) AuthPolicy(ctx context.Context) (*model.AuthPolicy, error) {
-	panic(fmt.Errorf("not implemented: AuthPolicy - authPolicy"))
+func (r *queryResolver) AuthPolicy(ctx context.Context) (*kabinet.AuthPolicy, error) {
+	return r.Auth.Policy(ctx, orgID(ctx))
 }
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*kabinet.Employee, error) {
-	panic(fmt.Errorf("not implemented: Me - me"))
+	a := kabinet.ActorFrom(ctx)
+	return r.Store.Employee(ctx, a.OrgID, a.EmployeeID)
 }
 
 // Devices is the resolver for the devices field.
-func (r *queryResolver) Devices(ctx context.Context) ([]*model.Device, error) {
-	panic(fmt.Errorf("not implemented: Devices - devices"))
+func (r *queryResolver) Devices(ctx context.Context) ([]*kabinet.Device, error) {
+	return r.Auth.Devices(ctx, kabinet.ActorFrom(ctx))
 }
 
 // LoginHistory is the resolver for the loginHistory field.
-func (r *queryResolver) LoginHistory(ctx context.Context, limit *int) ([]*model.LoginEvent, error) {
-	panic(fmt.Errorf("not implemented: LoginHistory - loginHistory"))
+func (r *queryResolver) LoginHistory(ctx context.Context, limit *int) ([]*kabinet.LoginEvent, error) {
+	n, err := limitArg(limit, 200)
+	if err != nil {
+		return nil, err
+	}
+	return r.Auth.LoginHistory(ctx, kabinet.ActorFrom(ctx), n)
 }
 
 // Sync is the resolver for the sync field.
@@ -253,6 +284,9 @@ func (r *queryResolver) Deliveries(ctx context.Context, employeeExternalID *stri
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
 
+// Device returns DeviceResolver implementation.
+func (r *Resolver) Device() DeviceResolver { return &deviceResolver{r} }
+
 // Employee returns EmployeeResolver implementation.
 func (r *Resolver) Employee() EmployeeResolver { return &employeeResolver{r} }
 
@@ -264,6 +298,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
 	auditEntryResolver struct{ *Resolver }
+	deviceResolver     struct{ *Resolver }
 	employeeResolver   struct{ *Resolver }
 	mutationResolver   struct{ *Resolver }
 	queryResolver      struct{ *Resolver }

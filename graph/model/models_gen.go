@@ -29,25 +29,7 @@ type AuthPayload struct {
 	AccessTokenExpiresAt time.Time         `json:"accessTokenExpiresAt"`
 	Employee             *kabinet.Employee `json:"employee"`
 	// The quick-login method of this device, or null.
-	QuickLoginMethod *QuickLoginMethod `json:"quickLoginMethod,omitempty"`
-}
-
-type AuthPolicy struct {
-	QuickLoginMethods      []QuickLoginMethod `json:"quickLoginMethods"`
-	PinLength              int                `json:"pinLength"`
-	MaxPinAttempts         int                `json:"maxPinAttempts"`
-	AccessTokenTTLSeconds  int                `json:"accessTokenTtlSeconds"`
-	RefreshTokenTTLSeconds int                `json:"refreshTokenTtlSeconds"`
-	AskLoginOnActivation   bool               `json:"askLoginOnActivation"`
-}
-
-type AuthPolicyInput struct {
-	QuickLoginMethods      []QuickLoginMethod `json:"quickLoginMethods,omitempty"`
-	PinLength              *int               `json:"pinLength,omitempty"`
-	MaxPinAttempts         *int               `json:"maxPinAttempts,omitempty"`
-	AccessTokenTTLSeconds  *int               `json:"accessTokenTtlSeconds,omitempty"`
-	RefreshTokenTTLSeconds *int               `json:"refreshTokenTtlSeconds,omitempty"`
-	AskLoginOnActivation   *bool              `json:"askLoginOnActivation,omitempty"`
+	QuickLoginMethod *string `json:"quickLoginMethod,omitempty"`
 }
 
 type Cabinet struct {
@@ -90,19 +72,6 @@ type Delivery struct {
 	Error              *string        `json:"error,omitempty"`
 }
 
-type Device struct {
-	ID               string            `json:"id"`
-	Platform         Platform          `json:"platform"`
-	Model            *string           `json:"model,omitempty"`
-	AppVersion       *string           `json:"appVersion,omitempty"`
-	Timezone         *string           `json:"timezone,omitempty"`
-	QuickLoginMethod *QuickLoginMethod `json:"quickLoginMethod,omitempty"`
-	// True for the device of the calling session.
-	Current     bool      `json:"current"`
-	FirstSeenAt time.Time `json:"firstSeenAt"`
-	LastSeenAt  time.Time `json:"lastSeenAt"`
-}
-
 type DeviceInput struct {
 	// App-generated, stable per install.
 	ID         string   `json:"id"`
@@ -111,15 +80,6 @@ type DeviceInput struct {
 	AppVersion *string  `json:"appVersion,omitempty"`
 	// IANA time zone the phone reports.
 	Timezone *string `json:"timezone,omitempty"`
-}
-
-type LoginEvent struct {
-	At          time.Time `json:"at"`
-	DeviceID    *string   `json:"deviceId,omitempty"`
-	DeviceModel *string   `json:"deviceModel,omitempty"`
-	Address     string    `json:"address"`
-	Method      string    `json:"method"`
-	Success     bool      `json:"success"`
 }
 
 type LoginInput struct {
@@ -178,8 +138,8 @@ type QuickLoginInput struct {
 }
 
 type QuickLoginSetup struct {
-	Method   QuickLoginMethod `json:"method"`
-	DeviceID string           `json:"deviceId"`
+	Method   string `json:"method"`
+	DeviceID string `json:"deviceId"`
 	// PIN: the secret the device must present with the PIN.
 	DeviceSecret *string `json:"deviceSecret,omitempty"`
 }
@@ -190,7 +150,7 @@ type RegisterPushTokenInput struct {
 }
 
 type SetupQuickLoginInput struct {
-	Method QuickLoginMethod `json:"method"`
+	Method string `json:"method"`
 	// PIN: digits, of the policy's length.
 	Pin *string `json:"pin,omitempty"`
 	// BIOMETRIC: base64 DER SubjectPublicKeyInfo of a P-256 key.
@@ -481,61 +441,6 @@ func (e *PushProvider) UnmarshalJSON(b []byte) error {
 }
 
 func (e PushProvider) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type QuickLoginMethod string
-
-const (
-	QuickLoginMethodPin       QuickLoginMethod = "PIN"
-	QuickLoginMethodBiometric QuickLoginMethod = "BIOMETRIC"
-)
-
-var AllQuickLoginMethod = []QuickLoginMethod{
-	QuickLoginMethodPin,
-	QuickLoginMethodBiometric,
-}
-
-func (e QuickLoginMethod) IsValid() bool {
-	switch e {
-	case QuickLoginMethodPin, QuickLoginMethodBiometric:
-		return true
-	}
-	return false
-}
-
-func (e QuickLoginMethod) String() string {
-	return string(e)
-}
-
-func (e *QuickLoginMethod) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = QuickLoginMethod(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid QuickLoginMethod", str)
-	}
-	return nil
-}
-
-func (e QuickLoginMethod) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *QuickLoginMethod) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e QuickLoginMethod) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

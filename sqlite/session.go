@@ -1,0 +1,252 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/kabinet/kabinet"
+)
+
+// Secret returns the named key material, creating it with n random bytes the
+// first time. Concurrent first calls agree on one value.
+func (db *DB) Secret(ctx context.Context, name string, n int) ([]byte, error) {
+	var v []byte
+	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		v = make([]byte, n)
+		if _, err := rand.Read(v); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)`, name, v, ms(db.now()))
+		return err
+	})
+	return v, err
+}
+
+// StartSession records the device (creating it, or reviving a revoked one),
+// a new session with its first refresh token, and the login event, in one
+// transaction. It reports whether the device is new to the employee and the
+// ids of the employee's other active devices.
+func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDevice bool, others []string, err error) {
+	now := db.now()
+	err = db.WriteTx(ctx, func(tx *sql.Tx) error {
+		newDevice, others = false, nil
+		d := &s.Device
+		err := tx.QueryRowContext(ctx, `SELECT id FROM devices WHERE employee_id = ? AND client_id = ?`, s.Session.EmployeeID, d.ClientID).Scan(&d.ID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			newDevice = true
+			d.ID = kabinet.NewID("dev")
+			_, err = tx.ExecContext(ctx, `INSERT INTO devices (id, org_id, employee_id, client_id, platform, model, app_version, timezone, first_seen_at, last_seen_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, s.Session.OrgID, s.Session.EmployeeID, d.ClientID, d.Platform, d.Model, d.AppVersion, d.Timezone, ms(now), ms(now))
+		case err == nil:
+			_, err = tx.ExecContext(ctx, `UPDATE devices SET platform = ?, model = ?, app_version = ?, timezone = ?, last_seen_at = ?, revoked_at = NULL WHERE id = ?`,
+				d.Platform, d.Model, d.AppVersion, d.Timezone, ms(now), d.ID)
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM devices WHERE employee_id = ? AND id <> ? AND revoked_at IS NULL`, s.Session.EmployeeID, d.ID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			others = append(others, id)
+		}
+		rows.Close()
+		s.Session.DeviceID = d.ID
+		var pw sql.NullInt64
+		if s.PasswordAt != nil {
+			pw = sql.NullInt64{Int64: ms(*s.PasswordAt), Valid: true}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, org_id, employee_id, device_id, method, auth_time, password_at, created_at, last_used_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.Session.ID, s.Session.OrgID, s.Session.EmployeeID, d.ID, s.Method, ms(now), pw, ms(now), ms(now), ms(s.ExpiresAt)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)`, s.RefreshHash, s.Session.ID, ms(now)); err != nil {
+			return err
+		}
+		s.Event.DeviceID = d.ID
+		return insertLoginEvent(ctx, tx, &s.Event, now)
+	})
+	return newDevice, others, err
+}
+
+const sessionColumns = `id, org_id, employee_id, device_id, method, auth_time, password_at, last_used_at, expires_at, revoked_at IS NOT NULL`
+
+func scanSession(row interface{ Scan(...any) error }) (*kabinet.SessionInfo, error) {
+	s := &kabinet.SessionInfo{}
+	var auth, last, exp int64
+	var pw sql.NullInt64
+	if err := row.Scan(&s.ID, &s.OrgID, &s.EmployeeID, &s.DeviceID, &s.Method, &auth, &pw, &last, &exp, &s.Revoked); err != nil {
+		return nil, err
+	}
+	s.AuthTime, s.LastUsedAt, s.ExpiresAt, s.PasswordAt = fromMS(auth), fromMS(last), fromMS(exp), nullTime(pw)
+	return s, nil
+}
+
+// Session returns a session by id, or NOT_FOUND.
+func (db *DB) Session(ctx context.Context, id string) (*kabinet.SessionInfo, error) {
+	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "session not found")
+	}
+	return s, err
+}
+
+// RotateRefresh exchanges a refresh token for its successor in one write
+// transaction, so that of two concurrent refreshes exactly one succeeds.
+// check is called inside the transaction with the session and may refuse
+// it (expired, idle, employee blocked). Presenting a token that was
+// already rotated revokes the session and returns kabinet.ErrRefreshReused.
+func (db *DB) RotateRefresh(ctx context.Context, oldHash, newHash string, check func(*kabinet.SessionInfo) error) (*kabinet.SessionInfo, error) {
+	now := db.now()
+	var s *kabinet.SessionInfo
+	var reused bool
+	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		var sessionID string
+		var used sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = ?`, oldHash).Scan(&sessionID, &used)
+		if errors.Is(err, sql.ErrNoRows) {
+			return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "invalid refresh token")
+		}
+		if err != nil {
+			return err
+		}
+		if s, err = scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, sessionID)); err != nil {
+			return err
+		}
+		if s.Revoked {
+			return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the session has ended; sign in again")
+		}
+		if used.Valid {
+			reused = true
+			return revokeSessions(ctx, tx, `id = ?`, sessionID, "refresh token reused: suspected theft", now)
+		}
+		if err := check(s); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?`, ms(now), oldHash); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)`, newHash, sessionID, ms(now)); err != nil {
+			return err
+		}
+		s.LastUsedAt = now
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = ? WHERE id = ?`, ms(now), sessionID)
+		return err
+	})
+	if reused && err == nil {
+		return s, kabinet.ErrRefreshReused
+	}
+	return s, err
+}
+
+// RevokeSession ends one session. Revoking an ended one changes nothing.
+func (db *DB) RevokeSession(ctx context.Context, sessionID, reason string) error {
+	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+		return revokeSessions(ctx, tx, `id = ?`, sessionID, reason, db.now())
+	})
+}
+
+// RevokeEmployeeSessions ends every session of an employee.
+func (db *DB) RevokeEmployeeSessions(ctx context.Context, employeeID, reason string) error {
+	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+		return revokeSessions(ctx, tx, `employee_id = ?`, employeeID, reason, db.now())
+	})
+}
+
+// RevokeDeviceSessions ends every session on a device.
+func (db *DB) RevokeDeviceSessions(ctx context.Context, deviceID, reason string) error {
+	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+		return revokeSessions(ctx, tx, `device_id = ?`, deviceID, reason, db.now())
+	})
+}
+
+func revokeSessions(ctx context.Context, tx *sql.Tx, where string, arg any, reason string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE revoked_at IS NULL AND `+where, ms(now), reason, arg)
+	return err
+}
+
+// RecordLoginEvent appends to the login history.
+func (db *DB) RecordLoginEvent(ctx context.Context, ev *kabinet.LoginEvent) error {
+	return db.WriteTx(ctx, func(tx *sql.Tx) error { return insertLoginEvent(ctx, tx, ev, db.now()) })
+}
+
+func insertLoginEvent(ctx context.Context, tx *sql.Tx, ev *kabinet.LoginEvent, now time.Time) error {
+	if ev.At.IsZero() {
+		ev.At = now
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO login_events (org_id, employee_id, device_id, device_model, method, success, address, user_agent, reason, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.OrgID, ev.EmployeeID, ev.DeviceID, ev.DeviceModel, ev.Method, ev.Success, ev.Address, ev.UserAgent, ev.Reason, ms(ev.At))
+	return err
+}
+
+// LoginHistory returns an employee's sign-in attempts, newest first.
+func (db *DB) LoginHistory(ctx context.Context, employeeID string, limit int) ([]*kabinet.LoginEvent, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT org_id, employee_id, device_id, device_model, method, success, address, user_agent, reason, at
+		FROM login_events WHERE employee_id = ? ORDER BY id DESC LIMIT ?`, employeeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*kabinet.LoginEvent
+	for rows.Next() {
+		ev := &kabinet.LoginEvent{}
+		var at int64
+		if err := rows.Scan(&ev.OrgID, &ev.EmployeeID, &ev.DeviceID, &ev.DeviceModel, &ev.Method, &ev.Success, &ev.Address, &ev.UserAgent, &ev.Reason, &at); err != nil {
+			return nil, err
+		}
+		ev.At = fromMS(at)
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// Devices lists an employee's devices that are not revoked, most recent first.
+func (db *DB) Devices(ctx context.Context, employeeID string) ([]*kabinet.Device, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, client_id, org_id, employee_id, platform, model, app_version, timezone, first_seen_at, last_seen_at
+		FROM devices WHERE employee_id = ? AND revoked_at IS NULL ORDER BY last_seen_at DESC`, employeeID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*kabinet.Device
+	for rows.Next() {
+		d := &kabinet.Device{}
+		var first, last int64
+		if err := rows.Scan(&d.ID, &d.ClientID, &d.OrgID, &d.EmployeeID, &d.Platform, &d.Model, &d.AppVersion, &d.Timezone, &first, &last); err != nil {
+			return nil, err
+		}
+		d.FirstSeenAt, d.LastSeenAt = fromMS(first), fromMS(last)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// RevokeDevice marks an employee's device revoked and ends its sessions.
+// NOT_FOUND if the device is not the employee's.
+func (db *DB) RevokeDevice(ctx context.Context, employeeID, deviceID, reason string) error {
+	now := db.now()
+	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE devices SET revoked_at = ? WHERE id = ? AND employee_id = ? AND revoked_at IS NULL`, ms(now), deviceID, employeeID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return kabinet.Errorf(kabinet.ENOTFOUND, "device not found")
+		}
+		return revokeSessions(ctx, tx, `device_id = ?`, deviceID, reason, now)
+	})
+}
