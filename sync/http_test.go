@@ -29,9 +29,9 @@ type wireResult struct {
 	Sync struct {
 		Payslips []struct {
 			ID, ExternalID, EmployeeExternalID, Period, PublishedAt, Currency string
-			Accrued, Deducted, Paid, NetPay, DebtAtStart, DebtAtEnd          string
-			ViewedAt                                                         *string
-			Lines                                                            []struct{ Section, Title, Amount string }
+			Accrued, Deducted, Paid, NetPay, DebtAtStart, DebtAtEnd           string
+			ViewedAt                                                          *string
+			Lines                                                             []struct{ Section, Title, Amount string }
 		}
 		LeaveBalances []struct {
 			ID, LeaveTypeCode, LeaveTypeTitle, AsOf, EntitledDays, UsedDays, RemainingDays string
@@ -326,4 +326,3 @@ func TestSyncPropertyOverHTTP(t *testing.T) {
 		}
 	}
 }
-
