@@ -24,19 +24,31 @@ type syncReader struct {
 	org, emp string
 }
 
-// Head is one statement: the table's last seq (the rowid b-tree's right
+// syncHead is one statement: the table's last seq (the rowid b-tree's right
 // edge), the floor row, and one probe of the (employee_id, seq) index.
-func (r *syncReader) Head(ctx context.Context, after int64) (kabinet.SyncHead, error) {
+const syncHead = `SELECT (SELECT max(seq) FROM changes), floor_seq,
+	EXISTS (SELECT 1 FROM changes WHERE employee_id = ? AND seq > ?)
+	FROM sync_state WHERE id = 1`
+
+func scanHead(row *sql.Row) (kabinet.SyncHead, error) {
 	var h kabinet.SyncHead
 	var last sql.NullInt64
-	err := r.tx.QueryRowContext(ctx, `SELECT (SELECT max(seq) FROM changes), floor_seq,
-		EXISTS (SELECT 1 FROM changes WHERE employee_id = ? AND seq > ?)
-		FROM sync_state WHERE id = 1`, r.emp, after).Scan(&last, &h.Floor, &h.Pending)
-	if err != nil {
+	if err := row.Scan(&last, &h.Floor, &h.Pending); err != nil {
 		return h, err
 	}
 	h.Seq = max(last.Int64, h.Floor)
 	return h, nil
+}
+
+// SyncHead is kabinet.SyncReader's Head without a transaction: a single
+// statement reads one snapshot by itself. A sync with nothing to send
+// needs nothing more, and skips BEGIN and COMMIT.
+func (db *DB) SyncHead(ctx context.Context, employeeID string, after int64) (kabinet.SyncHead, error) {
+	return scanHead(db.read.QueryRowContext(ctx, syncHead, employeeID, after))
+}
+
+func (r *syncReader) Head(ctx context.Context, after int64) (kabinet.SyncHead, error) {
+	return scanHead(r.tx.QueryRowContext(ctx, syncHead, r.emp, after))
 }
 
 func (r *syncReader) Changes(ctx context.Context, after, upTo int64, limit int) ([]kabinet.SyncChange, error) {

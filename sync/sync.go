@@ -15,6 +15,9 @@ type Store interface {
 	// ReadSync runs fn with a reader of the employee's change log and
 	// records inside one read transaction.
 	ReadSync(ctx context.Context, orgID, employeeID string, fn func(r kabinet.SyncReader) error) error
+	// SyncHead is SyncReader.Head in a statement of its own (one snapshot),
+	// for the sync that has nothing to send.
+	SyncHead(ctx context.Context, employeeID string, after int64) (kabinet.SyncHead, error)
 	// MarkPayslipViewed applies a "viewed" action once per client mutation
 	// id; replayed is true when it had been applied already.
 	MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *kabinet.Payslip, replayed bool, err error)
@@ -131,6 +134,21 @@ func (s *Service) Sync(ctx context.Context, orgID, employeeID, cursor string, li
 		}
 	}
 	res := &Result{Limit: n}
+	if !fresh && !cur.Snapshot && !cur.Full {
+		// The most frequent request of all: one statement, and if the
+		// employee has no change, no transaction and no record read.
+		h, err := s.Store.SyncHead(ctx, employeeID, cur.Pos)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPosition(cur.Pos, h); err != nil {
+			return nil, err
+		}
+		if !h.Pending {
+			res.Cursor = s.EncodeCursor(orgID, employeeID, Cursor{Version: s.version(), Pos: h.Seq})
+			return res, nil
+		}
+	}
 	var next Cursor
 	err = s.Store.ReadSync(ctx, orgID, employeeID, func(r kabinet.SyncReader) error {
 		next, err = page(ctx, r, cur, fresh, n, res)
@@ -157,13 +175,10 @@ func page(ctx context.Context, r kabinet.SyncReader, cur Cursor, fresh bool, lim
 	if err != nil {
 		return cur, err
 	}
-	switch {
-	case fresh:
+	if fresh {
 		cur.Pos = h.Seq
-	case cur.Pos < h.Floor:
-		return cur, errCursorExpired
-	case cur.Pos > h.Seq:
-		return cur, errCursorAhead
+	} else if err := checkPosition(cur.Pos, h); err != nil {
+		return cur, err
 	}
 	if cur.Snapshot {
 		recs, err := r.Snapshot(ctx, cur.After, limit+1)
@@ -215,6 +230,17 @@ func page(ctx context.Context, r kabinet.SyncReader, cur Cursor, fresh bool, lim
 		return next, res.integrity(ctx, r)
 	}
 	return next, nil
+}
+
+// checkPosition tells whether a cursor's position can still be served.
+func checkPosition(pos int64, h kabinet.SyncHead) error {
+	switch {
+	case pos < h.Floor:
+		return errCursorExpired
+	case pos > h.Seq:
+		return errCursorAhead
+	}
+	return nil
 }
 
 // trimLast removes the last record in (type, id) order and returns the
