@@ -63,13 +63,15 @@
 //
 // # Pages
 //
-// Incremental (a cursor at position P): in one read transaction, read the
-// high-water mark H; if the employee has no change in (P, H] (one probe of
-// the (employee_id, seq) index) the answer is empty and the cursor moves to
-// H - no record is read and no JSON is built. Otherwise the records with a
-// change in (P, H] are listed once each, at their last change in that
-// range, ordered by it; the first `limit` are sent in their current state
-// (or as tombstones). That state is the state at their last change <= H, so
+// Incremental (a cursor at position P): one statement reads the high-water
+// mark H, the retention floor and whether the employee has a change in
+// (P, H] (one probe of the (employee_id, seq) index); a single statement is
+// one snapshot, so no transaction is opened for it. With no change the
+// answer is empty and the cursor moves to H - no record is read and no JSON
+// is built. Otherwise, in one read transaction, H is read again and the
+// records with a change in (P, H] are listed once each, at their last
+// change in that range, ordered by it; the first `limit` are sent in their
+// current state (or as tombstones). That state is the state at their last change <= H, so
 // several changes of one record collapse into one. If more remain, the next
 // cursor's position is the last sent record's last change: every record
 // whose last change is at or below it was sent with its latest state, every
