@@ -145,21 +145,36 @@ func TestNextInWindowNilLocationIsUTC(t *testing.T) {
 // brute force: the answer is not before due+delay, lies inside the window,
 // and no earlier instant (on a one-minute grid from due+delay) does.
 func TestNextInWindowProperties(t *testing.T) {
-	zones := []string{"UTC", "Europe/Moscow", "America/New_York", "Europe/London", "Australia/Lord_Howe",
-		"Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kathmandu", "Pacific/Chatham", "America/St_Johns", "Pacific/Apia", "America/Santiago"}
+	// Each zone with an instant near one of its transitions (or any instant
+	// for zones without), where the mistakes live.
+	cases := []struct{ zone, near string }{
+		{"UTC", "2026-06-01T00:00:00Z"},
+		{"Europe/Moscow", "2026-06-01T00:00:00Z"},
+		{"America/New_York", "2026-03-08T07:00:00Z"},
+		{"America/New_York", "2026-11-01T06:00:00Z"},
+		{"Europe/London", "2026-03-29T01:00:00Z"},
+		{"Europe/London", "2026-10-25T01:00:00Z"},
+		{"Australia/Lord_Howe", "2026-10-03T15:30:00Z"},
+		{"Australia/Lord_Howe", "2026-04-04T15:00:00Z"},
+		{"Pacific/Kiritimati", "2026-06-01T00:00:00Z"},
+		{"Etc/GMT+12", "2026-06-01T00:00:00Z"},
+		{"Asia/Kathmandu", "2026-06-01T00:00:00Z"},
+		{"Pacific/Chatham", "2026-09-26T14:00:00Z"},
+		{"America/St_Johns", "2026-03-08T05:30:00Z"},
+		{"Pacific/Apia", "2011-12-30T10:00:00Z"}, // skipped a whole day
+		{"America/Santiago", "2026-09-06T04:00:00Z"},
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	// Sample around the transitions, where the mistakes live.
-	base := []string{"2026-03-08T00:00:00Z", "2026-03-29T00:00:00Z", "2026-04-05T00:00:00Z", "2026-10-04T00:00:00Z",
-		"2026-10-25T00:00:00Z", "2026-11-01T00:00:00Z", "2011-12-29T00:00:00Z", "2026-09-06T00:00:00Z"}
-	for i := range 600 {
-		loc := mustLoad(t, zones[rng.IntN(len(zones))])
+	for i := range 3000 {
+		c := cases[rng.IntN(len(cases))]
+		loc := mustLoad(t, c.zone)
 		start := rng.IntN(24*4) * 15
 		end := rng.IntN(24*4+1) * 15
 		if end == start {
 			continue
 		}
 		w := push.Window{Start: start, End: end}
-		due := mustTime(t, base[rng.IntN(len(base))]).Add(time.Duration(rng.Int64N(int64(72 * time.Hour))))
+		due := mustTime(t, c.near).Add(time.Duration(rng.Int64N(int64(60*time.Hour))) - 36*time.Hour)
 		delay := time.Duration(rng.IntN(4)) * time.Duration(rng.Int64N(int64(6*time.Hour)))
 		got := push.NextInWindow(due, delay, w, loc)
 		from := due.Add(delay)
