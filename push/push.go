@@ -15,6 +15,9 @@ package push
 
 import (
 	"context"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -173,4 +176,36 @@ func TokenPrefix(token string) string {
 		return "…"
 	}
 	return token[:keep] + "…"
+}
+
+// ParseRetryAfter parses an HTTP Retry-After value, delay-seconds or an
+// HTTP date (relative to now). It returns 0 for an empty, malformed or past
+// value, and caps absurd values at a day.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		d = time.Duration(secs) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
+}
+
+const maxRetryAfter = 24 * time.Hour
+
+// Expired reports whether n has an Expiry that is not after now; Senders
+// answer such a notification with OutcomeFailed without contacting the
+// provider.
+func Expired(n *Notification, now time.Time) bool {
+	return !n.Expiry.IsZero() && !n.Expiry.After(now)
 }
