@@ -318,3 +318,17 @@ func (a *APNs) DisableRecording() {
 	defer a.mu.Unlock()
 	a.noRecord = true
 }
+
+// Env returns the KABINET_APNS_* variables that point a deployment at the
+// fake: its key, ids, topic, host and CA.
+func (a *APNs) Env(t testing.TB) map[string]string {
+	return map[string]string{
+		"KABINET_APNS_KEY_FILE": a.WriteKey(t),
+		"KABINET_APNS_KEY_ID":   a.KeyID,
+		"KABINET_APNS_TEAM_ID":  a.TeamID,
+		"KABINET_APNS_TOPIC":    a.Topic,
+		"KABINET_APNS_ENV":      "development",
+		"KABINET_APNS_HOST":     a.URL,
+		"KABINET_APNS_CA_FILE":  a.WriteCA(t),
+	}
+}

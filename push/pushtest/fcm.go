@@ -420,3 +420,9 @@ func (f *FCM) DisableRecording() {
 	defer f.mu.Unlock()
 	f.noRecord = true
 }
+
+// Env returns the KABINET_FCM_* variables that point a deployment at the
+// fake, with a fresh service account.
+func (f *FCM) Env(t testing.TB) map[string]string {
+	return map[string]string{"KABINET_FCM_CREDENTIALS": f.WriteServiceAccount(t), "KABINET_FCM_ENDPOINT": f.Endpoint()}
+}

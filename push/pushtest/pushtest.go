@@ -77,3 +77,15 @@ func repeat(r Reply, n int) []Reply {
 	}
 	return out
 }
+
+// Getenv merges environment maps (later ones win) into a getenv function,
+// e.g. providers.FromEnv(ctx, pushtest.Getenv(fcm.Env(t), apns.Env(t)), log).
+func Getenv(envs ...map[string]string) func(string) string {
+	merged := map[string]string{}
+	for _, e := range envs {
+		for k, v := range e {
+			merged[k] = v
+		}
+	}
+	return func(k string) string { return merged[k] }
+}
