@@ -172,11 +172,18 @@ func (s *Sender) Close() { s.transport.CloseIdleConnections() }
 //     Retry-After when APNs sent one;
 //   - any other 4xx (payload, topic, credentials) → OutcomeFailed, the token
 //     is kept;
-//   - an expired n → OutcomeFailed without contacting APNs.
+//   - an expired n → OutcomeFailed, and a token that cannot be a device
+//     token (empty, too long, or with characters other than letters,
+//     digits, '-' and '_') → OutcomeInvalidToken, without contacting APNs.
 func (s *Sender) Send(ctx context.Context, n *push.Notification) push.Result {
 	now := s.now()
 	if push.Expired(n, now) {
 		return push.Result{Outcome: push.OutcomeFailed, Reason: "apns: expired before sending"}
+	}
+	if !wellFormedToken(n.Token) {
+		// apns2 puts the token into the URL path unescaped; a token that
+		// could alter the path is never a real device token.
+		return push.Result{Outcome: push.OutcomeInvalidToken, Reason: "apns: malformed device token"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -209,6 +216,21 @@ func (s *Sender) fromStatus(status int, reason, retryAfter string, now time.Time
 		r.Outcome = push.OutcomeFailed
 	}
 	return r
+}
+
+// wellFormedToken accepts 1–512 letters, digits, '-' and '_' (real tokens
+// are hex; tests use readable names).
+func wellFormedToken(t string) bool {
+	if t == "" || len(t) > 512 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // describeNetErr names a transport error without the URL, which holds the

@@ -205,6 +205,19 @@ func TestSendExpired(t *testing.T) {
 	}
 }
 
+func TestSendMalformedToken(t *testing.T) {
+	a := pushtest.NewAPNs(t)
+	s := newSender(t, a)
+	for _, tok := range []string{"", "../../3/device/other", "abc/def", "abc?x=1", "ab cd", strings.Repeat("a", 513)} {
+		if res := s.Send(context.Background(), note(tok)); res.Outcome != push.OutcomeInvalidToken || res.Reason != "apns: malformed device token" {
+			t.Errorf("token %.20q: got %v %q, want INVALID_TOKEN malformed", tok, res.Outcome, res.Reason)
+		}
+	}
+	if a.Count() != 0 {
+		t.Errorf("got %d requests, want 0", a.Count())
+	}
+}
+
 func TestNew(t *testing.T) {
 	a := pushtest.NewAPNs(t)
 	good := config(t, a)

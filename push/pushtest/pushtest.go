@@ -28,7 +28,7 @@ type Reply struct {
 	Delay time.Duration
 }
 
-// RetryAfterHeader returns the Retry-After value for r ("" when unset).
+// retryAfterHeader returns the Retry-After value for r ("" when unset).
 func (r Reply) retryAfterHeader() string {
 	if r.RetryAfter <= 0 {
 		return ""
