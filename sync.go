@@ -94,8 +94,10 @@ type SyncReader interface {
 	Records(ctx context.Context, refs []RecordRef) (SyncRecords, error)
 	// Snapshot lists the employee's current records whose (type rank, id)
 	// is after the given one, in that order; at most limit of them. A zero
-	// RecordRef starts at the beginning.
-	Snapshot(ctx context.Context, after RecordRef, limit int) (SyncRecords, error)
+	// RecordRef starts at the beginning. With changedAfter >= 0, records
+	// with a change after that position are left out (a catch-up from it
+	// sends them).
+	Snapshot(ctx context.Context, after RecordRef, changedAfter int64, limit int) (SyncRecords, error)
 	// IDs lists the ids of every record the employee currently sees.
 	IDs(ctx context.Context) (SyncIDs, error)
 }

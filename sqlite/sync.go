@@ -115,8 +115,25 @@ func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kab
 	return out, err
 }
 
-func (r *syncReader) Snapshot(ctx context.Context, after kabinet.RecordRef, limit int) (kabinet.SyncRecords, error) {
+// unchangedSince leaves out a record with a change after a position: one
+// probe of the (employee_id, seq) index per record, over the few changes
+// made while a snapshot is paged.
+func unchangedSince(entity, idColumn string) string {
+	return ` AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.employee_id = ? AND c.seq > ? AND c.entity = '` + entity +
+		`' AND c.entity_id = ` + idColumn + `)`
+}
+
+func (r *syncReader) Snapshot(ctx context.Context, after kabinet.RecordRef, changedAfter int64, limit int) (kabinet.SyncRecords, error) {
 	var out kabinet.SyncRecords
+	// filter adds the change filter and the keyset condition.
+	filter := func(entity, idColumn, id string) (string, []any) {
+		q, args := ` AND `+idColumn+` > ?`, []any{id}
+		if changedAfter >= 0 {
+			q += unchangedSince(entity, idColumn)
+			args = append(args, r.emp, changedAfter)
+		}
+		return q + ` ORDER BY ` + idColumn + ` LIMIT ?`, args
+	}
 	rank := kabinet.EntityRank(after.Entity)
 	if after.Entity == "" {
 		rank = 0
@@ -133,21 +150,24 @@ func (r *syncReader) Snapshot(ctx context.Context, after kabinet.RecordRef, limi
 	}
 	var err error
 	if id, ok := from(kabinet.EntityPayslip); ok && limit > 0 {
-		out.Payslips, err = r.payslips(ctx, syncPayslips+` AND p.id > ? ORDER BY p.id LIMIT ?`, id, limit)
+		q, args := filter(kabinet.EntityPayslip, "p.id", id)
+		out.Payslips, err = r.payslips(ctx, syncPayslips+q, append(args, limit)...)
 		if err != nil {
 			return out, err
 		}
 		limit -= len(out.Payslips)
 	}
 	if id, ok := from(kabinet.EntityLeaveBalance); ok && limit > 0 {
-		out.LeaveBalances, err = r.balances(ctx, syncBalances+` AND id > ? ORDER BY id LIMIT ?`, id, limit)
+		q, args := filter(kabinet.EntityLeaveBalance, "leave_balances.id", id)
+		out.LeaveBalances, err = r.balances(ctx, syncBalances+q, append(args, limit)...)
 		if err != nil {
 			return out, err
 		}
 		limit -= len(out.LeaveBalances)
 	}
 	if id, ok := from(kabinet.EntityVacation); ok && limit > 0 {
-		out.Vacations, err = r.vacations(ctx, syncVacations+` AND v.id > ? ORDER BY v.id LIMIT ?`, id, limit)
+		q, args := filter(kabinet.EntityVacation, "v.id", id)
+		out.Vacations, err = r.vacations(ctx, syncVacations+q, append(args, limit)...)
 	}
 	return out, err
 }

@@ -81,13 +81,14 @@
 // Full (no cursor): in one read transaction, H and the first `limit`
 // current records in (type, id) order - payslips, then leave balances, then
 // vacations. If more remain, the cursor pins H and the last record sent; the
-// next page reads the records after it in a new read transaction. A record
-// that changed after H may then arrive in its newer state, and one that
-// changed on an earlier page will come again: when the snapshot is done, the
-// sync continues incrementally from H (hasMore stays true while the
-// employee has changes after H), so everything that happened while the
-// pages were read arrives, tombstones included. The phone replaces its
-// whole store with a full sync's records.
+// next page reads the records after it in a new read transaction, leaving
+// out any record with a change after H. When the snapshot is done the sync
+// continues incrementally from H (hasMore stays true while the employee has
+// changes after H), so everything that happened while the pages were read
+// arrives, tombstones included - and each change once: a record changed
+// after H before its snapshot page was read comes only with the catch-up,
+// and one changed after its page was sent comes again for that new change.
+// The phone replaces its whole store with a full sync's records.
 //
 // The page that completes a full sync (hasMore false) carries Integrity:
 // per collection, the count and a SHA-256 digest of the sorted ids the

@@ -181,7 +181,13 @@ func page(ctx context.Context, r kabinet.SyncReader, cur Cursor, fresh bool, lim
 		return cur, err
 	}
 	if cur.Snapshot {
-		recs, err := r.Snapshot(ctx, cur.After, limit+1)
+		// Records changed since the snapshot's head are left to the
+		// catch-up that follows it, so that no change is sent twice.
+		changedAfter := int64(-1)
+		if !fresh && h.Pending {
+			changedAfter = cur.Pos
+		}
+		recs, err := r.Snapshot(ctx, cur.After, changedAfter, limit+1)
 		if err != nil {
 			return cur, err
 		}
