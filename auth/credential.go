@@ -141,13 +141,24 @@ func TrivialPIN(pin string) bool {
 	if n%2 == 0 && pin[:n/2] == pin[n/2:] {
 		return true
 	}
-	if n%2 == 0 {
-		half, rev := pin[:n/2], reverse(pin[n/2:])
-		if half == rev && TrivialPIN(half) {
+	if n%2 == 0 && pin[:n/2] == reverse(pin[n/2:]) && unitRun(d[:n/2]) {
+		return true
+	}
+	return keypadLine(pin)
+}
+
+// unitRun reports whether digits repeat or count up or down by one.
+func unitRun(d []int) bool {
+	for _, step := range []int{0, 1, 9} {
+		ok := true
+		for i := 1; i < len(d); i++ {
+			ok = ok && (d[i]-d[i-1]+10)%10 == step
+		}
+		if ok {
 			return true
 		}
 	}
-	return keypadLine(pin)
+	return false
 }
 
 func reverse(s string) string {
