@@ -428,7 +428,9 @@ func TestQuickLoginBadInput(t *testing.T) {
 			in   func(c string) map[string]any
 		}{
 			{"NoCredentials", func(c string) map[string]any { return map[string]any{"deviceId": "device-1", "challenge": c} }},
-			{"PINWithoutSecret", func(c string) map[string]any { return map[string]any{"deviceId": "device-1", "challenge": c, "pin": "4817"} }},
+			{"PINWithoutSecret", func(c string) map[string]any {
+				return map[string]any{"deviceId": "device-1", "challenge": c, "pin": "4817"}
+			}},
 			{"SecretWithoutPIN", func(c string) map[string]any {
 				return map[string]any{"deviceId": "device-1", "challenge": c, "deviceSecret": secret}
 			}},
