@@ -257,8 +257,10 @@ func TestQuickLoginPINLock(t *testing.T) {
 	// A password sign-in on another device does not unlock this one…
 	e.EmployeeSession(t, e.org, "E-1", "device-2")
 	e.pinLogin(t, "device-1", secret, "4817").WantCode(t, "FORBIDDEN")
-	// …one on this device does.
-	e.EmployeeSession(t, e.org, "E-1", "device-1")
+	// …one on this device does, and tells the app the device's method.
+	if s := e.EmployeeSession(t, e.org, "E-1", "device-1"); s.QuickLoginMethod != "PIN" {
+		t.Fatalf("got quickLoginMethod %q after a password sign-in, want PIN", s.QuickLoginMethod)
+	}
 	wantSignedIn(t, e, e.pinLogin(t, "device-1", secret, "4817"), "PIN")
 }
 

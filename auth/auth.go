@@ -4,8 +4,18 @@
 // hashes. A refresh token presented twice ends its whole family (the
 // session): it was stolen. It also keeps the devices and the login history.
 //
-// Errors: UNAUTHENTICATED for a bad, expired or revoked token; NOT_FOUND for
-// a device that is not the caller's.
+// Quick login (quicklogin.go): after a recent password sign-in a device may
+// register a P-256 public key (BIOMETRIC: later sign-ins sign a single-use
+// server challenge) or a PIN (the server returns a device secret; later
+// sign-ins need both). Wrong PINs are counted in the database and lock the
+// device's quick login at the policy's limit until a password sign-in on
+// that device; failures are also throttled per client address.
+//
+// Errors: UNAUTHENTICATED for a bad, expired or revoked token or failed
+// quick login; FORBIDDEN for a locked or disallowed quick login or a set-up
+// without a recent password; BAD_USER_INPUT for malformed input;
+// RATE_LIMITED when an address fails too often; NOT_FOUND for a device that
+// is not the caller's.
 package auth
 
 import (

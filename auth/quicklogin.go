@@ -386,6 +386,9 @@ func (s *Service) pinLogin(ctx context.Context, at *quickAttempt, fail func(erro
 	}
 	if !ok {
 		if res.Locked {
+			a := kabinet.ActorFrom(ctx)
+			s.logger().WarnContext(ctx, "quick login locked after too many wrong PINs", "request_id", a.RequestID,
+				"employee", q.EmployeeID, "device", q.DeviceID, "address", a.Address)
 			s.recordQuickFailure(ctx, q, "wrong PIN; quick login locked")
 			return nil, fail(kabinet.Errorf(kabinet.EUNAUTHENTICATED, "wrong PIN; quick login on this device is now locked: sign in with your password to unlock it"))
 		}

@@ -195,12 +195,20 @@ func (db *DB) TakeChallenge(ctx context.Context, hash string) (clientID string, 
 	return clientID, expiresAt, err
 }
 
+// counterRetention is how long a counter's window may last at most.
+const counterRetention = 24 * time.Hour
+
 // AddCount adds one to a fixed-window counter and returns the count in the
-// current window and when that window ends.
+// current window and when that window ends. Windows must not exceed a day.
 func (db *DB) AddCount(ctx context.Context, key string, window time.Duration) (n int, resetAt time.Time, err error) {
 	now := db.now()
 	var start int64
 	err = db.WriteTx(ctx, func(tx *sql.Tx) error {
+		// Counters idle for a day are dropped, so one row per address seen
+		// does not accumulate forever.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_counters WHERE window_start < ? AND key <> ?`, ms(now.Add(-counterRetention)), key); err != nil {
+			return err
+		}
 		return tx.QueryRowContext(ctx, `INSERT INTO auth_counters (key, window_start, count) VALUES (?, ?, 1)
 			ON CONFLICT (key) DO UPDATE SET
 				count = CASE WHEN window_start + ? <= excluded.window_start THEN 1 ELSE count + 1 END,

@@ -38,3 +38,4 @@ CREATE TABLE auth_counters (
     window_start  INTEGER NOT NULL,
     count         INTEGER NOT NULL
 );
+CREATE INDEX auth_counters_window ON auth_counters(window_start);
