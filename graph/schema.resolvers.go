@@ -21,6 +21,16 @@ func (r *auditEntryResolver) ID(ctx context.Context, obj *kabinet.AuditEntry) (s
 	return strconv.FormatInt(obj.ID, 10), nil
 }
 
+// ParentExternalID is the resolver for the parentExternalId field.
+func (r *departmentResolver) ParentExternalID(ctx context.Context, obj *kabinet.Department) (*string, error) {
+	return nullable(obj.ParentExternalID), nil
+}
+
+// HeadExternalID is the resolver for the headExternalId field.
+func (r *departmentResolver) HeadExternalID(ctx context.Context, obj *kabinet.Department) (*string, error) {
+	return nullable(obj.HeadExternalID), nil
+}
+
 // Platform is the resolver for the platform field.
 func (r *deviceResolver) Platform(ctx context.Context, obj *kabinet.Device) (model.Platform, error) {
 	panic(fmt.Errorf("not implemented: Platform - platform"))
@@ -39,6 +49,41 @@ func (r *deviceResolver) Current(ctx context.Context, obj *kabinet.Device) (bool
 // Login is the resolver for the login field.
 func (r *employeeResolver) Login(ctx context.Context, obj *kabinet.Employee) (*string, error) {
 	panic(fmt.Errorf("not implemented: Login - login"))
+}
+
+// MiddleName is the resolver for the middleName field.
+func (r *employeeResolver) MiddleName(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.MiddleName), nil
+}
+
+// Position is the resolver for the position field.
+func (r *employeeResolver) Position(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Position), nil
+}
+
+// Email is the resolver for the email field.
+func (r *employeeResolver) Email(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Email), nil
+}
+
+// Phone is the resolver for the phone field.
+func (r *employeeResolver) Phone(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Phone), nil
+}
+
+// DepartmentExternalID is the resolver for the departmentExternalId field.
+func (r *employeeResolver) DepartmentExternalID(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.DepartmentExternalID), nil
+}
+
+// Timezone is the resolver for the timezone field.
+func (r *employeeResolver) Timezone(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Timezone), nil
+}
+
+// DismissedOn is the resolver for the dismissedOn field.
+func (r *employeeResolver) DismissedOn(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.DismissedOn), nil
 }
 
 // Manager is the resolver for the manager field.
@@ -292,6 +337,9 @@ func (r *queryResolver) Deliveries(ctx context.Context, employeeExternalID *stri
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
 
+// Department returns DepartmentResolver implementation.
+func (r *Resolver) Department() DepartmentResolver { return &departmentResolver{r} }
+
 // Device returns DeviceResolver implementation.
 func (r *Resolver) Device() DeviceResolver { return &deviceResolver{r} }
 
@@ -306,6 +354,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
 	auditEntryResolver struct{ *Resolver }
+	departmentResolver struct{ *Resolver }
 	deviceResolver     struct{ *Resolver }
 	employeeResolver   struct{ *Resolver }
 	mutationResolver   struct{ *Resolver }

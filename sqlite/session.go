@@ -100,7 +100,7 @@ func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDev
 const sessionColumns = `id, org_id, employee_id, device_id, method, auth_time, password_at, last_used_at, expires_at, revoked_at IS NOT NULL,
 	COALESCE((SELECT q.method FROM quick_logins q WHERE q.device_id = sessions.device_id), '')`
 
-func scanSession(row interface{ Scan(...any) error }) (*kabinet.SessionInfo, error) {
+func scanSession(row scanner) (*kabinet.SessionInfo, error) {
 	s := &kabinet.SessionInfo{}
 	var auth, last, exp int64
 	var pw sql.NullInt64
@@ -214,46 +214,28 @@ func insertLoginEvent(ctx context.Context, tx *sql.Tx, ev *kabinet.LoginEvent, n
 
 // LoginHistory returns an employee's sign-in attempts, newest first.
 func (db *DB) LoginHistory(ctx context.Context, employeeID string, limit int) ([]*kabinet.LoginEvent, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT org_id, employee_id, device_id, device_model, method, success, address, user_agent, reason, at
-		FROM login_events WHERE employee_id = ? ORDER BY id DESC LIMIT ?`, employeeID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.LoginEvent
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(row scanner) (*kabinet.LoginEvent, error) {
 		ev := &kabinet.LoginEvent{}
 		var at int64
-		if err := rows.Scan(&ev.OrgID, &ev.EmployeeID, &ev.DeviceID, &ev.DeviceModel, &ev.Method, &ev.Success, &ev.Address, &ev.UserAgent, &ev.Reason, &at); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&ev.OrgID, &ev.EmployeeID, &ev.DeviceID, &ev.DeviceModel, &ev.Method, &ev.Success, &ev.Address, &ev.UserAgent, &ev.Reason, &at)
 		ev.At = fromMS(at)
-		out = append(out, ev)
-	}
-	return out, rows.Err()
+		return ev, err
+	}, `SELECT org_id, employee_id, device_id, device_model, method, success, address, user_agent, reason, at
+		FROM login_events WHERE employee_id = ? ORDER BY id DESC LIMIT ?`, employeeID, limit)
 }
 
 // Devices lists an employee's devices that are not revoked, most recent first.
 func (db *DB) Devices(ctx context.Context, employeeID string) ([]*kabinet.Device, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT d.id, d.client_id, d.org_id, d.employee_id, d.platform, d.model, d.app_version, d.timezone,
+	return queryAll(ctx, db.read, func(row scanner) (*kabinet.Device, error) {
+		d := &kabinet.Device{}
+		var first, last int64
+		err := row.Scan(&d.ID, &d.ClientID, &d.OrgID, &d.EmployeeID, &d.Platform, &d.Model, &d.AppVersion, &d.Timezone, &first, &last, &d.QuickLoginMethod)
+		d.FirstSeenAt, d.LastSeenAt = fromMS(first), fromMS(last)
+		return d, err
+	}, `SELECT d.id, d.client_id, d.org_id, d.employee_id, d.platform, d.model, d.app_version, d.timezone,
 			d.first_seen_at, d.last_seen_at, COALESCE(q.method, '')
 		FROM devices d LEFT JOIN quick_logins q ON q.device_id = d.id
 		WHERE d.employee_id = ? AND d.revoked_at IS NULL ORDER BY d.last_seen_at DESC`, employeeID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Device
-	for rows.Next() {
-		d := &kabinet.Device{}
-		var first, last int64
-		if err := rows.Scan(&d.ID, &d.ClientID, &d.OrgID, &d.EmployeeID, &d.Platform, &d.Model, &d.AppVersion, &d.Timezone, &first, &last, &d.QuickLoginMethod); err != nil {
-			return nil, err
-		}
-		d.FirstSeenAt, d.LastSeenAt = fromMS(first), fromMS(last)
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }
 
 // RevokeDevice marks an employee's device revoked, ends its sessions and
