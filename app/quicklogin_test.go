@@ -578,3 +578,18 @@ func TestNewDeviceNotice(t *testing.T) {
 		t.Fatalf("got login reasons %q (newest first), want the device-2 sign-in recorded as %q", reasons, kabinet.ReasonNewDevice)
 	}
 }
+
+func TestQuickLoginChallengeThrottle(t *testing.T) {
+	e := startQuick(t, func(_ *app.Config, o *app.Options) {
+		o.TuneAuth = func(s *auth.Service) {
+			s.QuickConfig.Challenges = &auth.WindowLimiter{Store: s.QuickLogins, Clock: s.Clock, Prefix: "ql-chal:", Max: 5, Window: time.Minute, What: "quick-login challenges"}
+		}
+	})
+	const q = `mutation($d: String!) { quickLoginChallenge(deviceId: $d) { challenge } }`
+	for i := range 5 {
+		e.Do(t, "", q, map[string]any{"d": fmt.Sprintf("install-%d", i)}).Must(t, nil)
+	}
+	e.Do(t, "", q, map[string]any{"d": "install-9"}).WantCode(t, "RATE_LIMITED")
+	e.Clock.Add(time.Minute)
+	e.Do(t, "", q, map[string]any{"d": "install-9"}).Must(t, nil)
+}

@@ -27,7 +27,7 @@ func TestTrivialPIN(t *testing.T) {
 		{"2580", true}, {"0852", true}, // keypad column
 		{"1221", true}, {"123321", true}, // mirrored run
 		{"1004", true}, {"2000", true}, {"147258", true}, // well known
-		{"4817", false}, {"3906", false}, {"271828", false}, {"73915", false}, {"4817203", false}, {"3773", false}, {"90210615", false},
+		{"4817", false}, {"4827", false}, {"3906", false}, {"271828", false}, {"73915", false}, {"4817203", false}, {"3773", false}, {"90210615", false},
 	} {
 		if got := auth.TrivialPIN(tc.pin); got != tc.want {
 			t.Errorf("TrivialPIN(%q): got %v, want %v", tc.pin, got, tc.want)
