@@ -50,6 +50,11 @@ type Session struct {
 	QuickLoginMethod     string
 }
 
+// ReasonNewDevice is the LoginEvent.Reason of a successful sign-in from a
+// device the employee had not used, while they have other devices: the
+// durable record of the new-device notice owed to those devices.
+const ReasonNewDevice = "new device"
+
 // LoginEvent is one sign-in attempt, for the employee's login history.
 type LoginEvent struct {
 	At          time.Time
@@ -83,6 +88,7 @@ type SessionInfo struct {
 	PasswordAt                      *time.Time
 	LastUsedAt, ExpiresAt           time.Time
 	Revoked                         bool
+	QuickLoginMethod                string // of the session's device: "", PIN or BIOMETRIC
 }
 
 // ErrRefreshReused is returned by RotateRefresh when an already rotated

@@ -20,6 +20,7 @@ import (
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph"
 	"github.com/kabinet/kabinet/keys"
+	"github.com/kabinet/kabinet/passhash"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/server"
 	"github.com/kabinet/kabinet/sqlite"
@@ -97,6 +98,9 @@ type App struct {
 type Options struct {
 	Logger *slog.Logger
 	Clock  kabinet.Clock
+	// TuneAuth, if set, adjusts the auth service before the server starts
+	// (tests: limits, cheaper hashing).
+	TuneAuth func(*auth.Service)
 }
 
 // New opens the store (applying migrations) and builds every service.
@@ -123,7 +127,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Tenancy = &tenancy.Service{Store: db}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
-	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger}
+	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
+		QuickLogins: db, Hasher: passhash.New(passhash.DefaultParams, 0), PINPepper: ring.Derive("pin-pepper")}
+	if opt.TuneAuth != nil {
+		opt.TuneAuth(a.Auth)
+	}
 	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor")}
 	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
 		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}

@@ -198,17 +198,30 @@ func (r *mutationResolver) RevokeDevice(ctx context.Context, id string) (bool, e
 
 // SetupQuickLogin is the resolver for the setupQuickLogin field.
 func (r *mutationResolver) SetupQuickLogin(ctx context.Context, input model.SetupQuickLoginInput) (*model.QuickLoginSetup, error) {
-	panic(fmt.Errorf("not implemented: SetupQuickLogin - setupQuickLogin"))
+	res, err := r.Auth.SetupQuickLogin(ctx, kabinet.ActorFrom(ctx), auth.SetupInput{Method: input.Method, PIN: deref(input.Pin), PublicKey: deref(input.PublicKey)})
+	if err != nil {
+		return nil, err
+	}
+	return &model.QuickLoginSetup{Method: res.Method, DeviceID: res.ClientID, DeviceSecret: optional(res.DeviceSecret)}, nil
 }
 
 // QuickLoginChallenge is the resolver for the quickLoginChallenge field.
 func (r *mutationResolver) QuickLoginChallenge(ctx context.Context, deviceID string) (*model.QuickLoginChallenge, error) {
-	panic(fmt.Errorf("not implemented: QuickLoginChallenge - quickLoginChallenge"))
+	c, err := r.Auth.QuickLoginChallenge(ctx, deviceID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.QuickLoginChallenge{Challenge: c.Challenge, ExpiresAt: c.ExpiresAt}, nil
 }
 
 // QuickLogin is the resolver for the quickLogin field.
 func (r *mutationResolver) QuickLogin(ctx context.Context, input model.QuickLoginInput) (*model.AuthPayload, error) {
-	panic(fmt.Errorf("not implemented: QuickLogin - quickLogin"))
+	sess, err := r.Auth.QuickLogin(ctx, auth.QuickLoginInput{ClientID: input.DeviceID, Challenge: input.Challenge,
+		PIN: deref(input.Pin), DeviceSecret: deref(input.DeviceSecret), Signature: deref(input.Signature)})
+	if err != nil {
+		return nil, err
+	}
+	return r.authPayload(ctx, sess)
 }
 
 // MarkPayslipViewed is the resolver for the markPayslipViewed field.
