@@ -181,31 +181,43 @@ func page(ctx context.Context, r kabinet.SyncReader, cur Cursor, fresh bool, lim
 		return cur, err
 	}
 	if cur.Snapshot {
-		// Records changed since the snapshot's head are left to the
-		// catch-up that follows it, so that no change is sent twice.
-		changedAfter := int64(-1)
-		if !fresh && h.Pending {
-			changedAfter = cur.Pos
-		}
-		recs, err := r.Snapshot(ctx, cur.After, changedAfter, limit+1)
-		if err != nil {
-			return cur, err
-		}
-		if recs.Len() > limit {
-			last := trimLast(&recs)
-			res.setRecords(recs)
-			res.HasMore = true
-			return Cursor{Pos: cur.Pos, Snapshot: true, After: last, Full: true}, nil
-		}
-		res.setRecords(recs)
-		if h.Pending {
-			// Publication ran while the snapshot was paged: catch up from
-			// the snapshot's head before the full sync is complete.
-			res.HasMore = true
-			return Cursor{Pos: cur.Pos, Full: true}, nil
-		}
-		return Cursor{Pos: h.Seq}, res.integrity(ctx, r)
+		return snapshotPage(ctx, r, cur, h, fresh, limit, res)
 	}
+	return changesPage(ctx, r, cur, h, limit, res)
+}
+
+// snapshotPage sends the next records of a full sync's snapshot pinned at
+// cur.Pos, in (type, id) order.
+func snapshotPage(ctx context.Context, r kabinet.SyncReader, cur Cursor, h kabinet.SyncHead, fresh bool, limit int, res *Result) (Cursor, error) {
+	// Records changed since the snapshot's head are left to the catch-up
+	// that follows it, so that no change is sent twice.
+	changedAfter := int64(-1)
+	if !fresh && h.Pending {
+		changedAfter = cur.Pos
+	}
+	recs, err := r.Snapshot(ctx, cur.After, changedAfter, limit+1)
+	if err != nil {
+		return cur, err
+	}
+	if recs.Len() > limit {
+		last := trimLast(&recs)
+		res.setRecords(recs)
+		res.HasMore = true
+		return Cursor{Pos: cur.Pos, Snapshot: true, After: last, Full: true}, nil
+	}
+	res.setRecords(recs)
+	if h.Pending {
+		// Publication ran while the snapshot was paged: catch up from the
+		// snapshot's head before the full sync is complete.
+		res.HasMore = true
+		return Cursor{Pos: cur.Pos, Full: true}, nil
+	}
+	return Cursor{Pos: h.Seq}, res.integrity(ctx, r)
+}
+
+// changesPage sends the records changed after cur.Pos, each once in its
+// current state, in the order of their last change.
+func changesPage(ctx context.Context, r kabinet.SyncReader, cur Cursor, h kabinet.SyncHead, limit int, res *Result) (Cursor, error) {
 	if !h.Pending {
 		if cur.Full {
 			return Cursor{Pos: h.Seq}, res.integrity(ctx, r)
