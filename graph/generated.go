@@ -2265,9 +2265,9 @@ type Tombstone {
 
 input MarkPayslipViewedInput {
   payslipId: ID!
-  "When the payslip was viewed on the phone."
+  "When the payslip was viewed on the phone. The earliest view is kept, clamped to [publication, server now]; more than 24 hours ahead of the server is BAD_USER_INPUT."
   viewedAt: DateTime!
-  "Makes a replay of the same offline action have the effect of once."
+  "Makes a replay of the same offline action have the effect of once (1 to 128 bytes, unique per employee)."
   clientMutationId: String!
 }
 

@@ -90,9 +90,9 @@ type LoginInput struct {
 
 type MarkPayslipViewedInput struct {
 	PayslipID string `json:"payslipId"`
-	// When the payslip was viewed on the phone.
+	// When the payslip was viewed on the phone. The earliest view is kept, clamped to [publication, server now]; more than 24 hours ahead of the server is BAD_USER_INPUT.
 	ViewedAt time.Time `json:"viewedAt"`
-	// Makes a replay of the same offline action have the effect of once.
+	// Makes a replay of the same offline action have the effect of once (1 to 128 bytes, unique per employee).
 	ClientMutationID string `json:"clientMutationId"`
 }
 
