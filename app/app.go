@@ -17,13 +17,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph"
 	"github.com/kabinet/kabinet/keys"
+	"github.com/kabinet/kabinet/passhash"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/server"
 	"github.com/kabinet/kabinet/sqlite"
 	"github.com/kabinet/kabinet/tenancy"
+	"github.com/kabinet/kabinet/throttle"
 )
 
 // Config is everything Kabinet is configured with. cmd/kabinet fills it from
@@ -36,6 +39,12 @@ type Config struct {
 	BodyLimit      int    // KABINET_MAX_BODY_BYTES
 	MaxBatch       int    // KABINET_MAX_BATCH
 	ShutdownGrace  time.Duration
+	// Invitations: SMTP server (smtp://user:pass@host:587 with STARTTLS,
+	// smtps:// for implicit TLS) and sender address, SMS gateway webhook.
+	// Unset: invitations of that channel go to the log.
+	SMTPURL       string // KABINET_SMTP_URL
+	SMTPFrom      string // KABINET_SMTP_FROM
+	SMSWebhookURL string // KABINET_SMS_WEBHOOK_URL
 }
 
 // DefaultConfig returns the embedded defaults.
@@ -59,24 +68,54 @@ func (c *Config) Validate() error {
 	case c.MaxBatch < 1:
 		return errors.New("KABINET_MAX_BATCH must be at least 1")
 	}
+	if _, err := c.invitationSenders(nil); err != nil {
+		return err
+	}
 	return nil
+}
+
+// invitationSenders builds the invitation senders: SMTP and the SMS
+// gateway where configured, the log sender for a channel that is not.
+func (c *Config) invitationSenders(logger *slog.Logger) (map[string]activation.Sender, error) {
+	log := activation.LogSender{Logger: logger}
+	senders := map[string]activation.Sender{kabinet.ChannelEmail: log, kabinet.ChannelSMS: log}
+	if c.SMTPURL != "" {
+		s, err := activation.NewSMTPSender(c.SMTPURL, c.SMTPFrom)
+		if err != nil {
+			return nil, err
+		}
+		senders[kabinet.ChannelEmail] = s
+	}
+	if c.SMSWebhookURL != "" {
+		s, err := activation.NewSMSSender(c.SMSWebhookURL)
+		if err != nil {
+			return nil, err
+		}
+		senders[kabinet.ChannelSMS] = s
+	}
+	return senders, nil
 }
 
 // App is a running Kabinet.
 type App struct {
-	Config   Config
-	Logger   *slog.Logger
-	Clock    kabinet.Clock
-	DB       *sqlite.DB
-	Tenancy  *tenancy.Service
-	Payroll  *payroll.Service
-	Auth     *auth.Service
-	Keys     *keys.Ring
-	Registry *prometheus.Registry
-	Server   *server.Server
+	Config  Config
+	Logger  *slog.Logger
+	Clock   kabinet.Clock
+	DB      *sqlite.DB
+	Tenancy *tenancy.Service
+	Payroll *payroll.Service
+	Auth    *auth.Service
+	// Activation runs cabinets, invitations, activation and password sign-in.
+	Activation *activation.Service
+	Keys       *keys.Ring
+	Registry   *prometheus.Registry
+	Server     *server.Server
 
 	ln   net.Listener
 	done chan error
+	// stopWorkers ends the background workers; workers is closed when they have.
+	stopWorkers context.CancelFunc
+	workers     chan struct{}
 }
 
 // Options are what tests and the demo inject.
@@ -110,9 +149,21 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Tenancy = &tenancy.Service{Store: db}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
 	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger}
+	senders, err := cfg.invitationSenders(opt.Logger)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Activation = &activation.Service{
+		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
+		Hasher: passhash.New(passhash.DefaultParams, 0), Pepper: ring.Derive("password-pepper"), CodeKey: ring.Derive("activation-code"),
+		Limiter: &throttle.Limiter{Store: db, Clock: opt.Clock}, Senders: senders,
+	}
+	a.Auth.Gate = a.Activation
+	a.Payroll.Listeners = append(a.Payroll.Listeners, a.Activation)
 
 	ops := newOperationMetrics(a.Registry)
-	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth}, graph.Options{
+	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, Activation: a.Activation}, graph.Options{
 		Logger:  opt.Logger,
 		Auditor: db,
 		Metrics: ops.observe,
@@ -149,6 +200,12 @@ func (a *App) Start() error {
 	a.ln = ln
 	a.done = make(chan error, 1)
 	go func() { a.done <- a.Server.Serve(ln) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopWorkers, a.workers = cancel, make(chan struct{})
+	go func() {
+		defer close(a.workers)
+		a.Activation.Run(ctx) // the invitation outbox, dismissals
+	}()
 	a.Logger.Info("kabinet listening", "addr", ln.Addr().String(), "db", a.Config.DB)
 	return nil
 }
@@ -166,6 +223,8 @@ func (a *App) Close() error {
 		defer cancel()
 		errs = append(errs, a.Server.Shutdown(ctx))
 		<-a.done
+		a.stopWorkers()
+		<-a.workers
 	}
 	errs = append(errs, a.DB.Close())
 	return errors.Join(errs...)

@@ -10,6 +10,7 @@ import (
 	"context"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/tenancy"
@@ -33,4 +34,6 @@ type Resolver struct {
 	Tenancy *tenancy.Service
 	Payroll *payroll.Service
 	Auth    *auth.Service
+	// Activation runs cabinets, invitations, activation and password sign-in.
+	Activation *activation.Service
 }
