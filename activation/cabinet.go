@@ -9,13 +9,13 @@ import (
 
 // Reasons shown to HR.
 const (
-	reasonNoContact   = "the employee has no email and no phone: publish at least one to create a cabinet"
-	reasonUnknown     = "no published employee with this external ID"
-	reasonDismissed   = "the employee is dismissed"
-	reasonNoEmail     = "the employee has no email address"
-	reasonNoPhone     = "the employee has no mobile phone number"
-	reasonActive      = "the cabinet is already active; use reissueActivationCode to give the employee a new code"
-	reasonBlocked     = "the cabinet is blocked"
+	reasonNoContact = "the employee has no email and no phone: publish at least one to create a cabinet"
+	reasonUnknown   = "no published employee with this external ID"
+	reasonDismissed = "the employee is dismissed"
+	reasonNoEmail   = "the employee has no email address"
+	reasonNoPhone   = "the employee has no mobile phone number"
+	reasonActive    = "the cabinet is already active; use reissueActivationCode to give the employee a new code"
+	reasonBlocked   = "the cabinet is blocked"
 )
 
 func checkBatch(ids []string) error {
