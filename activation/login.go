@@ -20,16 +20,18 @@ const (
 // the organisation (ИвановИИ2, …) is the store's job.
 func LoginBase(e *kabinet.Employee) string {
 	var b strings.Builder
-	first := true
+	upper := true // at the start and after a space or hyphen: Римский-Корсаков, ДеГолль
 	for _, r := range e.LastName {
 		if !loginRune(r) {
+			upper = true
 			continue
 		}
-		if first {
-			r, first = unicode.ToUpper(r), false
+		if upper {
+			r = unicode.ToUpper(r)
 		} else {
 			r = unicode.ToLower(r)
 		}
+		upper = r == '-'
 		b.WriteRune(r)
 		if utf8.RuneCountInString(b.String()) >= MaxLoginLength-2 {
 			break
