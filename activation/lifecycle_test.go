@@ -174,7 +174,9 @@ func TestAutomaticCabinets(t *testing.T) {
 	w.env.Do(t, w.key, `mutation { updateCabinetSettings(input: {emailTemplate: "no code here"}) { codeTtlDays } }`, nil).WantCode(t, "BAD_USER_INPUT")
 	w.env.Do(t, w.key, `mutation { updateCabinetSettings(input: {codeTtlDays: 0}) { codeTtlDays } }`, nil).WantCode(t, "BAD_USER_INPUT")
 	w.env.Do(t, w.key, `mutation { updateCabinetSettings(input: {androidUrl: "javascript:alert(1)"}) { codeTtlDays } }`, nil).WantCode(t, "BAD_USER_INPUT")
-	var st struct{ CabinetSettings struct{ InvitationChannel, SmsTemplate string } }
+	var st struct {
+		CabinetSettings struct{ InvitationChannel, SmsTemplate string }
+	}
 	w.env.Do(t, w.key, `{ cabinetSettings { invitationChannel smsTemplate } }`, nil).Must(t, &st)
 	if st.CabinetSettings.InvitationChannel != "EMAIL" || !strings.Contains(st.CabinetSettings.SmsTemplate, "{code}") {
 		t.Errorf("default settings: got %+v, want EMAIL and a template with {code}", st.CabinetSettings)

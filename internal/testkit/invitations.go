@@ -158,4 +158,3 @@ func WithSMTP(url, from string) Option {
 func WithSMSWebhook(url string) Option {
 	return func(c *app.Config, _ *app.Options) { c.SMSWebhookURL = url }
 }
-
