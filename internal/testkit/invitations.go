@@ -1,7 +1,9 @@
 package testkit
 
 import (
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -9,10 +11,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
 	"github.com/kabinet/kabinet/app"
@@ -24,6 +28,7 @@ type Mail struct {
 	Subject  string // decoded
 	Body     string // decoded text
 	Header   mail.Header
+	TLS      bool // the message came over TLS
 }
 
 // SMTPServer is a real SMTP server on 127.0.0.1 (github.com/emersion/go-smtp)
@@ -34,16 +39,44 @@ type SMTPServer struct {
 	Mail chan Mail
 }
 
-// StartSMTP starts the fixture; it stops at cleanup.
-func StartSMTP(tb testing.TB) *SMTPServer {
+// SMTPOptions configure the SMTP fixture.
+type SMTPOptions struct {
+	// TLS offers STARTTLS with this configuration; with Implicit, the
+	// listener speaks TLS from the first byte (smtps).
+	TLS      *tls.Config
+	Implicit bool
+	// User and Password, when set, are required with AUTH PLAIN.
+	User, Password string
+}
+
+// StartSMTP starts a plain-text fixture; it stops at cleanup.
+func StartSMTP(tb testing.TB) *SMTPServer { return StartSMTPWith(tb, SMTPOptions{}) }
+
+// StartSMTPWith starts a fixture with TLS and authentication as configured.
+func StartSMTPWith(tb testing.TB, o SMTPOptions) *SMTPServer {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("smtp fixture: %v", err)
 	}
-	f := &SMTPServer{URL: "smtp://" + ln.Addr().String(), Mail: make(chan Mail, 100)}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{f: f}, nil }))
+	scheme := "smtp://"
+	if o.Implicit {
+		ln, scheme = tls.NewListener(ln, o.TLS), "smtps://"
+	}
+	f := &SMTPServer{URL: scheme + ln.Addr().String(), Mail: make(chan Mail, 100)}
+	if o.User != "" {
+		f.URL = scheme + url.UserPassword(o.User, o.Password).String() + "@" + ln.Addr().String()
+	}
+	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		if o.User != "" {
+			return &smtpAuthSession{smtpSession: smtpSession{f: f, conn: c}, user: o.User, pass: o.Password}, nil
+		}
+		return &smtpSession{f: f, conn: c}, nil
+	}))
 	s.Domain = "localhost"
+	if !o.Implicit {
+		s.TLSConfig = o.TLS
+	}
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
 	go s.Serve(ln)
 	tb.Cleanup(func() { s.Close() })
@@ -64,7 +97,32 @@ func (f *SMTPServer) Next(tb testing.TB) Mail {
 
 type smtpSession struct {
 	f        *SMTPServer
+	conn     *smtp.Conn
 	from, to string
+	authed   bool
+}
+
+// smtpAuthSession requires AUTH PLAIN before MAIL.
+type smtpAuthSession struct {
+	smtpSession
+	user, pass string
+}
+
+func (s *smtpAuthSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (s *smtpAuthSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != s.user || pass != s.pass {
+			return errors.New("invalid credentials")
+		}
+		s.authed = true
+		return nil
+	}), nil
+}
+func (s *smtpAuthSession) Mail(from string, o *smtp.MailOptions) error {
+	if !s.authed {
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
+	}
+	return s.smtpSession.Mail(from, o)
 }
 
 func (s *smtpSession) Reset()        { s.from, s.to = "", "" }
@@ -98,7 +156,8 @@ func (s *smtpSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	s.f.Mail <- Mail{From: s.from, To: s.to, Subject: subj, Body: strings.ReplaceAll(string(body), "\r\n", "\n"), Header: msg.Header}
+	_, isTLS := s.conn.TLSConnectionState()
+	s.f.Mail <- Mail{From: s.from, To: s.to, Subject: subj, Body: strings.ReplaceAll(string(body), "\r\n", "\n"), Header: msg.Header, TLS: isTLS}
 	return nil
 }
 
