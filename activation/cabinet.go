@@ -18,6 +18,20 @@ const (
 	reasonBlocked   = "the cabinet is blocked"
 )
 
+// unique returns ids without repeats, in first-seen order: naming an
+// employee twice must not issue two codes.
+func unique(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func checkBatch(ids []string) error {
 	switch {
 	case len(ids) == 0:
@@ -40,11 +54,13 @@ func checkChannel(ch string) error {
 // over. An unknown external ID gets a result with status NOT_CREATED and the
 // reason — one bad item never fails the batch. An employee without email
 // and phone gets CREATE_FAILED. Employees who already have a cabinet keep it
-// (and their code): the result shows its status without a code.
+// (and their code): the result shows its status without a code. An
+// employee named twice gets one result.
 func (s *Service) CreateCabinets(ctx context.Context, orgID string, externalIDs []string) ([]Result, error) {
 	if err := checkBatch(externalIDs); err != nil {
 		return nil, err
 	}
+	externalIDs = unique(externalIDs)
 	st, err := s.Settings(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -107,12 +123,13 @@ func (s *Service) create(ctx context.Context, orgID, employeeID string, st *kabi
 // created first where missing. The result of each employee is its status
 // after the attempt: INVITED, or INVITE_FAILED with the reason (no email for
 // EMAIL, no phone for SMS, the server's refusal); ACTIVE and BLOCKED
-// cabinets are left alone, with the reason. BAD_USER_INPUT for a bad channel
-// or batch.
+// cabinets are left alone, with the reason. An employee named twice gets one
+// invitation and one result. BAD_USER_INPUT for a bad channel or batch.
 func (s *Service) SendInvitations(ctx context.Context, orgID string, externalIDs []string, channel string) ([]Result, error) {
 	if err := checkBatch(externalIDs); err != nil {
 		return nil, err
 	}
+	externalIDs = unique(externalIDs)
 	if err := checkChannel(channel); err != nil {
 		return nil, err
 	}
