@@ -187,9 +187,9 @@ func (s *Service) invite(ctx context.Context, orgID, employeeID, channel string,
 	}
 	c, err := s.Store.Cabinet(ctx, orgID, employeeID)
 	if kabinet.ErrorCode(err) == kabinet.ENOTFOUND || (err == nil && c.Status == kabinet.CabinetCreateFailed) {
-		r, err := s.create(ctx, orgID, employeeID, st)
-		if err != nil || r.Status != kabinet.CabinetCreated {
-			return r, "", err
+		r, cerr := s.create(ctx, orgID, employeeID, st)
+		if cerr != nil || r.Status != kabinet.CabinetCreated {
+			return r, "", cerr
 		}
 		c, err = s.Store.Cabinet(ctx, orgID, employeeID)
 	}

@@ -79,6 +79,10 @@ func (c *Config) Validate() error {
 func (c *Config) invitationSenders(logger *slog.Logger) (map[string]activation.Sender, error) {
 	log := activation.LogSender{Logger: logger}
 	senders := map[string]activation.Sender{kabinet.ChannelEmail: log, kabinet.ChannelSMS: log}
+	if logger != nil && (c.SMTPURL == "" || c.SMSWebhookURL == "") {
+		logger.Warn("invitations without KABINET_SMTP_URL / KABINET_SMS_WEBHOOK_URL are written to the log, activation codes included",
+			"email", c.SMTPURL != "", "sms", c.SMSWebhookURL != "")
+	}
 	if c.SMTPURL != "" {
 		s, err := activation.NewSMTPSender(c.SMTPURL, c.SMTPFrom)
 		if err != nil {

@@ -1970,7 +1970,17 @@ type Mutation {
   cancelVacation(externalId: String!): Boolean! @auth(role: ORGANIZATION)
 
   # --- Activation ---
+  """
+  Creates cabinets, each with a first activation code (returned). One result per employee:
+  an unknown external ID gives NOT_CREATED with the reason, no email and no phone CREATE_FAILED;
+  an existing cabinet is kept, without a new code.
+  """
   createCabinets(employeeExternalIds: [String!]!): [CabinetResult!]! @auth(role: ORGANIZATION)
+  """
+  Sends invitations with a new activation code (the previous one stops working), creating missing
+  cabinets. The result is the status after the attempt: INVITED, or INVITE_FAILED with the reason.
+  ACTIVE and BLOCKED cabinets are left alone (see reissueActivationCode).
+  """
   sendInvitations(employeeExternalIds: [String!]!, channel: InvitationChannel!): [CabinetResult!]! @auth(role: ORGANIZATION)
   "Blocks the cabinet; every session of the employee ends at once."
   blockCabinet(employeeExternalId: String!): Cabinet! @auth(role: ORGANIZATION)
@@ -1979,7 +1989,13 @@ type Mutation {
   "Issues a new activation code (the previous one stops working at once); with a channel, also sends it."
   reissueActivationCode(employeeExternalId: String!, channel: InvitationChannel): CabinetResult! @auth(role: ORGANIZATION)
   updateCabinetSettings(input: CabinetSettingsInput!): CabinetSettings! @auth(role: ORGANIZATION)
+  """
+  First activation: sets the password and the login. After a reinstall: the same code with the password.
+  UNAUTHENTICATED for a wrong, expired or replaced code or a wrong password; FORBIDDEN when the cabinet
+  is blocked; RATE_LIMITED (extensions.retryAfterSeconds) after repeated failures.
+  """
   activate(input: ActivateInput!): AuthPayload! @auth(role: PUBLIC)
+  "Password sign-in; the login is case-insensitive. Errors as for activate."
   login(input: LoginInput!): AuthPayload! @auth(role: PUBLIC)
   "Changes the signed-in employee's password. Every session of the employee ends; a new one for this device is returned."
   changePassword(oldPassword: String!, newPassword: String!): AuthPayload! @auth(role: EMPLOYEE)
