@@ -232,9 +232,9 @@ func (db *DB) IssueCode(ctx context.Context, orgID, employeeID, codeHash string,
 	return c, issued, err
 }
 
-// CabinetInviteFailed sets INVITE_FAILED with the channel and reason,
-// unless the cabinet is already ACTIVE or BLOCKED (then only the event is
-// recorded).
+// CabinetInviteFailed sets INVITE_FAILED with the channel and reason. An
+// ACTIVE cabinet stays ACTIVE (with the error shown), a BLOCKED one keeps
+// its block; the event is recorded either way.
 func (db *DB) CabinetInviteFailed(ctx context.Context, orgID, employeeID, channel, reason string) (*kabinet.Cabinet, error) {
 	now := db.now()
 	var c *kabinet.Cabinet
@@ -258,6 +258,14 @@ func inviteSettled(ctx context.Context, tx *sql.Tx, orgID, employeeID, channel, 
 		}
 		return err
 	}
+	evReason := "invitation sent"
+	if reason != "" {
+		evReason = reason
+	}
+	if status == kabinet.CabinetBlocked {
+		// Blocked meanwhile: the block and its reason stay; only the event is kept.
+		return addCabinetEvent(ctx, tx, orgID, employeeID, status, evReason, channel, now)
+	}
 	next := status
 	switch status {
 	case kabinet.CabinetCreated, kabinet.CabinetInvited, kabinet.CabinetInviteFailed:
@@ -276,10 +284,6 @@ func inviteSettled(ctx context.Context, tx *sql.Tx, orgID, employeeID, channel, 
 	}
 	if err != nil {
 		return err
-	}
-	evReason := "invitation sent"
-	if reason != "" {
-		evReason = reason
 	}
 	return addCabinetEvent(ctx, tx, orgID, employeeID, next, evReason, channel, now)
 }
