@@ -16,6 +16,7 @@ const (
 	reasonNoPhone   = "the employee has no mobile phone number"
 	reasonActive    = "the cabinet is already active; use reissueActivationCode to give the employee a new code"
 	reasonBlocked   = "the cabinet is blocked"
+	reasonQueued    = "the invitation is queued and will be sent in the background; check cabinets() for the outcome"
 )
 
 // unique returns ids without repeats, in first-seen order: naming an
@@ -124,7 +125,9 @@ func (s *Service) create(ctx context.Context, orgID, employeeID string, st *kabi
 // after the attempt: INVITED, or INVITE_FAILED with the reason (no email for
 // EMAIL, no phone for SMS, the server's refusal); ACTIVE and BLOCKED
 // cabinets are left alone, with the reason. An employee named twice gets one
-// invitation and one result. BAD_USER_INPUT for a bad channel or batch.
+// invitation and one result. Messages are sent within the request, eight at
+// a time, for up to 20 seconds; the rest go out in the background (Run) and
+// their result says so. BAD_USER_INPUT for a bad channel or batch.
 func (s *Service) SendInvitations(ctx context.Context, orgID string, externalIDs []string, channel string) ([]Result, error) {
 	if err := checkBatch(externalIDs); err != nil {
 		return nil, err
@@ -163,7 +166,8 @@ func (s *Service) SendInvitations(ctx context.Context, orgID string, externalIDs
 		}
 	}
 	if len(queued) > 0 {
-		if err := s.send(ctx, queued); err != nil {
+		left, err := s.send(ctx, queued)
+		if err != nil {
 			return nil, err
 		}
 		for _, i := range where {
@@ -172,6 +176,9 @@ func (s *Service) SendInvitations(ctx context.Context, orgID string, externalIDs
 				return nil, err
 			}
 			out[i].Status, out[i].LastError = c.Status, c.LastError
+		}
+		for _, invID := range left {
+			out[where[invID]].LastError = reasonQueued
 		}
 	}
 	return out, nil
@@ -296,7 +303,7 @@ func (s *Service) ReissueCode(ctx context.Context, orgID, externalID string, cha
 		}
 		r.EmployeeExternalID = externalID
 		if invID != "" {
-			if err := s.send(ctx, []string{invID}); err != nil {
+			if _, err := s.send(ctx, []string{invID}); err != nil {
 				return Result{}, err
 			}
 			if c, err = s.Store.Cabinet(ctx, orgID, e.ID); err != nil {
