@@ -50,6 +50,16 @@ func (r *cabinetEventResolver) Channel(ctx context.Context, obj *kabinet.Cabinet
 	return optional(obj.Channel), nil
 }
 
+// ParentExternalID is the resolver for the parentExternalId field.
+func (r *departmentResolver) ParentExternalID(ctx context.Context, obj *kabinet.Department) (*string, error) {
+	return nullable(obj.ParentExternalID), nil
+}
+
+// HeadExternalID is the resolver for the headExternalId field.
+func (r *departmentResolver) HeadExternalID(ctx context.Context, obj *kabinet.Department) (*string, error) {
+	return nullable(obj.HeadExternalID), nil
+}
+
 // Platform is the resolver for the platform field.
 func (r *deviceResolver) Platform(ctx context.Context, obj *kabinet.Device) (model.Platform, error) {
 	panic(fmt.Errorf("not implemented: Platform - platform"))
@@ -72,6 +82,41 @@ func (r *employeeResolver) Login(ctx context.Context, obj *kabinet.Employee) (*s
 	}
 	l, err := r.Activation.EmployeeLogin(ctx, obj.OrgID, obj.ID)
 	return optional(l), err
+}
+
+// MiddleName is the resolver for the middleName field.
+func (r *employeeResolver) MiddleName(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.MiddleName), nil
+}
+
+// Position is the resolver for the position field.
+func (r *employeeResolver) Position(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Position), nil
+}
+
+// Email is the resolver for the email field.
+func (r *employeeResolver) Email(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Email), nil
+}
+
+// Phone is the resolver for the phone field.
+func (r *employeeResolver) Phone(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Phone), nil
+}
+
+// DepartmentExternalID is the resolver for the departmentExternalId field.
+func (r *employeeResolver) DepartmentExternalID(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.DepartmentExternalID), nil
+}
+
+// Timezone is the resolver for the timezone field.
+func (r *employeeResolver) Timezone(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Timezone), nil
+}
+
+// DismissedOn is the resolver for the dismissedOn field.
+func (r *employeeResolver) DismissedOn(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.DismissedOn), nil
 }
 
 // Manager is the resolver for the manager field.
@@ -368,6 +413,9 @@ func (r *Resolver) Cabinet() CabinetResolver { return &cabinetResolver{r} }
 // CabinetEvent returns CabinetEventResolver implementation.
 func (r *Resolver) CabinetEvent() CabinetEventResolver { return &cabinetEventResolver{r} }
 
+// Department returns DepartmentResolver implementation.
+func (r *Resolver) Department() DepartmentResolver { return &departmentResolver{r} }
+
 // Device returns DeviceResolver implementation.
 func (r *Resolver) Device() DeviceResolver { return &deviceResolver{r} }
 
@@ -384,6 +432,7 @@ type (
 	auditEntryResolver   struct{ *Resolver }
 	cabinetResolver      struct{ *Resolver }
 	cabinetEventResolver struct{ *Resolver }
+	departmentResolver   struct{ *Resolver }
 	deviceResolver       struct{ *Resolver }
 	employeeResolver     struct{ *Resolver }
 	mutationResolver     struct{ *Resolver }

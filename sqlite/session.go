@@ -85,7 +85,7 @@ func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDev
 
 const sessionColumns = `id, org_id, employee_id, device_id, method, auth_time, password_at, last_used_at, expires_at, revoked_at IS NOT NULL`
 
-func scanSession(row interface{ Scan(...any) error }) (*kabinet.SessionInfo, error) {
+func scanSession(row scanner) (*kabinet.SessionInfo, error) {
 	s := &kabinet.SessionInfo{}
 	var auth, last, exp int64
 	var pw sql.NullInt64
@@ -195,44 +195,26 @@ func insertLoginEvent(ctx context.Context, tx *sql.Tx, ev *kabinet.LoginEvent, n
 
 // LoginHistory returns an employee's sign-in attempts, newest first.
 func (db *DB) LoginHistory(ctx context.Context, employeeID string, limit int) ([]*kabinet.LoginEvent, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT org_id, employee_id, device_id, device_model, method, success, address, user_agent, reason, at
-		FROM login_events WHERE employee_id = ? ORDER BY id DESC LIMIT ?`, employeeID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.LoginEvent
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(row scanner) (*kabinet.LoginEvent, error) {
 		ev := &kabinet.LoginEvent{}
 		var at int64
-		if err := rows.Scan(&ev.OrgID, &ev.EmployeeID, &ev.DeviceID, &ev.DeviceModel, &ev.Method, &ev.Success, &ev.Address, &ev.UserAgent, &ev.Reason, &at); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&ev.OrgID, &ev.EmployeeID, &ev.DeviceID, &ev.DeviceModel, &ev.Method, &ev.Success, &ev.Address, &ev.UserAgent, &ev.Reason, &at)
 		ev.At = fromMS(at)
-		out = append(out, ev)
-	}
-	return out, rows.Err()
+		return ev, err
+	}, `SELECT org_id, employee_id, device_id, device_model, method, success, address, user_agent, reason, at
+		FROM login_events WHERE employee_id = ? ORDER BY id DESC LIMIT ?`, employeeID, limit)
 }
 
 // Devices lists an employee's devices that are not revoked, most recent first.
 func (db *DB) Devices(ctx context.Context, employeeID string) ([]*kabinet.Device, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, client_id, org_id, employee_id, platform, model, app_version, timezone, first_seen_at, last_seen_at
-		FROM devices WHERE employee_id = ? AND revoked_at IS NULL ORDER BY last_seen_at DESC`, employeeID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Device
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(row scanner) (*kabinet.Device, error) {
 		d := &kabinet.Device{}
 		var first, last int64
-		if err := rows.Scan(&d.ID, &d.ClientID, &d.OrgID, &d.EmployeeID, &d.Platform, &d.Model, &d.AppVersion, &d.Timezone, &first, &last); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&d.ID, &d.ClientID, &d.OrgID, &d.EmployeeID, &d.Platform, &d.Model, &d.AppVersion, &d.Timezone, &first, &last)
 		d.FirstSeenAt, d.LastSeenAt = fromMS(first), fromMS(last)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, err
+	}, `SELECT id, client_id, org_id, employee_id, platform, model, app_version, timezone, first_seen_at, last_seen_at
+		FROM devices WHERE employee_id = ? AND revoked_at IS NULL ORDER BY last_seen_at DESC`, employeeID)
 }
 
 // RevokeDevice marks an employee's device revoked and ends its sessions.
