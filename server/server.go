@@ -175,7 +175,13 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 // still work, protected ones answer UNAUTHENTICATED with the reason.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
+		// The adaptor's request context is fasthttp's RequestCtx, which is
+		// reused after the request and closes Done only at shutdown:
+		// contexts derived from it (database/sql watches them from
+		// goroutines) then read it while it is being reset, a data race.
+		// Each request gets a context of its own, ended when it returns.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
 			host = r.RemoteAddr
