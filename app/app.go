@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph"
 	"github.com/kabinet/kabinet/keys"
@@ -26,6 +28,7 @@ import (
 	"github.com/kabinet/kabinet/sqlite"
 	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
+	"github.com/kabinet/kabinet/throttle"
 )
 
 // Config is everything Kabinet is configured with. cmd/kabinet fills it from
@@ -41,6 +44,12 @@ type Config struct {
 	// SyncRetentionDays is how long sync keeps changes and tombstones
 	// (KABINET_SYNC_RETENTION_DAYS); an older cursor must full-sync.
 	SyncRetentionDays int
+	// Invitations: SMTP server (smtp://user:pass@host:587 with STARTTLS,
+	// smtps:// for implicit TLS) and sender address, SMS gateway webhook.
+	// Unset: invitations of that channel go to the log.
+	SMTPURL       string // KABINET_SMTP_URL
+	SMTPFrom      string // KABINET_SMTP_FROM
+	SMSWebhookURL string // KABINET_SMS_WEBHOOK_URL
 }
 
 // DefaultConfig returns the embedded defaults.
@@ -67,7 +76,36 @@ func (c *Config) Validate() error {
 	case c.SyncRetentionDays < 1:
 		return errors.New("KABINET_SYNC_RETENTION_DAYS must be at least 1")
 	}
+	if _, err := c.invitationSenders(nil); err != nil {
+		return err
+	}
 	return nil
+}
+
+// invitationSenders builds the invitation senders: SMTP and the SMS
+// gateway where configured, the log sender for a channel that is not.
+func (c *Config) invitationSenders(logger *slog.Logger) (map[string]activation.Sender, error) {
+	log := activation.LogSender{Logger: logger}
+	senders := map[string]activation.Sender{kabinet.ChannelEmail: log, kabinet.ChannelSMS: log}
+	if logger != nil && (c.SMTPURL == "" || c.SMSWebhookURL == "") {
+		logger.Warn("invitations without KABINET_SMTP_URL / KABINET_SMS_WEBHOOK_URL are written to the log, activation codes included",
+			"email", c.SMTPURL != "", "sms", c.SMSWebhookURL != "")
+	}
+	if c.SMTPURL != "" {
+		s, err := activation.NewSMTPSender(c.SMTPURL, c.SMTPFrom)
+		if err != nil {
+			return nil, err
+		}
+		senders[kabinet.ChannelEmail] = s
+	}
+	if c.SMSWebhookURL != "" {
+		s, err := activation.NewSMSSender(c.SMSWebhookURL)
+		if err != nil {
+			return nil, err
+		}
+		senders[kabinet.ChannelSMS] = s
+	}
+	return senders, nil
 }
 
 // App is a running Kabinet.
@@ -83,15 +121,16 @@ type App struct {
 	Keys     *keys.Ring
 	Registry *prometheus.Registry
 	Server   *server.Server
+	// Activation runs cabinets, invitations, activation and password sign-in.
+	Activation *activation.Service
 	// Compactor runs in the background between Start and Close.
 	Compactor *ksync.Compactor
 
 	ln   net.Listener
 	done chan error
-	// stopBackground ends the background workers; bgDone closes when they
-	// have.
-	stopBackground context.CancelFunc
-	bgDone         chan struct{}
+	// stopWorkers ends the background workers; workers is closed when they have.
+	stopWorkers context.CancelFunc
+	workers     sync.WaitGroup
 }
 
 // Options are what tests and the demo inject.
@@ -127,17 +166,33 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Tenancy = &tenancy.Service{Store: db}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
+	// One hasher for passwords and PINs, so that its concurrency bound is
+	// global: a login storm queues instead of exhausting memory.
+	hasher := passhash.New(passhash.DefaultParams, 0)
 	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
-		QuickLogins: db, Hasher: passhash.New(passhash.DefaultParams, 0), PINPepper: ring.Derive("pin-pepper")}
+		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper")}
 	if opt.TuneAuth != nil {
 		opt.TuneAuth(a.Auth)
 	}
 	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor")}
 	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
 		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
+	senders, err := cfg.invitationSenders(opt.Logger)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Activation = &activation.Service{
+		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
+		Hasher: hasher, Pepper: ring.Derive("password-pepper"), CodeKey: ring.Derive("activation-code"),
+		Limiter: &throttle.Limiter{Store: db, Clock: opt.Clock}, Senders: senders,
+	}
+	a.Auth.Gate = a.Activation
+	a.Payroll.Listeners = append(a.Payroll.Listeners, a.Activation)
 
 	ops := newOperationMetrics(a.Registry)
-	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync}, graph.Options{
+	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
+		Activation: a.Activation}, graph.Options{
 		Logger:  opt.Logger,
 		Auditor: db,
 		Metrics: ops.observe,
@@ -174,11 +229,16 @@ func (a *App) Start() error {
 	a.ln = ln
 	a.done = make(chan error, 1)
 	go func() { a.done <- a.Server.Serve(ln) }()
-	bg, stop := context.WithCancel(context.Background())
-	a.stopBackground, a.bgDone = stop, make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopWorkers = cancel
+	a.workers.Add(2)
 	go func() {
-		defer close(a.bgDone)
-		a.Compactor.Run(bg)
+		defer a.workers.Done()
+		a.Compactor.Run(ctx)
+	}()
+	go func() {
+		defer a.workers.Done()
+		a.Activation.Run(ctx) // the invitation outbox, dismissals
 	}()
 	a.Logger.Info("kabinet listening", "addr", ln.Addr().String(), "db", a.Config.DB)
 	return nil
@@ -197,8 +257,8 @@ func (a *App) Close() error {
 		defer cancel()
 		errs = append(errs, a.Server.Shutdown(ctx))
 		<-a.done
-		a.stopBackground()
-		<-a.bgDone
+		a.stopWorkers()
+		a.workers.Wait()
 	}
 	errs = append(errs, a.DB.Close())
 	return errors.Join(errs...)

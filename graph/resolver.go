@@ -10,6 +10,7 @@ import (
 	"context"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/payroll"
 	ksync "github.com/kabinet/kabinet/sync"
@@ -35,4 +36,6 @@ type Resolver struct {
 	Payroll     *payroll.Service
 	Auth        *auth.Service
 	SyncService *ksync.Service // field not named Sync: queryResolver has a Sync method
+	// Activation runs cabinets, invitations, activation and password sign-in.
+	Activation *activation.Service
 }
