@@ -63,7 +63,7 @@ func (r *departmentResolver) HeadExternalID(ctx context.Context, obj *kabinet.De
 
 // Platform is the resolver for the platform field.
 func (r *deviceResolver) Platform(ctx context.Context, obj *kabinet.Device) (model.Platform, error) {
-	panic(fmt.Errorf("not implemented: Platform - platform"))
+	return model.Platform(obj.Platform), nil
 }
 
 // QuickLoginMethod is the resolver for the quickLoginMethod field.
