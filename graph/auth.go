@@ -28,4 +28,3 @@ func quickLoginMethod(m string) *string {
 	}
 	return &m
 }
-
