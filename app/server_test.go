@@ -40,6 +40,8 @@ func TestProbesAndMetrics(t *testing.T) {
 	env := testkit.Start(t)
 	_, key := env.NewOrg(t, "Org")
 	env.Do(t, key, `{ departments { id } }`, nil).Must(t, nil)
+	env.Do(t, "", `{ departments { id } }`, nil).WantCode(t, "UNAUTHENTICATED")
+	env.Do(t, key, `mutation { retractPayslip(externalId: "nope") }`, nil).WantCode(t, "NOT_FOUND")
 	// Many requests of several methods and routes: label values must not
 	// alias fasthttp's reused buffers (they did, and /metrics answered 500).
 	var wg sync.WaitGroup
@@ -71,6 +73,8 @@ func TestProbesAndMetrics(t *testing.T) {
 		`kabinet_graphql_operations_total{code="OK",field="query.departments"} 51`,
 		`kabinet_http_requests_total{method="GET",route="/metrics",status="200"} 50`,
 		`process_resident_memory_bytes`,
+		`kabinet_graphql_operations_total{code="UNAUTHENTICATED",field="query.departments"} 1`,
+		`kabinet_graphql_operations_total{code="NOT_FOUND",field="mutation.retractPayslip"} 1`,
 		`kabinet_graphql_operations_total{code="OK",field="mutation.createOrganization"} 1`,
 		`go_goroutines`,
 	} {

@@ -85,6 +85,8 @@ type Service struct {
 	// server-side key mixed into every PIN hash (keys.Ring.Derive("pin-pepper")).
 	Hasher    *passhash.Hasher
 	PINPepper []byte
+
+	cache authCache // verified tokens and session states (cache.go)
 }
 
 const (
@@ -175,23 +177,35 @@ func (s *Service) sign(sess *kabinet.Session, ttl time.Duration, now time.Time) 
 // audience and expiry, and that its session has not ended. It returns the
 // employee actor, or UNAUTHENTICATED.
 func (s *Service) Authenticate(ctx context.Context, token string) (*kabinet.Actor, error) {
-	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.Key, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithIssuer(issuer), jwt.WithAudience(audience), jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(s.Clock.Now), jwt.WithLeeway(5*time.Second))
-	if err != nil {
-		if errors.Is(err, jwt.ErrTokenExpired) {
-			return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the access token has expired; refresh the session")
+	now := s.Clock.Now()
+	c, ok := s.cache.token(token, now)
+	if !ok {
+		_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.Key, nil },
+			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+			jwt.WithIssuer(issuer), jwt.WithAudience(audience), jwt.WithExpirationRequired(),
+			jwt.WithTimeFunc(s.Clock.Now), jwt.WithLeeway(5*time.Second))
+		if err != nil {
+			if errors.Is(err, jwt.ErrTokenExpired) {
+				return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the access token has expired; refresh the session")
+			}
+			return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "invalid token")
 		}
-		return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "invalid token")
+		s.cache.putToken(token, c)
 	}
-	sess, err := s.Store.Session(ctx, c.Sess)
-	if kabinet.ErrorCode(err) == kabinet.ENOTFOUND || (err == nil && (sess.Revoked || sess.EmployeeID != c.Subject)) {
+	sess, ok := s.cache.session(c.Sess, now)
+	if !ok {
+		var err error
+		sess, err = s.Store.Session(ctx, c.Sess)
+		if kabinet.ErrorCode(err) == kabinet.ENOTFOUND {
+			return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the session has ended; sign in again")
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.cache.putSession(sess, now)
+	}
+	if sess.Revoked || sess.EmployeeID != c.Subject {
 		return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the session has ended; sign in again")
-	}
-	if err != nil {
-		return nil, err
 	}
 	return &kabinet.Actor{Role: kabinet.RoleEmployee, OrgID: sess.OrgID, EmployeeID: sess.EmployeeID, DeviceID: sess.DeviceID, SessionID: sess.ID}, nil
 }
@@ -221,6 +235,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*kabinet.Se
 		return nil
 	})
 	if errors.Is(err, kabinet.ErrRefreshReused) {
+		s.cache.revoked()
 		a := kabinet.ActorFrom(ctx)
 		s.logger().WarnContext(ctx, "refresh token reused: session revoked (suspected theft)",
 			"request_id", a.RequestID, "session", info.ID, "employee", info.EmployeeID, "address", a.Address)
@@ -241,12 +256,14 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*kabinet.Se
 
 // Logout ends the caller's session.
 func (s *Service) Logout(ctx context.Context, a *kabinet.Actor) error {
+	defer s.cache.revoked()
 	return s.Store.RevokeSession(ctx, a.SessionID, "logout")
 }
 
 // EndAllSessions ends every session of an employee and removes all their
 // quick logins (cabinet blocked, employee dismissed).
 func (s *Service) EndAllSessions(ctx context.Context, employeeID, reason string) error {
+	defer s.cache.revoked()
 	return s.Store.RevokeEmployeeSessions(ctx, employeeID, reason)
 }
 
@@ -266,6 +283,7 @@ func (s *Service) Devices(ctx context.Context, a *kabinet.Actor) ([]*kabinet.Dev
 
 // RevokeDevice ends every session on one of the caller's devices.
 func (s *Service) RevokeDevice(ctx context.Context, a *kabinet.Actor, deviceID string) error {
+	defer s.cache.revoked()
 	return s.Store.RevokeDevice(ctx, a.EmployeeID, deviceID, "revoked by the employee")
 }
 

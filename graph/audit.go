@@ -2,53 +2,52 @@ package graph
 
 import (
 	"context"
-	"log/slog"
 	"sort"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/kabinet/kabinet"
-	"github.com/kabinet/kabinet/graph/model"
 )
 
-// audit records every mutation made with an organisation key or the operator
+// auditNote lets a resolver tell the audit what only it knows: the
+// organisation a createOrganization made.
+type auditNote struct{ OrgID string }
+
+type auditNoteKey struct{}
+
+// noteAuditOrg records, for the audit of the running mutation, the
+// organisation it concerns.
+func noteAuditOrg(ctx context.Context, orgID string) {
+	if n, ok := ctx.Value(auditNoteKey{}).(*auditNote); ok {
+		n.OrgID = orgID
+	}
+}
+
+// audit records a mutation made with an organisation key or the operator
 // token, after it ran, with its outcome. Targets are only the external IDs
 // named in the arguments: amounts, codes, tokens and passwords are never
 // looked at, so they cannot leak into the log.
-func audit(a Auditor, log *slog.Logger) graphql.FieldMiddleware {
-	return func(ctx context.Context, next graphql.Resolver) (any, error) {
-		fc := graphql.GetFieldContext(ctx)
-		actor := kabinet.ActorFrom(ctx)
-		if fc == nil || fc.Object != "Mutation" || (actor.Role != kabinet.RoleOrganization && actor.Role != kabinet.RoleOperator) {
-			return next(ctx)
-		}
-		res, err := next(ctx)
-		e := &kabinet.AuditEntry{
-			OrgID:     actor.OrgID,
-			Actor:     "operator",
-			Operation: fc.Field.Name,
-			Outcome:   "OK",
-			Address:   actor.Address,
-			RequestID: actor.RequestID,
-		}
-		if actor.Role == kabinet.RoleOrganization {
-			e.Actor = "key:" + actor.KeyID
-		}
-		if err != nil {
-			e.Outcome = codeOf(err)
-		}
-		if oc := graphql.GetOperationContext(ctx); oc != nil {
-			e.Targets = externalIDs(fc.Field.ArgumentMap(oc.Variables))
-		}
-		if p, ok := res.(*model.CreateOrganizationPayload); ok && p != nil && p.Organization != nil {
-			e.OrgID = p.Organization.ID // so that the new organisation sees its creation
-		}
-		// The audit is written even if the client has gone away.
-		if aerr := a.RecordAudit(context.WithoutCancel(ctx), e); aerr != nil {
-			log.ErrorContext(ctx, "audit write failed", "request_id", actor.RequestID, "operation", e.Operation, "err", aerr)
-		}
-		return res, err
+func audit(ctx context.Context, o Options, fc *graphql.RootFieldContext, oc *graphql.OperationContext, outcome string, note *auditNote) {
+	actor := kabinet.ActorFrom(ctx)
+	e := &kabinet.AuditEntry{
+		OrgID:     actor.OrgID,
+		Actor:     "operator",
+		Operation: fc.Field.Name,
+		Outcome:   outcome,
+		Address:   actor.Address,
+		RequestID: actor.RequestID,
+		Targets:   externalIDs(fc.Field.ArgumentMap(oc.Variables)),
+	}
+	if actor.Role == kabinet.RoleOrganization {
+		e.Actor = "key:" + actor.KeyID
+	}
+	if note.OrgID != "" {
+		e.OrgID = note.OrgID // so that a new organisation sees its creation
+	}
+	// The audit is written even if the client has gone away.
+	if err := o.Auditor.RecordAudit(context.WithoutCancel(ctx), e); err != nil {
+		o.Logger.ErrorContext(ctx, "audit write failed", "request_id", actor.RequestID, "operation", e.Operation, "err", err)
 	}
 }
 

@@ -78,27 +78,55 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 		o.Logger.ErrorContext(ctx, "panic in resolver", "request_id", a.RequestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return errors.New("panic")
 	})
-	if o.Auditor != nil {
-		srv.AroundFields(audit(o.Auditor, o.Logger))
-	}
-	if o.Metrics != nil {
-		srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
-			start := time.Now()
-			res := next(ctx)
-			fc := graphql.GetRootFieldContext(ctx)
+	srv.AroundRootFields(rootFields(o))
+	return srv
+}
+
+// rootFields observes every root field once it has run: its metrics, and
+// for mutations of operators and organisation keys, the audit log.
+func rootFields(o Options) graphql.RootFieldMiddleware {
+	return func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		start := time.Now()
+		oc := graphql.GetOperationContext(ctx)
+		fc := graphql.GetRootFieldContext(ctx)
+		mutation := oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Mutation
+		actor := kabinet.ActorFrom(ctx)
+		var note *auditNote
+		if mutation && o.Auditor != nil && (actor.Role == kabinet.RoleOrganization || actor.Role == kabinet.RoleOperator) {
+			note = &auditNote{}
+			ctx = context.WithValue(ctx, auditNoteKey{}, note)
+		}
+		res := next(ctx)
+		code := fieldCode(ctx, fc.Field.Alias)
+		if note != nil {
+			audit(ctx, o, fc, oc, code, note)
+		}
+		if o.Metrics != nil {
 			op := "query"
-			if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
-				op = string(oc.Operation.Operation)
-			}
-			code := "OK"
-			if errs := graphql.GetFieldErrors(ctx, graphql.GetFieldContext(ctx)); len(errs) > 0 {
-				code = codeOf(errs[0])
+			if mutation {
+				op = "mutation"
 			}
 			o.Metrics(op+"."+fc.Field.Name, code, time.Since(start))
-			return res
-		})
+		}
+		return res
 	}
-	return srv
+}
+
+// fieldCode is the code of the first error under the root field with this
+// alias, or OK.
+func fieldCode(ctx context.Context, alias string) string {
+	for _, e := range graphql.GetErrors(ctx) {
+		if len(e.Path) > 0 && e.Path[0] == ast.PathName(alias) {
+			if e.Err != nil {
+				return codeOf(e.Err)
+			}
+			if c, ok := e.Extensions["code"].(string); ok {
+				return c
+			}
+			return kabinet.EINTERNAL
+		}
+	}
+	return "OK"
 }
 
 // codeOf returns the contract code an error will be presented with.

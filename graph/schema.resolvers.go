@@ -131,6 +131,7 @@ func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.C
 	if err != nil {
 		return nil, err
 	}
+	noteAuditOrg(ctx, org.ID)
 	return &model.CreateOrganizationPayload{Organization: org, APIKey: key}, nil
 }
 

@@ -66,6 +66,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		fmt.Fprintf(stdout, "%s: %d migrations applied (latest %s)\n", cfg.DB, len(names), names[len(names)-1])
 		return nil
 	case "serve":
+		if addr := getenv("KABINET_PPROF_ADDR"); addr != "" {
+			if err := servePprof(ctx, addr, logger); err != nil {
+				return err
+			}
+		}
 		return serve(ctx, cfg, *demo, logger, stdout)
 	default:
 		return errors.New(usage)
