@@ -21,6 +21,7 @@ import (
 	"github.com/kabinet/kabinet/graph"
 	"github.com/kabinet/kabinet/keys"
 	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/server"
 	"github.com/kabinet/kabinet/sqlite"
 	"github.com/kabinet/kabinet/tenancy"
@@ -74,15 +75,26 @@ type App struct {
 	Keys     *keys.Ring
 	Registry *prometheus.Registry
 	Server   *server.Server
+	// Push holds notification settings, push tokens and the planner;
+	// Dispatcher delivers (started by Start unless Options.NoDispatcher).
+	Push       *push.Service
+	Dispatcher *push.Dispatcher
 
-	ln   net.Listener
-	done chan error
+	ln       net.Listener
+	done     chan error
+	stopPush context.CancelFunc
+	pushDone chan struct{}
 }
 
 // Options are what tests and the demo inject.
 type Options struct {
 	Logger *slog.Logger
 	Clock  kabinet.Clock
+	// PushSender delivers notifications; nil: the log sender.
+	PushSender push.Sender
+	// NoDispatcher leaves the dispatcher stopped: tests call
+	// Dispatcher.DispatchDue themselves.
+	NoDispatcher bool
 }
 
 // New opens the store (applying migrations) and builds every service.
@@ -110,9 +122,10 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Tenancy = &tenancy.Service{Store: db}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
 	a.Auth = &auth.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger}
+	a.newPush(opt)
 
 	ops := newOperationMetrics(a.Registry)
-	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth}, graph.Options{
+	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, Push: a.Push}, graph.Options{
 		Logger:  opt.Logger,
 		Auditor: db,
 		Metrics: ops.observe,
@@ -149,6 +162,14 @@ func (a *App) Start() error {
 	a.ln = ln
 	a.done = make(chan error, 1)
 	go func() { a.done <- a.Server.Serve(ln) }()
+	if a.pushDone != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		a.stopPush = cancel
+		go func() {
+			defer close(a.pushDone)
+			a.Dispatcher.Run(ctx)
+		}()
+	}
 	a.Logger.Info("kabinet listening", "addr", ln.Addr().String(), "db", a.Config.DB)
 	return nil
 }
@@ -166,6 +187,10 @@ func (a *App) Close() error {
 		defer cancel()
 		errs = append(errs, a.Server.Shutdown(ctx))
 		<-a.done
+	}
+	if a.stopPush != nil {
+		a.stopPush() // the sends in flight are recorded before Run returns
+		<-a.pushDone
 	}
 	errs = append(errs, a.DB.Close())
 	return errors.Join(errs...)

@@ -12,6 +12,7 @@ import (
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/tenancy"
 )
 
@@ -33,4 +34,5 @@ type Resolver struct {
 	Tenancy *tenancy.Service
 	Payroll *payroll.Service
 	Auth    *auth.Service
+	Push    *push.Service
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/graph/model"
@@ -18,6 +19,21 @@ import (
 // ID is the resolver for the id field.
 func (r *auditEntryResolver) ID(ctx context.Context, obj *kabinet.AuditEntry) (string, error) {
 	return strconv.FormatInt(obj.ID, 10), nil
+}
+
+// Platform is the resolver for the platform field.
+func (r *deliveryResolver) Platform(ctx context.Context, obj *kabinet.Delivery) (*model.Platform, error) {
+	return platformPtr(obj.Platform), nil
+}
+
+// Error is the resolver for the error field.
+func (r *deliveryResolver) Error(ctx context.Context, obj *kabinet.Delivery) (*string, error) {
+	return nonEmptyPtr(obj.Error), nil
+}
+
+// Error is the resolver for the error field.
+func (r *deliveryAttemptResolver) Error(ctx context.Context, obj *kabinet.DeliveryAttempt) (*string, error) {
+	return nonEmptyPtr(obj.Error), nil
 }
 
 // Platform is the resolver for the platform field.
@@ -171,12 +187,22 @@ func (r *mutationResolver) MarkPayslipViewed(ctx context.Context, input model.Ma
 
 // RegisterPushToken is the resolver for the registerPushToken field.
 func (r *mutationResolver) RegisterPushToken(ctx context.Context, input model.RegisterPushTokenInput) (bool, error) {
-	panic(fmt.Errorf("not implemented: RegisterPushToken - registerPushToken"))
+	return true, r.Push.RegisterPushToken(ctx, kabinet.ActorFrom(ctx), string(input.Provider), input.Token)
 }
 
 // UpdateNotificationSettings is the resolver for the updateNotificationSettings field.
-func (r *mutationResolver) UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*model.NotificationSettings, error) {
-	panic(fmt.Errorf("not implemented: UpdateNotificationSettings - updateNotificationSettings"))
+func (r *mutationResolver) UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*kabinet.NotificationSettings, error) {
+	return r.Push.UpdateSettings(ctx, orgID(ctx), settingsInput(input))
+}
+
+// RemindUnviewedPayslips is the resolver for the remindUnviewedPayslips field.
+func (r *mutationResolver) RemindUnviewedPayslips(ctx context.Context, period string) (int, error) {
+	return r.Push.RemindUnviewedPayslips(ctx, orgID(ctx), period)
+}
+
+// SendDelaySeconds is the resolver for the sendDelaySeconds field.
+func (r *notificationSettingsResolver) SendDelaySeconds(ctx context.Context, obj *kabinet.NotificationSettings) (int, error) {
+	return int(obj.SendDelay / time.Second), nil
 }
 
 // Organization is the resolver for the organization field.
@@ -266,17 +292,27 @@ func (r *queryResolver) Sync(ctx context.Context, cursor *string, limit *int) (*
 }
 
 // NotificationSettings is the resolver for the notificationSettings field.
-func (r *queryResolver) NotificationSettings(ctx context.Context) (*model.NotificationSettings, error) {
-	panic(fmt.Errorf("not implemented: NotificationSettings - notificationSettings"))
+func (r *queryResolver) NotificationSettings(ctx context.Context) (*kabinet.NotificationSettings, error) {
+	return r.Push.Settings(ctx, orgID(ctx))
 }
 
 // Deliveries is the resolver for the deliveries field.
-func (r *queryResolver) Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*model.Delivery, error) {
-	panic(fmt.Errorf("not implemented: Deliveries - deliveries"))
+func (r *queryResolver) Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*kabinet.Delivery, error) {
+	n, err := limitArg(limit, 1000)
+	if err != nil {
+		return nil, err
+	}
+	return r.Push.Deliveries(ctx, orgID(ctx), deref(employeeExternalID), n)
 }
 
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
+
+// Delivery returns DeliveryResolver implementation.
+func (r *Resolver) Delivery() DeliveryResolver { return &deliveryResolver{r} }
+
+// DeliveryAttempt returns DeliveryAttemptResolver implementation.
+func (r *Resolver) DeliveryAttempt() DeliveryAttemptResolver { return &deliveryAttemptResolver{r} }
 
 // Device returns DeviceResolver implementation.
 func (r *Resolver) Device() DeviceResolver { return &deviceResolver{r} }
@@ -287,13 +323,21 @@ func (r *Resolver) Employee() EmployeeResolver { return &employeeResolver{r} }
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
+// NotificationSettings returns NotificationSettingsResolver implementation.
+func (r *Resolver) NotificationSettings() NotificationSettingsResolver {
+	return &notificationSettingsResolver{r}
+}
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
-	auditEntryResolver struct{ *Resolver }
-	deviceResolver     struct{ *Resolver }
-	employeeResolver   struct{ *Resolver }
-	mutationResolver   struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
+	auditEntryResolver           struct{ *Resolver }
+	deliveryResolver             struct{ *Resolver }
+	deliveryAttemptResolver      struct{ *Resolver }
+	deviceResolver               struct{ *Resolver }
+	employeeResolver             struct{ *Resolver }
+	mutationResolver             struct{ *Resolver }
+	notificationSettingsResolver struct{ *Resolver }
+	queryResolver                struct{ *Resolver }
 )

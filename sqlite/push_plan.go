@@ -257,4 +257,3 @@ func (db *DB) CancelReminders(ctx context.Context, kinds []string, subjectIDs []
 	})
 	return n, err
 }
-
