@@ -162,7 +162,9 @@ func TestPayslipReminderReasonGone(t *testing.T) {
 
 type gateFunc func(ctx context.Context, orgID, employeeID string) error
 
-func (g gateFunc) MaySignIn(ctx context.Context, orgID, employeeID string) error { return g(ctx, orgID, employeeID) }
+func (g gateFunc) MaySignIn(ctx context.Context, orgID, employeeID string) error {
+	return g(ctx, orgID, employeeID)
+}
 
 func setViewed(t *testing.T, f *fixture, payslipID string) {
 	t.Helper()
