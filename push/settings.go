@@ -121,12 +121,12 @@ func (s *Service) UpdateSettings(ctx context.Context, orgID string, in SettingsI
 	set(&next.WindowEnd, in.WindowEnd)
 	set(&next.Timezone, in.Timezone)
 	if _, err := ParseWindow(next.WindowStart, next.WindowEnd); err != nil {
-		b.Add(0, "", "windowStart", "the window %s–%s is invalid: %v (times are HH:MM, start and end differ)", next.WindowStart, next.WindowEnd, err)
+		b.Add(0, "", "windowStart", "windowStart/windowEnd: the window %s–%s is invalid: %v (times are HH:MM, start and end differ)", next.WindowStart, next.WindowEnd, err)
 	}
 	if in.SendDelaySeconds != nil {
 		d := time.Duration(*in.SendDelaySeconds) * time.Second
 		if *in.SendDelaySeconds < 0 || d > MaxSendDelay {
-			b.Add(0, "", "sendDelaySeconds", "must be between 0 and %d seconds", int(MaxSendDelay/time.Second))
+			b.Add(0, "", "sendDelaySeconds", "sendDelaySeconds must be between 0 and %d seconds", int(MaxSendDelay/time.Second))
 		}
 		next.SendDelay = d
 	}
@@ -140,14 +140,14 @@ func (s *Service) UpdateSettings(ctx context.Context, orgID string, in SettingsI
 			continue
 		}
 		if msg := checkDays(f.in); msg != "" {
-			b.Add(0, "", f.name, "%s", msg)
+			b.Add(0, "", f.name, "%s: %s", f.name, msg)
 		}
 		days := slices.Clone(f.in)
 		slices.Sort(days)
 		*f.dst = days
 	}
 	if !kabinet.ValidTimezone(next.Timezone) {
-		b.Add(0, "", "timezone", "%q is not a known IANA time zone (e.g. Europe/Moscow)", next.Timezone)
+		b.Add(0, "", "timezone", "timezone %q is not a known IANA time zone (e.g. Europe/Moscow)", next.Timezone)
 	}
 	if in.Texts != nil {
 		seen := map[string]bool{}
@@ -155,10 +155,10 @@ func (s *Service) UpdateSettings(ctx context.Context, orgID string, in SettingsI
 		for i, t := range in.Texts {
 			t.Kind, t.Locale = strings.TrimSpace(t.Kind), strings.ToLower(strings.TrimSpace(t.Locale))
 			if msg := checkText(t); msg != "" {
-				b.Add(i, "", "texts", "%s", msg)
+				b.Add(i, "", "texts", "texts[%d]: %s", i, msg)
 			}
 			if key := t.Kind + "/" + t.Locale; seen[key] {
-				b.Add(i, "", "texts", "a second text for %s in %q", t.Kind, t.Locale)
+				b.Add(i, "", "texts", "texts[%d]: a second text for %s in %q", i, t.Kind, t.Locale)
 			} else {
 				seen[key] = true
 			}
