@@ -80,7 +80,7 @@ type Dispatcher struct {
 }
 
 // hooks let crash tests stop the dispatcher at chosen points.
-type hooks struct{ afterClaim, afterMark, beforeRecord func() }
+type hooks struct{ afterOutboxClaim, afterClaim, afterMark, beforeRecord func() }
 
 func (d *Dispatcher) init() {
 	d.once.Do(func() {
@@ -231,6 +231,7 @@ func (d *Dispatcher) expand(ctx context.Context, st *Stats) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	call(d.hooks.afterOutboxClaim)
 	c := d.newCache()
 	decisions := make([]kabinet.OutboxDecision, 0, len(items))
 	for _, it := range items {

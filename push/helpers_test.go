@@ -142,3 +142,7 @@ func inWindow(t time.Time) bool {
 	h := t.In(moscow).Hour()
 	return h >= 9 && h < 21
 }
+
+func kabinetFilter(employeeID string) kabinet.PayslipFilter {
+	return kabinet.PayslipFilter{EmployeeID: employeeID}
+}
