@@ -28,7 +28,7 @@ func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit i
 		q += ` AND o.recipient_id = ?`
 		args = append(args, employeeID)
 	}
-	q += ` ORDER BY o.due_at DESC, o.id, pd.id LIMIT ?`
+	q += ` ORDER BY o.created_at DESC, o.due_at DESC, o.id, pd.id LIMIT ?`
 	args = append(args, limit)
 	var out []*kabinet.Delivery
 	byID := map[string]*kabinet.Delivery{}

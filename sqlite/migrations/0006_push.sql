@@ -60,8 +60,8 @@ CREATE TABLE push_outbox (
     UNIQUE (kind, subject_id, subject_key, stage, recipient_id)
 );
 CREATE INDEX push_outbox_due ON push_outbox(not_before) WHERE status = 'PLANNED';
-CREATE INDEX push_outbox_recipient ON push_outbox(recipient_id, due_at);
-CREATE INDEX push_outbox_org ON push_outbox(org_id, status, kind);
+CREATE INDEX push_outbox_recipient ON push_outbox(recipient_id, created_at);
+CREATE INDEX push_outbox_org ON push_outbox(org_id, created_at);  -- appends: one planning batch shares created_at
 
 -- One row per (outbox row, device): each device is sent a reminder exactly
 -- once. status: PENDING -> CLAIMED -> SENDING -> SENT | PENDING (retry) |
