@@ -202,9 +202,10 @@ func crashScenario(t *testing.T, seed uint64) {
 			var wg sync.WaitGroup
 			for k := range 2 {
 				wg.Add(1)
+				rd := newDispatcher(fmt.Sprintf("r%d-restart%d", round, k))
 				go func() {
 					defer wg.Done()
-					if _, err := newDispatcher(fmt.Sprintf("r%d-restart%d", round, k)).DispatchDue(ctx); err != nil {
+					if _, err := rd.DispatchDue(ctx); err != nil {
 						t.Errorf("restart: %v", err)
 					}
 				}()
