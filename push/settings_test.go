@@ -120,3 +120,21 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func TestDeliveriesAccess(t *testing.T) {
+	f := newFixture(t, 1)
+	f.env.Do(t, f.key, `{ deliveries(employeeExternalId: "nobody") { id } }`, nil).WantCode(t, "NOT_FOUND")
+	f.env.Do(t, f.key, `{ deliveries(limit: 0) { id } }`, nil).WantCode(t, "BAD_USER_INPUT")
+	tok := f.env.EmployeeToken(t, f.org, "E-1")
+	f.env.Do(t, tok, `{ deliveries { id } }`, nil).WantCode(t, "FORBIDDEN")
+	// Another organisation sees nothing of this one.
+	f.device(t, "E-1", "device-1")
+	f.env.PublishPayslips(t, f.key, testkit.Payslip("PS-1", "E-1", "2026-10"))
+	_, key2 := f.env.NewOrg(t, "ООО Лютик")
+	var out struct{ Deliveries []delivery }
+	f.env.Do(t, key2, `{ deliveries { id } }`, nil).Must(t, &out)
+	if len(out.Deliveries) != 0 {
+		t.Errorf("got %d deliveries of another organisation, want 0", len(out.Deliveries))
+	}
+	f.env.Do(t, key2, `{ deliveries(employeeExternalId: "E-1") { id } }`, nil).WantCode(t, "NOT_FOUND")
+}

@@ -1,6 +1,7 @@
 package push_test
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -105,5 +106,44 @@ func TestVacationReminderInEmployeeZone(t *testing.T) {
 	f.dispatch(t)
 	if got := f.rec.sent(); len(got) != 1 || !got[0].At.Equal(want) {
 		t.Fatalf("got %+v, want one sent at %v", got, want)
+	}
+}
+
+// TestManagerMatchesSpec: the set-based manager of the planner agrees with
+// sqlite.Manager (SPEC.md §1) on a small organisation chart.
+func TestManagerMatchesSpec(t *testing.T) {
+	f := newFixture(t, 1)
+	f.env.Do(t, f.key, `mutation { upsertDepartments(input: [
+		{externalId: "D-0", name: "Дирекция", headExternalId: "E-2"},
+		{externalId: "D-1", name: "Отдел", parentExternalId: "D-0", headExternalId: "E-1"},
+		{externalId: "D-2", name: "Склад", parentExternalId: "D-0"},
+		{externalId: "D-3", name: "Лаборатория", headExternalId: "E-99"}]) { created } }`, nil).Must(t, nil)
+	emp := func(ext, dept string, head bool) map[string]any {
+		return map[string]any{"externalId": ext, "lastName": "Сидоров", "firstName": ext, "email": ext + "@example.com",
+			"departmentExternalId": dept, "isOrganizationHead": head}
+	}
+	f.env.Do(t, f.key, `mutation($in: [EmployeeInput!]!) { upsertEmployees(input: $in) { created } }`, map[string]any{"in": []map[string]any{
+		emp("E-1", "D-1", false), emp("E-2", "D-0", false), emp("E-3", "D-1", false), emp("E-4", "", true), emp("E-5", "D-2", false), emp("E-6", "D-3", false),
+	}}).Must(t, nil)
+	for i, e := range []string{"E-1", "E-2", "E-3", "E-5", "E-6"} {
+		f.publishVacation(t, "V-"+e, e, "2026-12-0"+string(rune('1'+i)), "2026-12-20")
+	}
+	ctx := context.Background()
+	want := map[string]int{}
+	for _, e := range []string{"E-1", "E-2", "E-3", "E-5", "E-6"} {
+		m, err := f.env.App.DB.Manager(ctx, f.org, employeeID(t, f, e))
+		if err != nil || m == nil {
+			t.Fatalf("manager of %s: %v %v", e, m, err)
+		}
+		want[m.ExternalID]++
+	}
+	for m, n := range want {
+		if got := statuses(f.deliveries(t, m))["MANAGER_VACATION_REMINDER/0/PLANNED"]; got != n {
+			t.Errorf("%s manages %d of the vacationers, got %d manager reminders", m, n, got)
+		}
+	}
+	// Exactly one manager reminder per vacation in total.
+	if n := statuses(f.deliveries(t, ""))["MANAGER_VACATION_REMINDER/0/PLANNED"]; n != 5 {
+		t.Errorf("got %d manager reminders, want 5", n)
 	}
 }
