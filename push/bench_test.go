@@ -173,3 +173,21 @@ func BenchmarkDispatch20k(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/total.Seconds(), "msgs/s")
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 }
+
+// BenchmarkPlanPayslips100kOrgWide is the same planning for the whole
+// organisation at once (the path of a settings change).
+func BenchmarkPlanPayslips100kOrgWide(b *testing.B) {
+	const n = 100_000
+	db, _, orgID, _ := seedOrg(b, n)
+	ctx := context.Background()
+	s := push.DefaultSettings("Europe/Moscow")
+	b.StopTimer()
+	for range b.N {
+		clearOutbox(b, db)
+		b.StartTimer()
+		if _, err := db.PlanPayslipReminders(ctx, orgID, s, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+	}
+}

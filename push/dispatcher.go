@@ -130,21 +130,23 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.Logger.ErrorContext(ctx, "push: dispatch", "err", err)
 		}
 		var tick <-chan time.Time
+		stop := func() {}
 		if c, ok := d.Clock.(interface {
 			After(time.Duration) <-chan time.Time
 		}); ok {
 			tick = c.After(d.PollInterval)
 		} else {
 			t := time.NewTimer(d.PollInterval)
-			defer t.Stop()
-			tick = t.C
+			tick, stop = t.C, func() { t.Stop() }
 		}
 		select {
 		case <-ctx.Done():
+			stop()
 			return nil
 		case <-tick:
 		case <-d.wake:
 		}
+		stop()
 	}
 }
 
