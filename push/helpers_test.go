@@ -27,14 +27,21 @@ type recorder struct {
 	mu     sync.Mutex
 	log    []sent
 	script func(n *push.Notification) push.Result
+	// next, if set, is the real sender (e.g. the FCM/APNs router over the
+	// push/pushtest fakes): the recorder forwards to it and logs what it
+	// accepted. Setting it is the one line that runs these tests end to end.
+	next push.Sender
 }
 
 func (r *recorder) Send(ctx context.Context, n *push.Notification) push.Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res := push.Result{Outcome: push.OutcomeSent, ProviderID: "msg-" + n.ID}
-	if r.script != nil {
+	switch {
+	case r.script != nil:
 		res = r.script(n)
+	case r.next != nil:
+		res = r.next.Send(ctx, n)
 	}
 	if res.Outcome == push.OutcomeSent {
 		r.log = append(r.log, sent{At: r.clock.Now(), N: *n})
@@ -72,7 +79,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, employees int) *fixture {
 	t.Helper()
-	rec := &recorder{}
+	rec := &recorder{next: realSender(t)}
 	env := testkit.Start(t, withSender(rec))
 	rec.clock = env.Clock
 	org, key := env.NewOrg(t, "ООО Ромашка")
@@ -146,3 +153,8 @@ func inWindow(t time.Time) bool {
 func kabinetFilter(employeeID string) kabinet.PayslipFilter {
 	return kabinet.PayslipFilter{EmployeeID: employeeID}
 }
+
+// realSender is the provider sender the tests deliver through: nil (the
+// in-memory recorder only) until the pushproviders branch lands; then the
+// router over its wire-protocol fakes.
+func realSender(t *testing.T) push.Sender { return nil }
