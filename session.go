@@ -50,6 +50,11 @@ type Session struct {
 	QuickLoginMethod     string
 }
 
+// ReasonNewDevice is the LoginEvent.Reason of a successful sign-in from a
+// device the employee had not used, while they have other devices: the
+// durable record of the new-device notice owed to those devices.
+const ReasonNewDevice = "new device"
+
 // LoginEvent is one sign-in attempt, for the employee's login history.
 type LoginEvent struct {
 	At          time.Time
@@ -83,8 +88,29 @@ type SessionInfo struct {
 	PasswordAt                      *time.Time
 	LastUsedAt, ExpiresAt           time.Time
 	Revoked                         bool
+	QuickLoginMethod                string // of the session's device: "", PIN or BIOMETRIC
 }
 
 // ErrRefreshReused is returned by RotateRefresh when an already rotated
 // refresh token is presented: the session has been revoked.
 var ErrRefreshReused = errors.New("refresh token reused")
+
+// AuthPolicy is an organisation's login policy, set by HR.
+type AuthPolicy struct {
+	QuickLoginMethods      []string // PIN, BIOMETRIC
+	PINLength              int      // 4 to 8 digits
+	MaxPINAttempts         int      // wrong PINs before the device's quick login locks
+	AccessTokenTTLSeconds  int
+	RefreshTokenTTLSeconds int // idle lifetime of a refresh token
+	AskLoginOnActivation   bool
+}
+
+// Allows reports whether the policy allows a quick-login method.
+func (p *AuthPolicy) Allows(method string) bool {
+	for _, m := range p.QuickLoginMethods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}

@@ -20,8 +20,10 @@ import (
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph"
 	"github.com/kabinet/kabinet/keys"
+	"github.com/kabinet/kabinet/passhash"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/push"
+	"github.com/kabinet/kabinet/push/providers"
 	"github.com/kabinet/kabinet/server"
 	"github.com/kabinet/kabinet/sqlite"
 	"github.com/kabinet/kabinet/tenancy"
@@ -37,6 +39,8 @@ type Config struct {
 	BodyLimit      int    // KABINET_MAX_BODY_BYTES
 	MaxBatch       int    // KABINET_MAX_BATCH
 	ShutdownGrace  time.Duration
+	// Push is FCM and APNs (KABINET_FCM_*, KABINET_APNS_*); zero: the log sender.
+	Push providers.Config
 }
 
 // DefaultConfig returns the embedded defaults.
@@ -60,7 +64,7 @@ func (c *Config) Validate() error {
 	case c.MaxBatch < 1:
 		return errors.New("KABINET_MAX_BATCH must be at least 1")
 	}
-	return nil
+	return c.Push.Validate()
 }
 
 // App is a running Kabinet.
@@ -90,6 +94,9 @@ type App struct {
 type Options struct {
 	Logger *slog.Logger
 	Clock  kabinet.Clock
+	// TuneAuth, if set, adjusts the auth service before the server starts
+	// (tests: limits, cheaper hashing).
+	TuneAuth func(*auth.Service)
 	// PushSender delivers notifications; nil: the log sender.
 	PushSender push.Sender
 	// NoDispatcher leaves the dispatcher stopped: tests call
@@ -121,8 +128,15 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Tenancy = &tenancy.Service{Store: db}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
-	a.Auth = &auth.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger}
-	a.newPush(opt)
+	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
+		QuickLogins: db, Hasher: passhash.New(passhash.DefaultParams, 0), PINPepper: ring.Derive("pin-pepper")}
+	if opt.TuneAuth != nil {
+		opt.TuneAuth(a.Auth)
+	}
+	if err := a.newPush(ctx, opt); err != nil {
+		db.Close()
+		return nil, err
+	}
 
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, Push: a.Push}, graph.Options{

@@ -44,3 +44,42 @@ func TestEmployeeSession(t *testing.T) {
 		env.Do(t, "", q, map[string]any{"t": r1.RefreshSession.RefreshToken}).WantCode(t, "UNAUTHENTICATED")
 	})
 }
+
+func TestAuthPolicy(t *testing.T) {
+	env := testkit.Start(t)
+	_, key := env.NewOrg(t, "Org")
+	type policy struct {
+		QuickLoginMethods     []string
+		PinLength             int
+		MaxPinAttempts        int
+		AccessTokenTtlSeconds int
+		AskLoginOnActivation  bool
+	}
+	const fields = `quickLoginMethods pinLength maxPinAttempts accessTokenTtlSeconds askLoginOnActivation`
+	t.Run("Defaults", func(t *testing.T) {
+		var out struct{ AuthPolicy policy }
+		env.Do(t, key, `{ authPolicy { `+fields+` } }`, nil).Must(t, &out)
+		p := out.AuthPolicy
+		if len(p.QuickLoginMethods) != 2 || p.PinLength != 4 || p.MaxPinAttempts != 5 || p.AccessTokenTtlSeconds != 900 || p.AskLoginOnActivation {
+			t.Fatalf("got default policy %+v", p)
+		}
+	})
+	t.Run("Update", func(t *testing.T) {
+		var out struct{ UpdateAuthPolicy policy }
+		env.Do(t, key, `mutation { updateAuthPolicy(input: {quickLoginMethods: [BIOMETRIC], pinLength: 6, askLoginOnActivation: true}) { `+fields+` } }`, nil).Must(t, &out)
+		p := out.UpdateAuthPolicy
+		if len(p.QuickLoginMethods) != 1 || p.QuickLoginMethods[0] != "BIOMETRIC" || p.PinLength != 6 || !p.AskLoginOnActivation || p.MaxPinAttempts != 5 {
+			t.Fatalf("got updated policy %+v", p)
+		}
+	})
+	t.Run("ErrOutOfRange", func(t *testing.T) {
+		for _, in := range []string{`pinLength: 3`, `pinLength: 9`, `maxPinAttempts: 0`, `accessTokenTtlSeconds: 7200`, `refreshTokenTtlSeconds: 10`} {
+			env.Do(t, key, `mutation { updateAuthPolicy(input: {`+in+`}) { pinLength } }`, nil).WantCode(t, "BAD_USER_INPUT")
+		}
+		var out struct{ AuthPolicy policy }
+		env.Do(t, key, `{ authPolicy { `+fields+` } }`, nil).Must(t, &out)
+		if out.AuthPolicy.PinLength != 6 {
+			t.Fatalf("got pinLength %d after refused updates, want 6", out.AuthPolicy.PinLength)
+		}
+	})
+}

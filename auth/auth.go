@@ -4,8 +4,18 @@
 // hashes. A refresh token presented twice ends its whole family (the
 // session): it was stolen. It also keeps the devices and the login history.
 //
-// Errors: UNAUTHENTICATED for a bad, expired or revoked token; NOT_FOUND for
-// a device that is not the caller's.
+// Quick login (quicklogin.go): after a recent password sign-in a device may
+// register a P-256 public key (BIOMETRIC: later sign-ins sign a single-use
+// server challenge) or a PIN (the server returns a device secret; later
+// sign-ins need both). Wrong PINs are counted in the database and lock the
+// device's quick login at the policy's limit until a password sign-in on
+// that device; failures are also throttled per client address.
+//
+// Errors: UNAUTHENTICATED for a bad, expired or revoked token or failed
+// quick login; FORBIDDEN for a locked or disallowed quick login or a set-up
+// without a recent password; BAD_USER_INPUT for malformed input;
+// RATE_LIMITED when an address fails too often; NOT_FOUND for a device that
+// is not the caller's.
 package auth
 
 import (
@@ -17,6 +27,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/passhash"
 )
 
 // Store is what the service needs of the store.
@@ -61,10 +72,19 @@ type Service struct {
 	Clock  kabinet.Clock
 	Key    []byte // HMAC key for access tokens (keys.Ring.Derive("access-token"))
 	Logger *slog.Logger
-	// Lifetimes returns an organisation's token lifetimes; nil means defaults.
-	Lifetimes func(ctx context.Context, orgID string) (Lifetimes, error)
+	// Policies keeps the organisations' login policies (token lifetimes,
+	// quick-login rules).
+	Policies  PolicyStore
 	Gate      Gate              // nil: everyone may
-	NewDevice NewDeviceNotifier // nil: not notified
+	NewDevice NewDeviceNotifier // nil: not notified (the login event still records it)
+
+	// QuickLogins keeps quick-login set-ups, challenges and counters.
+	QuickLogins QuickLoginStore
+	QuickConfig QuickLoginConfig
+	// Hasher hashes PINs (argon2id, bounded concurrency); PINPepper is the
+	// server-side key mixed into every PIN hash (keys.Ring.Derive("pin-pepper")).
+	Hasher    *passhash.Hasher
+	PINPepper []byte
 }
 
 const (
@@ -80,10 +100,7 @@ type claims struct {
 }
 
 func (s *Service) lifetimes(ctx context.Context, orgID string) (Lifetimes, error) {
-	if s.Lifetimes == nil {
-		return DefaultLifetimes, nil
-	}
-	return s.Lifetimes(ctx, orgID)
+	return s.policyLifetimes(ctx, orgID)
 }
 
 func (s *Service) logger() *slog.Logger {
@@ -94,8 +111,13 @@ func (s *Service) logger() *slog.Logger {
 }
 
 // StartSession signs an employee in on a device: it records the device and
-// the login, and returns fresh tokens. method is one of the kabinet.Method…
-// constants. The caller has checked the credentials.
+// the login, and returns fresh tokens with the device's quick-login method.
+// method is one of the kabinet.Method… constants; a PASSWORD or ACTIVATION
+// sign-in marks the session as fresh for setting up quick login and unlocks
+// the device's quick login, a PIN or BIOMETRIC one does neither. A device
+// new to the employee, while they have others, is recorded in the login
+// event (kabinet.ReasonNewDevice) and told to NewDevice. The caller has
+// checked the credentials.
 func (s *Service) StartSession(ctx context.Context, orgID, employeeID string, dev kabinet.Device, method string) (*kabinet.Session, error) {
 	lt, err := s.lifetimes(ctx, orgID)
 	if err != nil {
@@ -209,7 +231,8 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*kabinet.Se
 	if err != nil {
 		return nil, err
 	}
-	sess := &kabinet.Session{ID: info.ID, OrgID: info.OrgID, EmployeeID: info.EmployeeID, DeviceID: info.DeviceID, RefreshToken: next}
+	sess := &kabinet.Session{ID: info.ID, OrgID: info.OrgID, EmployeeID: info.EmployeeID, DeviceID: info.DeviceID, RefreshToken: next,
+		QuickLoginMethod: info.QuickLoginMethod}
 	if err := s.sign(sess, lt.Access, now); err != nil {
 		return nil, err
 	}
@@ -221,7 +244,8 @@ func (s *Service) Logout(ctx context.Context, a *kabinet.Actor) error {
 	return s.Store.RevokeSession(ctx, a.SessionID, "logout")
 }
 
-// EndAllSessions ends every session of an employee (blocked, dismissed).
+// EndAllSessions ends every session of an employee and removes all their
+// quick logins (cabinet blocked, employee dismissed).
 func (s *Service) EndAllSessions(ctx context.Context, employeeID, reason string) error {
 	return s.Store.RevokeEmployeeSessions(ctx, employeeID, reason)
 }

@@ -22,10 +22,17 @@ func (r *Resolver) authPayload(ctx context.Context, s *kabinet.Session) (*model.
 	}, nil
 }
 
-func quickLoginMethod(m string) *model.QuickLoginMethod {
+func quickLoginMethod(m string) *string {
 	if m == "" {
 		return nil
 	}
-	q := model.QuickLoginMethod(m)
-	return &q
+	return &m
+}
+
+// optional maps "" to null.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

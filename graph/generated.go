@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/graph/scalar"
 	"github.com/kabinet/kabinet/payroll"
@@ -35,6 +36,7 @@ type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
 	Delivery() DeliveryResolver
 	DeliveryAttempt() DeliveryAttemptResolver
+	Department() DepartmentResolver
 	Device() DeviceResolver
 	Employee() EmployeeResolver
 	Mutation() MutationResolver
@@ -69,8 +71,8 @@ type ComplexityRoot struct {
 	AuthPolicy struct {
 		AccessTokenTTLSeconds  func(childComplexity int) int
 		AskLoginOnActivation   func(childComplexity int) int
-		MaxPinAttempts         func(childComplexity int) int
-		PinLength              func(childComplexity int) int
+		MaxPINAttempts         func(childComplexity int) int
+		PINLength              func(childComplexity int) int
 		QuickLoginMethods      func(childComplexity int) int
 		RefreshTokenTTLSeconds func(childComplexity int) int
 	}
@@ -198,7 +200,7 @@ type ComplexityRoot struct {
 		RevokeDevice               func(childComplexity int, id string) int
 		SendInvitations            func(childComplexity int, employeeExternalIds []string, channel model.InvitationChannel) int
 		SetupQuickLogin            func(childComplexity int, input model.SetupQuickLoginInput) int
-		UpdateAuthPolicy           func(childComplexity int, input model.AuthPolicyInput) int
+		UpdateAuthPolicy           func(childComplexity int, input auth.PolicyInput) int
 		UpdateNotificationSettings func(childComplexity int, input model.NotificationSettingsInput) int
 		UpsertDepartments          func(childComplexity int, input []*payroll.DepartmentInput) int
 		UpsertEmployees            func(childComplexity int, input []*payroll.EmployeeInput) int
@@ -329,15 +331,27 @@ type DeliveryResolver interface {
 type DeliveryAttemptResolver interface {
 	Error(ctx context.Context, obj *kabinet.DeliveryAttempt) (*string, error)
 }
+type DepartmentResolver interface {
+	ParentExternalID(ctx context.Context, obj *kabinet.Department) (*string, error)
+	HeadExternalID(ctx context.Context, obj *kabinet.Department) (*string, error)
+}
 type DeviceResolver interface {
 	Platform(ctx context.Context, obj *kabinet.Device) (model.Platform, error)
 
-	QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*model.QuickLoginMethod, error)
+	QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*string, error)
 	Current(ctx context.Context, obj *kabinet.Device) (bool, error)
 }
 type EmployeeResolver interface {
 	Login(ctx context.Context, obj *kabinet.Employee) (*string, error)
 
+	MiddleName(ctx context.Context, obj *kabinet.Employee) (*string, error)
+	Position(ctx context.Context, obj *kabinet.Employee) (*string, error)
+	Email(ctx context.Context, obj *kabinet.Employee) (*string, error)
+	Phone(ctx context.Context, obj *kabinet.Employee) (*string, error)
+	DepartmentExternalID(ctx context.Context, obj *kabinet.Employee) (*string, error)
+	Timezone(ctx context.Context, obj *kabinet.Employee) (*string, error)
+
+	DismissedOn(ctx context.Context, obj *kabinet.Employee) (*string, error)
 	Manager(ctx context.Context, obj *kabinet.Employee) (*kabinet.Employee, error)
 }
 type MutationResolver interface {
@@ -354,7 +368,7 @@ type MutationResolver interface {
 	BlockCabinet(ctx context.Context, employeeExternalID string) (*model.Cabinet, error)
 	Activate(ctx context.Context, input model.ActivateInput) (*model.AuthPayload, error)
 	Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error)
-	UpdateAuthPolicy(ctx context.Context, input model.AuthPolicyInput) (*model.AuthPolicy, error)
+	UpdateAuthPolicy(ctx context.Context, input auth.PolicyInput) (*kabinet.AuthPolicy, error)
 	RefreshSession(ctx context.Context, refreshToken string) (*model.AuthPayload, error)
 	Logout(ctx context.Context) (bool, error)
 	RevokeDevice(ctx context.Context, id string) (bool, error)
@@ -376,7 +390,7 @@ type QueryResolver interface {
 	Payslips(ctx context.Context, employeeExternalID *string, period *string, limit *int) ([]*kabinet.Payslip, error)
 	AuditLog(ctx context.Context, before *string, limit *int) ([]*kabinet.AuditEntry, error)
 	Cabinets(ctx context.Context, status *model.CabinetStatus) ([]*model.Cabinet, error)
-	AuthPolicy(ctx context.Context) (*model.AuthPolicy, error)
+	AuthPolicy(ctx context.Context) (*kabinet.AuthPolicy, error)
 	Me(ctx context.Context) (*kabinet.Employee, error)
 	Devices(ctx context.Context) ([]*kabinet.Device, error)
 	LoginHistory(ctx context.Context, limit *int) ([]*kabinet.LoginEvent, error)
@@ -496,17 +510,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPolicy.AskLoginOnActivation(childComplexity), true
 	case "AuthPolicy.maxPinAttempts":
-		if e.ComplexityRoot.AuthPolicy.MaxPinAttempts == nil {
+		if e.ComplexityRoot.AuthPolicy.MaxPINAttempts == nil {
 			break
 		}
 
-		return e.ComplexityRoot.AuthPolicy.MaxPinAttempts(childComplexity), true
+		return e.ComplexityRoot.AuthPolicy.MaxPINAttempts(childComplexity), true
 	case "AuthPolicy.pinLength":
-		if e.ComplexityRoot.AuthPolicy.PinLength == nil {
+		if e.ComplexityRoot.AuthPolicy.PINLength == nil {
 			break
 		}
 
-		return e.ComplexityRoot.AuthPolicy.PinLength(childComplexity), true
+		return e.ComplexityRoot.AuthPolicy.PINLength(childComplexity), true
 	case "AuthPolicy.quickLoginMethods":
 		if e.ComplexityRoot.AuthPolicy.QuickLoginMethods == nil {
 			break
@@ -1170,7 +1184,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateAuthPolicy(childComplexity, args["input"].(model.AuthPolicyInput)), true
+		return e.ComplexityRoot.Mutation.UpdateAuthPolicy(childComplexity, args["input"].(auth.PolicyInput)), true
 	case "Mutation.updateNotificationSettings":
 		if e.ComplexityRoot.Mutation.UpdateNotificationSettings == nil {
 			break
@@ -2310,7 +2324,7 @@ type NotificationSettings {
 HR's title and body of one kind of notification in one locale. Kinds:
 PAYSLIP_REMINDER, VACATION_REMINDER, MANAGER_VACATION_REMINDER, NEW_DEVICE,
 PAYSLIP_BROADCAST. Placeholders: {period}, {startsOn}, {endsOn},
-{employeeName}, {model}, {days}.
+{name}, {model}, {days}.
 """
 type NotificationText {
   kind: String!
@@ -3233,8 +3247,8 @@ func (ec *executionContext) field_Mutation_updateAuthPolicy_args(ctx context.Con
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.AuthPolicyInput, error) {
-			return ec.unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicyInput(ctx, v)
+		func(ctx context.Context, v any) (auth.PolicyInput, error) {
+			return ec.unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋauthᚐPolicyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3824,8 +3838,8 @@ func (ec *executionContext) _AuthPayload_quickLoginMethod(ctx context.Context, f
 			return obj.QuickLoginMethod, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOQuickLoginMethod2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3835,7 +3849,7 @@ func (ec *executionContext) fieldContext_AuthPayload_quickLoginMethod(_ context.
 	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "QuickLoginMethod")
 }
 
-func (ec *executionContext) _AuthPolicy_quickLoginMethods(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_quickLoginMethods(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3847,8 +3861,8 @@ func (ec *executionContext) _AuthPolicy_quickLoginMethods(ctx context.Context, f
 			return obj.QuickLoginMethods, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNQuickLoginMethod2ᚕstringᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3858,7 +3872,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_quickLoginMethods(_ context.
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "QuickLoginMethod")
 }
 
-func (ec *executionContext) _AuthPolicy_pinLength(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_pinLength(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3867,7 +3881,7 @@ func (ec *executionContext) _AuthPolicy_pinLength(ctx context.Context, field gra
 			return ec.fieldContext_AuthPolicy_pinLength(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PinLength, nil
+			return obj.PINLength, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -3881,7 +3895,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_pinLength(_ context.Context,
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_maxPinAttempts(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_maxPinAttempts(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3890,7 +3904,7 @@ func (ec *executionContext) _AuthPolicy_maxPinAttempts(ctx context.Context, fiel
 			return ec.fieldContext_AuthPolicy_maxPinAttempts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MaxPinAttempts, nil
+			return obj.MaxPINAttempts, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -3904,7 +3918,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_maxPinAttempts(_ context.Con
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_accessTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_accessTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3927,7 +3941,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_accessTokenTtlSeconds(_ cont
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_refreshTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_refreshTokenTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3950,7 +3964,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_refreshTokenTtlSeconds(_ con
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuthPolicy_askLoginOnActivation(ctx context.Context, field graphql.CollectedField, obj *model.AuthPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPolicy_askLoginOnActivation(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4630,18 +4644,18 @@ func (ec *executionContext) _Department_parentExternalId(ctx context.Context, fi
 			return ec.fieldContext_Department_parentExternalId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ParentExternalID, nil
+			return ec.Resolvers.Department().ParentExternalID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Department_parentExternalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Department", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Department", field, true, true, "String")
 }
 
 func (ec *executionContext) _Department_headExternalId(ctx context.Context, field graphql.CollectedField, obj *kabinet.Department) (ret graphql.Marshaler) {
@@ -4653,18 +4667,18 @@ func (ec *executionContext) _Department_headExternalId(ctx context.Context, fiel
 			return ec.fieldContext_Department_headExternalId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.HeadExternalID, nil
+			return ec.Resolvers.Department().HeadExternalID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Department_headExternalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Department", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Department", field, true, true, "String")
 }
 
 func (ec *executionContext) _Device_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
@@ -4794,8 +4808,8 @@ func (ec *executionContext) _Device_quickLoginMethod(ctx context.Context, field 
 			return ec.Resolvers.Device().QuickLoginMethod(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOQuickLoginMethod2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4998,18 +5012,18 @@ func (ec *executionContext) _Employee_middleName(ctx context.Context, field grap
 			return ec.fieldContext_Employee_middleName(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MiddleName, nil
+			return ec.Resolvers.Employee().MiddleName(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Employee_middleName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Employee", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Employee", field, true, true, "String")
 }
 
 func (ec *executionContext) _Employee_position(ctx context.Context, field graphql.CollectedField, obj *kabinet.Employee) (ret graphql.Marshaler) {
@@ -5021,18 +5035,18 @@ func (ec *executionContext) _Employee_position(ctx context.Context, field graphq
 			return ec.fieldContext_Employee_position(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Position, nil
+			return ec.Resolvers.Employee().Position(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Employee_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Employee", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Employee", field, true, true, "String")
 }
 
 func (ec *executionContext) _Employee_email(ctx context.Context, field graphql.CollectedField, obj *kabinet.Employee) (ret graphql.Marshaler) {
@@ -5044,18 +5058,18 @@ func (ec *executionContext) _Employee_email(ctx context.Context, field graphql.C
 			return ec.fieldContext_Employee_email(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Email, nil
+			return ec.Resolvers.Employee().Email(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Employee_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Employee", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Employee", field, true, true, "String")
 }
 
 func (ec *executionContext) _Employee_phone(ctx context.Context, field graphql.CollectedField, obj *kabinet.Employee) (ret graphql.Marshaler) {
@@ -5067,18 +5081,18 @@ func (ec *executionContext) _Employee_phone(ctx context.Context, field graphql.C
 			return ec.fieldContext_Employee_phone(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
+			return ec.Resolvers.Employee().Phone(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Employee_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Employee", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Employee", field, true, true, "String")
 }
 
 func (ec *executionContext) _Employee_departmentExternalId(ctx context.Context, field graphql.CollectedField, obj *kabinet.Employee) (ret graphql.Marshaler) {
@@ -5090,18 +5104,18 @@ func (ec *executionContext) _Employee_departmentExternalId(ctx context.Context, 
 			return ec.fieldContext_Employee_departmentExternalId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DepartmentExternalID, nil
+			return ec.Resolvers.Employee().DepartmentExternalID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Employee_departmentExternalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Employee", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Employee", field, true, true, "String")
 }
 
 func (ec *executionContext) _Employee_timezone(ctx context.Context, field graphql.CollectedField, obj *kabinet.Employee) (ret graphql.Marshaler) {
@@ -5113,18 +5127,18 @@ func (ec *executionContext) _Employee_timezone(ctx context.Context, field graphq
 			return ec.fieldContext_Employee_timezone(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Timezone, nil
+			return ec.Resolvers.Employee().Timezone(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Employee_timezone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Employee", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Employee", field, true, true, "String")
 }
 
 func (ec *executionContext) _Employee_isOrganizationHead(ctx context.Context, field graphql.CollectedField, obj *kabinet.Employee) (ret graphql.Marshaler) {
@@ -5159,18 +5173,18 @@ func (ec *executionContext) _Employee_dismissedOn(ctx context.Context, field gra
 			return ec.fieldContext_Employee_dismissedOn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DismissedOn, nil
+			return ec.Resolvers.Employee().DismissedOn(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalODate2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalODate2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Employee_dismissedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Employee", field, false, false, "Date")
+	return graphql.NewScalarFieldContext("Employee", field, true, true, "Date")
 }
 
 func (ec *executionContext) _Employee_manager(ctx context.Context, field graphql.CollectedField, obj *kabinet.Employee) (ret graphql.Marshaler) {
@@ -6412,7 +6426,7 @@ func (ec *executionContext) _Mutation_updateAuthPolicy(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateAuthPolicy(ctx, fc.Args["input"].(model.AuthPolicyInput))
+			return ec.Resolvers.Mutation().UpdateAuthPolicy(ctx, fc.Args["input"].(auth.PolicyInput))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -6420,11 +6434,11 @@ func (ec *executionContext) _Mutation_updateAuthPolicy(ctx context.Context, fiel
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -6433,8 +6447,8 @@ func (ec *executionContext) _Mutation_updateAuthPolicy(ctx context.Context, fiel
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPolicy) graphql.Marshaler {
-			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.AuthPolicy) graphql.Marshaler {
+			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAuthPolicy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8421,11 +8435,11 @@ func (ec *executionContext) _Query_authPolicy(ctx context.Context, field graphql
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.AuthPolicy
+					var zeroVal *kabinet.AuthPolicy
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -8434,8 +8448,8 @@ func (ec *executionContext) _Query_authPolicy(ctx context.Context, field graphql
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPolicy) graphql.Marshaler {
-			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.AuthPolicy) graphql.Marshaler {
+			return ec.marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAuthPolicy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8924,8 +8938,8 @@ func (ec *executionContext) _QuickLoginSetup_method(ctx context.Context, field g
 			return obj.Method, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.QuickLoginMethod) graphql.Marshaler {
-			return ec.marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNQuickLoginMethod2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10459,8 +10473,8 @@ func UnmarshalActivateInput(ctx context.Context, raw any) (model.ActivateInput, 
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, obj any) (model.AuthPolicyInput, error) {
-	var it model.AuthPolicyInput
+func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, obj any) (auth.PolicyInput, error) {
+	var it auth.PolicyInput
 	if obj == nil {
 		return it, nil
 	}
@@ -10479,7 +10493,7 @@ func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, o
 		switch k {
 		case "quickLoginMethods":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quickLoginMethods"))
-			data, err := ec.unmarshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx, v)
+			data, err := ec.unmarshalOQuickLoginMethod2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10490,14 +10504,14 @@ func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, o
 			if err != nil {
 				return it, err
 			}
-			it.PinLength = data
+			it.PINLength = data
 		case "maxPinAttempts":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxPinAttempts"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.MaxPinAttempts = data
+			it.MaxPINAttempts = data
 		case "accessTokenTtlSeconds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessTokenTtlSeconds"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -10530,8 +10544,8 @@ func (ec *executionContext) unmarshalInputAuthPolicyInput(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAuthPolicyInput(ctx context.Context, raw any) (model.AuthPolicyInput, error) {
-	var out model.AuthPolicyInput
+func UnmarshalAuthPolicyInput(ctx context.Context, raw any) (auth.PolicyInput, error) {
+	var out auth.PolicyInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuthPolicyInput", raw, &out)
 	return out, err
 }
@@ -11515,7 +11529,7 @@ func (ec *executionContext) unmarshalInputSetupQuickLoginInput(ctx context.Conte
 		switch k {
 		case "method":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("method"))
-			data, err := ec.unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, v)
+			data, err := ec.unmarshalNQuickLoginMethod2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -11753,7 +11767,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 
 var authPolicyImplementors = []string{"AuthPolicy"}
 
-func (ec *executionContext) _AuthPolicy(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPolicy) graphql.Marshaler {
+func (ec *executionContext) _AuthPolicy(ctx context.Context, sel ast.SelectionSet, obj *kabinet.AuthPolicy) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, authPolicyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12086,28 +12100,30 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._Department_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "externalId":
 			out.Values[i] = ec._Department_externalId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Department_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "parentExternalId":
-			out.Values[i] = ec._Department_parentExternalId(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Department_parentExternalId(ctx, field, obj)
+				})
 		case "headExternalId":
-			out.Values[i] = ec._Department_headExternalId(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Department_headExternalId(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12239,45 +12255,52 @@ func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "middleName":
-			out.Values[i] = ec._Employee_middleName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Employee_middleName(ctx, field, obj)
+				})
 		case "position":
-			out.Values[i] = ec._Employee_position(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Employee_position(ctx, field, obj)
+				})
 		case "email":
-			out.Values[i] = ec._Employee_email(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Employee_email(ctx, field, obj)
+				})
 		case "phone":
-			out.Values[i] = ec._Employee_phone(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Employee_phone(ctx, field, obj)
+				})
 		case "departmentExternalId":
-			out.Values[i] = ec._Employee_departmentExternalId(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Employee_departmentExternalId(ctx, field, obj)
+				})
 		case "timezone":
-			out.Values[i] = ec._Employee_timezone(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Employee_timezone(ctx, field, obj)
+				})
 		case "isOrganizationHead":
 			out.Values[i] = ec._Employee_isOrganizationHead(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dismissedOn":
-			out.Values[i] = ec._Employee_dismissedOn(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Employee_dismissedOn(ctx, field, obj)
+				})
 		case "manager":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -13810,7 +13833,7 @@ func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋkabinetᚋkabi
 	return ec._AuthPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicy(ctx context.Context, sel ast.SelectionSet, v *model.AuthPolicy) graphql.Marshaler {
+func (ec *executionContext) marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAuthPolicy(ctx context.Context, sel ast.SelectionSet, v *kabinet.AuthPolicy) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuthPolicy!")
 		return graphql.Null
@@ -13818,7 +13841,7 @@ func (ec *executionContext) marshalNAuthPolicy2ᚖgithubᚗcomᚋkabinetᚋkabin
 	return ec._AuthPolicy(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPolicyInput(ctx context.Context, v any) (model.AuthPolicyInput, error) {
+func (ec *executionContext) unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋauthᚐPolicyInput(ctx context.Context, v any) (auth.PolicyInput, error) {
 	res, err := ec.unmarshalInputAuthPolicyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -14470,23 +14493,27 @@ func (ec *executionContext) unmarshalNQuickLoginInput2githubᚗcomᚋkabinetᚋk
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, v any) (model.QuickLoginMethod, error) {
-	var res model.QuickLoginMethod
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNQuickLoginMethod2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, sel ast.SelectionSet, v model.QuickLoginMethod) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNQuickLoginMethod2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "QuickLoginMethod!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, v any) ([]model.QuickLoginMethod, error) {
+func (ec *executionContext) unmarshalNQuickLoginMethod2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.QuickLoginMethod, len(vSlice))
+	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNQuickLoginMethod2string(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14494,11 +14521,11 @@ func (ec *executionContext) unmarshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinet
 	return res, nil
 }
 
-func (ec *executionContext) marshalNQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []model.QuickLoginMethod) graphql.Marshaler {
+func (ec *executionContext) marshalNQuickLoginMethod2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, sel, v[i])
+		return ec.marshalNQuickLoginMethod2string(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14854,18 +14881,6 @@ func (ec *executionContext) marshalOCabinetStatus2ᚖgithubᚗcomᚋkabinetᚋka
 	return v
 }
 
-func (ec *executionContext) unmarshalODate2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalODate2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalString(v)
-	return res
-}
-
 func (ec *executionContext) unmarshalODate2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -15066,16 +15081,16 @@ func (ec *executionContext) marshalOPlatform2ᚖgithubᚗcomᚋkabinetᚋkabinet
 	return v
 }
 
-func (ec *executionContext) unmarshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, v any) ([]model.QuickLoginMethod, error) {
+func (ec *executionContext) unmarshalOQuickLoginMethod2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.QuickLoginMethod, len(vSlice))
+	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNQuickLoginMethod2string(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -15083,14 +15098,14 @@ func (ec *executionContext) unmarshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinet
 	return res, nil
 }
 
-func (ec *executionContext) marshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []model.QuickLoginMethod) graphql.Marshaler {
+func (ec *executionContext) marshalOQuickLoginMethod2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNQuickLoginMethod2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx, sel, v[i])
+		return ec.marshalNQuickLoginMethod2string(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -15102,20 +15117,22 @@ func (ec *executionContext) marshalOQuickLoginMethod2ᚕgithubᚗcomᚋkabinet�
 	return ret
 }
 
-func (ec *executionContext) unmarshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, v any) (*model.QuickLoginMethod, error) {
+func (ec *executionContext) unmarshalOQuickLoginMethod2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.QuickLoginMethod)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOQuickLoginMethod2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐQuickLoginMethod(ctx context.Context, sel ast.SelectionSet, v *model.QuickLoginMethod) graphql.Marshaler {
+func (ec *executionContext) marshalOQuickLoginMethod2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -167,6 +167,8 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				return gqlErr
 			case "PERSISTED_QUERY_NOT_FOUND":
 				return gqlErr // the APQ protocol: the client resends the query
+			case kabinet.EBADINPUT:
+				return gqlErr // raised by our own extensions (depth limit)
 			}
 		}
 		a := kabinet.ActorFrom(ctx)

@@ -39,3 +39,11 @@ func limitArg(limit *int, maxLimit int) (int, error) {
 	}
 	return *limit, nil
 }
+
+// nullable maps empty text to null.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/payroll"
 )
@@ -36,13 +37,23 @@ func (r *deliveryAttemptResolver) Error(ctx context.Context, obj *kabinet.Delive
 	return nonEmptyPtr(obj.Error), nil
 }
 
+// ParentExternalID is the resolver for the parentExternalId field.
+func (r *departmentResolver) ParentExternalID(ctx context.Context, obj *kabinet.Department) (*string, error) {
+	return nullable(obj.ParentExternalID), nil
+}
+
+// HeadExternalID is the resolver for the headExternalId field.
+func (r *departmentResolver) HeadExternalID(ctx context.Context, obj *kabinet.Department) (*string, error) {
+	return nullable(obj.HeadExternalID), nil
+}
+
 // Platform is the resolver for the platform field.
 func (r *deviceResolver) Platform(ctx context.Context, obj *kabinet.Device) (model.Platform, error) {
 	panic(fmt.Errorf("not implemented: Platform - platform"))
 }
 
 // QuickLoginMethod is the resolver for the quickLoginMethod field.
-func (r *deviceResolver) QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*model.QuickLoginMethod, error) {
+func (r *deviceResolver) QuickLoginMethod(ctx context.Context, obj *kabinet.Device) (*string, error) {
 	return quickLoginMethod(obj.QuickLoginMethod), nil
 }
 
@@ -54,6 +65,41 @@ func (r *deviceResolver) Current(ctx context.Context, obj *kabinet.Device) (bool
 // Login is the resolver for the login field.
 func (r *employeeResolver) Login(ctx context.Context, obj *kabinet.Employee) (*string, error) {
 	panic(fmt.Errorf("not implemented: Login - login"))
+}
+
+// MiddleName is the resolver for the middleName field.
+func (r *employeeResolver) MiddleName(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.MiddleName), nil
+}
+
+// Position is the resolver for the position field.
+func (r *employeeResolver) Position(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Position), nil
+}
+
+// Email is the resolver for the email field.
+func (r *employeeResolver) Email(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Email), nil
+}
+
+// Phone is the resolver for the phone field.
+func (r *employeeResolver) Phone(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Phone), nil
+}
+
+// DepartmentExternalID is the resolver for the departmentExternalId field.
+func (r *employeeResolver) DepartmentExternalID(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.DepartmentExternalID), nil
+}
+
+// Timezone is the resolver for the timezone field.
+func (r *employeeResolver) Timezone(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.Timezone), nil
+}
+
+// DismissedOn is the resolver for the dismissedOn field.
+func (r *employeeResolver) DismissedOn(ctx context.Context, obj *kabinet.Employee) (*string, error) {
+	return nullable(obj.DismissedOn), nil
 }
 
 // Manager is the resolver for the manager field.
@@ -136,8 +182,8 @@ func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*
 }
 
 // UpdateAuthPolicy is the resolver for the updateAuthPolicy field.
-func (r *mutationResolver) UpdateAuthPolicy(ctx context.Context, input model.AuthPolicyInput) (*model.AuthPolicy, error) {
-	panic(fmt.Errorf("not implemented: UpdateAuthPolicy - updateAuthPolicy"))
+func (r *mutationResolver) UpdateAuthPolicy(ctx context.Context, input auth.PolicyInput) (*kabinet.AuthPolicy, error) {
+	return r.Auth.UpdatePolicy(ctx, orgID(ctx), input)
 }
 
 // RefreshSession is the resolver for the refreshSession field.
@@ -167,17 +213,30 @@ func (r *mutationResolver) RevokeDevice(ctx context.Context, id string) (bool, e
 
 // SetupQuickLogin is the resolver for the setupQuickLogin field.
 func (r *mutationResolver) SetupQuickLogin(ctx context.Context, input model.SetupQuickLoginInput) (*model.QuickLoginSetup, error) {
-	panic(fmt.Errorf("not implemented: SetupQuickLogin - setupQuickLogin"))
+	res, err := r.Auth.SetupQuickLogin(ctx, kabinet.ActorFrom(ctx), auth.SetupInput{Method: input.Method, PIN: deref(input.Pin), PublicKey: deref(input.PublicKey)})
+	if err != nil {
+		return nil, err
+	}
+	return &model.QuickLoginSetup{Method: res.Method, DeviceID: res.ClientID, DeviceSecret: optional(res.DeviceSecret)}, nil
 }
 
 // QuickLoginChallenge is the resolver for the quickLoginChallenge field.
 func (r *mutationResolver) QuickLoginChallenge(ctx context.Context, deviceID string) (*model.QuickLoginChallenge, error) {
-	panic(fmt.Errorf("not implemented: QuickLoginChallenge - quickLoginChallenge"))
+	c, err := r.Auth.QuickLoginChallenge(ctx, deviceID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.QuickLoginChallenge{Challenge: c.Challenge, ExpiresAt: c.ExpiresAt}, nil
 }
 
 // QuickLogin is the resolver for the quickLogin field.
 func (r *mutationResolver) QuickLogin(ctx context.Context, input model.QuickLoginInput) (*model.AuthPayload, error) {
-	panic(fmt.Errorf("not implemented: QuickLogin - quickLogin"))
+	sess, err := r.Auth.QuickLogin(ctx, auth.QuickLoginInput{ClientID: input.DeviceID, Challenge: input.Challenge,
+		PIN: deref(input.Pin), DeviceSecret: deref(input.DeviceSecret), Signature: deref(input.Signature)})
+	if err != nil {
+		return nil, err
+	}
+	return r.authPayload(ctx, sess)
 }
 
 // MarkPayslipViewed is the resolver for the markPayslipViewed field.
@@ -262,8 +321,8 @@ func (r *queryResolver) Cabinets(ctx context.Context, status *model.CabinetStatu
 }
 
 // AuthPolicy is the resolver for the authPolicy field.
-func (r *queryResolver) AuthPolicy(ctx context.Context) (*model.AuthPolicy, error) {
-	panic(fmt.Errorf("not implemented: AuthPolicy - authPolicy"))
+func (r *queryResolver) AuthPolicy(ctx context.Context) (*kabinet.AuthPolicy, error) {
+	return r.Auth.Policy(ctx, orgID(ctx))
 }
 
 // Me is the resolver for the me field.
@@ -314,6 +373,9 @@ func (r *Resolver) Delivery() DeliveryResolver { return &deliveryResolver{r} }
 // DeliveryAttempt returns DeliveryAttemptResolver implementation.
 func (r *Resolver) DeliveryAttempt() DeliveryAttemptResolver { return &deliveryAttemptResolver{r} }
 
+// Department returns DepartmentResolver implementation.
+func (r *Resolver) Department() DepartmentResolver { return &departmentResolver{r} }
+
 // Device returns DeviceResolver implementation.
 func (r *Resolver) Device() DeviceResolver { return &deviceResolver{r} }
 
@@ -335,6 +397,7 @@ type (
 	auditEntryResolver           struct{ *Resolver }
 	deliveryResolver             struct{ *Resolver }
 	deliveryAttemptResolver      struct{ *Resolver }
+	departmentResolver           struct{ *Resolver }
 	deviceResolver               struct{ *Resolver }
 	employeeResolver             struct{ *Resolver }
 	mutationResolver             struct{ *Resolver }

@@ -27,7 +27,7 @@ func TestRemindUnviewedPayslips(t *testing.T) {
 	f.env.Clock.Set(time.Date(2026, 11, 3, 6, 0, 0, 0, time.UTC))
 	f.dispatch(t)
 	got := f.rec.sent()
-	if len(got) != 2 || got[0].N.Kind != "payslip_broadcast" {
+	if len(got) != 2 || got[0].N.Kind != "PAYSLIP_BROADCAST" {
 		t.Fatalf("got %+v, want two broadcasts at 09:00 local", got)
 	}
 	t.Run("ErrPeriod", func(t *testing.T) {

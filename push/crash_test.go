@@ -155,8 +155,8 @@ func crashScenario(t *testing.T, seed uint64) {
 		ps, _ := f.env.App.DB.Payslips(ctx, f.org, kabinetFilter(employeeID(t, f, emp)))
 		for d := range 1 + i%2 {
 			tok := fcmToken(emp, fmt.Sprintf("dev-%d", d))
-			want[key{"payslip-" + ps[0].ID, "1", tok}] = true
-			want[key{"payslip-" + ps[0].ID, "2", tok}] = true
+			want[key{"payslip:" + ps[0].ID, "1", tok}] = true
+			want[key{"payslip:" + ps[0].ID, "2", tok}] = true
 			if i <= 4 {
 				want[key{"vacation:" + emp, "0", tok}] = true
 			}
@@ -222,7 +222,7 @@ func crashScenario(t *testing.T, seed uint64) {
 	ids := map[key]map[string]bool{}
 	for _, s := range f.rec.sent() {
 		k := key{s.N.CollapseKey, s.N.Params["days"], s.N.Token}
-		if s.N.Kind == "vacation_reminder" {
+		if s.N.Kind == "VACATION_REMINDER" {
 			k.collapse = "vacation:" + employeeOfToken(s.N.Token)
 		}
 		got[k]++

@@ -58,11 +58,8 @@ type Dispatcher struct {
 	Gate   Gate // nil: everyone may be reached
 	// Settings returns an organisation's settings (Service.Settings).
 	Settings func(ctx context.Context, orgID string) (*kabinet.NotificationSettings, error)
-	// Texts, if set, returns the default localized title and body of a kind
-	// (the provider package's defaults); HR's overrides win over it.
-	Texts   func(kind, locale string, params map[string]string) (title, body string)
-	Logger  *slog.Logger
-	Metrics *Metrics
+	Logger   *slog.Logger
+	Metrics  *Metrics
 
 	ID            string        // this instance; default random
 	Concurrency   int           // sends in flight at once; default 32
@@ -72,7 +69,7 @@ type Dispatcher struct {
 	RetryBase     time.Duration // first back-off; default 30 seconds
 	RetryMax      time.Duration // longest back-off; default 1 hour
 	RetryDeadline time.Duration // give up this long after the first attempt; default 24 hours
-	Locale        string        // default "ru"
+	Locale        string        // default LocaleRU
 
 	once  sync.Once
 	wake  chan struct{}
@@ -102,7 +99,7 @@ func (d *Dispatcher) init() {
 		def(&d.RetryMax, time.Hour)
 		def(&d.RetryDeadline, 24*time.Hour)
 		if d.Locale == "" {
-			d.Locale = "ru"
+			d.Locale = LocaleRU
 		}
 		if d.Logger == nil {
 			d.Logger = slog.Default()

@@ -11,6 +11,9 @@ import (
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/internal/testkit"
 	"github.com/kabinet/kabinet/push"
+	"github.com/kabinet/kabinet/push/apns"
+	"github.com/kabinet/kabinet/push/fcm"
+	"github.com/kabinet/kabinet/push/pushtest"
 )
 
 // sent is one notification a recording sender accepted, at the clock's time.
@@ -79,9 +82,9 @@ type fixture struct {
 
 func newFixture(t *testing.T, employees int) *fixture {
 	t.Helper()
-	rec := &recorder{next: realSender(t)}
-	env := testkit.Start(t, withSender(rec))
-	rec.clock = env.Clock
+	clock := testkit.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	rec := &recorder{clock: clock, next: realSender(t, clock)}
+	env := testkit.Start(t, withSender(rec), func(_ *app.Config, o *app.Options) { o.Clock = clock })
 	org, key := env.NewOrg(t, "ООО Ромашка")
 	env.SeedEmployees(t, key, employees)
 	return &fixture{env: env, rec: rec, org: org, key: key}
@@ -154,7 +157,28 @@ func kabinetFilter(employeeID string) kabinet.PayslipFilter {
 	return kabinet.PayslipFilter{EmployeeID: employeeID}
 }
 
-// realSender is the provider sender the tests deliver through: nil (the
-// in-memory recorder only) until the pushproviders branch lands; then the
-// router over its wire-protocol fakes.
-func realSender(t *testing.T) push.Sender { return nil }
+// realSender is the provider sender the tests deliver through: a router
+// (as push/providers builds it) over the real FCM and APNs SDK clients,
+// pointed at the wire-protocol fakes of push/pushtest, on the test's clock
+// (expiry). The recorder in front of it keeps the log the assertions read;
+// the fakes check what really went over the wire (TestThroughProviderFakes).
+func realSender(t *testing.T, clock kabinet.Clock) push.Sender {
+	t.Helper()
+	s, _, _ := providerFakes(t, clock)
+	return s
+}
+
+func providerFakes(t testing.TB, clock kabinet.Clock) (push.Sender, *pushtest.FCM, *pushtest.APNs) {
+	t.Helper()
+	ff, af := pushtest.NewFCM(t), pushtest.NewAPNs(t)
+	fs, err := fcm.New(context.Background(), fcm.Config{CredentialsFile: ff.WriteServiceAccount(t), Endpoint: ff.Endpoint(), Now: clock.Now})
+	if err != nil {
+		t.Fatalf("fcm: %v", err)
+	}
+	as, err := apns.New(apns.Config{KeyFile: af.WriteKey(t), KeyID: af.KeyID, TeamID: af.TeamID, Topic: af.Topic,
+		Environment: "development", Host: af.URL, CAFile: af.WriteCA(t), Now: clock.Now})
+	if err != nil {
+		t.Fatalf("apns: %v", err)
+	}
+	return push.NewRouter(map[string]push.Sender{push.ProviderFCM: fs, push.ProviderAPNs: as}), ff, af
+}

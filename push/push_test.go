@@ -32,7 +32,7 @@ func TestPayslipReminders(t *testing.T) {
 			t.Fatalf("got %d sent at stage 5, want 1", len(got))
 		}
 		n := got[0].N
-		if n.Kind != "payslip_reminder" || n.Token != fcmToken("E-1", "device-1") || n.Provider != "FCM" ||
+		if n.Kind != "PAYSLIP_REMINDER" || n.Token != fcmToken("E-1", "device-1") || n.Provider != "FCM" ||
 			n.CollapseKey == "" || n.DeepLink == "" || n.Params["period"] != "2026-10" || n.Badge != nil {
 			t.Errorf("got notification %+v, want an FCM payslip reminder for 2026-10 with collapse key and deep link, no badge", n)
 		}
@@ -217,7 +217,7 @@ func TestNewDeviceNotice(t *testing.T) {
 	f.device(t, "E-1", "device-2") // signs in on a second device
 	f.dispatch(t)
 	got := f.rec.sent()
-	if len(got) != 1 || got[0].N.Kind != "new_device" || got[0].N.Token != fcmToken("E-1", "device-1") || got[0].N.Params["model"] != "Pixel 8" {
+	if len(got) != 1 || got[0].N.Kind != "NEW_DEVICE" || got[0].N.Token != fcmToken("E-1", "device-1") || got[0].N.Params["model"] != "Pixel 8" {
 		t.Fatalf("got %+v, want one new-device notice to device-1 only", got)
 	}
 }

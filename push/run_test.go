@@ -34,7 +34,7 @@ func TestRunInBackground(t *testing.T) {
 	f.device(t, "E-1", "device-2")
 	select {
 	case n := <-snd.ch:
-		if n.Kind != "new_device" {
+		if n.Kind != "NEW_DEVICE" {
 			t.Fatalf("got %s, want the new-device notice", n.Kind)
 		}
 	case <-time.After(10 * time.Second):

@@ -100,7 +100,7 @@ var Kinds = []string{kabinet.NotifyPayslipReminder, kabinet.NotifyVacationRemind
 var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
 
 // Placeholders HR may use in texts.
-var Placeholders = []string{"{period}", "{startsOn}", "{endsOn}", "{employeeName}", "{model}", "{days}"}
+var Placeholders = []string{"{period}", "{startsOn}", "{endsOn}", "{name}", "{model}", "{days}"}
 
 // UpdateSettings validates and stores the changed settings and re-plans what
 // is not yet sent, in one transaction. Invalid input is BAD_USER_INPUT

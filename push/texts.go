@@ -26,7 +26,8 @@ func providerKind(kind string) string {
 }
 
 // notification builds the message for one delivery: HR's text for the kind
-// and locale if any, else the provider package's defaults (Texts); a deep
+// and locale if any, else none (the payload builders then use the localized
+// defaults, Notification.Text); a deep
 // link to the record; a collapse key per reason, so a newer reminder (a
 // later stage, HR's one-off, a resend after a crash) replaces the older one
 // on the lock screen; an expiry; the badge (unviewed payslips) on iOS.
@@ -38,17 +39,17 @@ func (d *Dispatcher) notification(it *kabinet.DeliveryItem, s *kabinet.Notificat
 	params["days"] = strconv.Itoa(it.Stage)
 	n := &Notification{
 		ID: it.ID, Kind: providerKind(it.Kind), Provider: it.Provider, Token: it.Token, Locale: d.Locale,
-		Params: params, Priority: "normal", Expiry: now.Add(24 * time.Hour),
+		Params: params, Priority: PriorityNormal, Expiry: now.Add(24 * time.Hour),
 	}
 	switch it.Kind {
 	case kabinet.NotifyPayslipReminder, kabinet.NotifyPayslipBroadcast:
-		n.DeepLink, n.CollapseKey = "kabinet://payslips/"+it.SubjectID, "payslip-"+it.SubjectID
+		n.DeepLink, n.CollapseKey = "kabinet://payslips/"+it.SubjectID, "payslip:"+it.SubjectID
 	case kabinet.NotifyVacationReminder:
-		n.DeepLink, n.CollapseKey = "kabinet://vacations/"+it.SubjectID, "vacation-"+it.SubjectID
+		n.DeepLink, n.CollapseKey = "kabinet://vacations/"+it.SubjectID, "vacation:"+it.SubjectID
 	case kabinet.NotifyManagerVacationReminder:
-		n.DeepLink, n.CollapseKey = "kabinet://vacations/"+it.SubjectID, "team-vacation-"+it.SubjectID
+		n.DeepLink, n.CollapseKey = "kabinet://vacations/"+it.SubjectID, "team-vacation:"+it.SubjectID
 	case kabinet.NotifyNewDevice:
-		n.DeepLink, n.CollapseKey = "kabinet://devices", "device-"+it.SubjectID
+		n.DeepLink, n.CollapseKey = "kabinet://devices", "device:"+it.SubjectID
 	}
 	if it.LocalDate != "" {
 		if end := endOfDay(it.LocalDate, loc); !end.IsZero() {
@@ -64,9 +65,6 @@ func (d *Dispatcher) notification(it *kabinet.DeliveryItem, s *kabinet.Notificat
 			n.Title, n.Body = fill(t.Title, params), fill(t.Body, params)
 			return n
 		}
-	}
-	if d.Texts != nil {
-		n.Title, n.Body = d.Texts(n.Kind, n.Locale, params)
 	}
 	return n
 }

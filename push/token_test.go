@@ -59,7 +59,7 @@ func TestRegisterPushToken(t *testing.T) {
 		f.env.Clock.Add(5 * 24 * time.Hour)
 		f.dispatch(t)
 		for _, s := range f.rec.sent() {
-			if s.N.Kind == "payslip_reminder" {
+			if s.N.Kind == "PAYSLIP_REMINDER" {
 				t.Errorf("got E-1's reminder sent to %q, want none", s.N.Token)
 			}
 		}

@@ -40,9 +40,9 @@ func TestVacationReminders(t *testing.T) {
 		to   string
 		kind string
 	}{
-		{time.Date(2026, 11, 7, 6, 0, 0, 0, time.UTC), "E-2", "vacation_reminder"},         // 3 days before, 09:00 Moscow
-		{time.Date(2026, 11, 9, 6, 0, 0, 0, time.UTC), "E-3", "manager_vacation_reminder"}, // 1 day before, to the manager
-		{time.Date(2026, 11, 10, 6, 0, 0, 0, time.UTC), "E-2", "vacation_reminder"},        // the first day
+		{time.Date(2026, 11, 7, 6, 0, 0, 0, time.UTC), "E-2", "VACATION_REMINDER"},         // 3 days before, 09:00 Moscow
+		{time.Date(2026, 11, 9, 6, 0, 0, 0, time.UTC), "E-3", "MANAGER_VACATION_REMINDER"}, // 1 day before, to the manager
+		{time.Date(2026, 11, 10, 6, 0, 0, 0, time.UTC), "E-2", "VACATION_REMINDER"},        // the first day
 	}
 	for i, s := range steps {
 		f.env.Clock.Set(s.at.Add(-time.Second))
@@ -60,8 +60,8 @@ func TestVacationReminders(t *testing.T) {
 		if n.Kind != s.kind || n.Token != fcmToken(s.to, "phone") || n.Params["startsOn"] != "2026-11-10" {
 			t.Errorf("step %d: got %+v, want %s to %s about 2026-11-10", i, n, s.kind, s.to)
 		}
-		if s.to == "E-3" && n.Params["employeeName"] != "Иванов Иван" {
-			t.Errorf("got employeeName %q, want the subordinate's name", n.Params["employeeName"])
+		if s.to == "E-3" && n.Params["name"] != "Иванов Иван" {
+			t.Errorf("got name %q, want the subordinate's name", n.Params["name"])
 		}
 	}
 	f.env.Clock.Add(60 * 24 * time.Hour)

@@ -9,7 +9,7 @@ import (
 // deliverAt is the first instant at or after t inside the window, in loc's
 // local time. It is the only place that calls the window function.
 func deliverAt(w Window, t time.Time, loc *time.Location) time.Time {
-	return NextInWindow(w, t, 0, loc)
+	return NextInWindow(t, 0, w, loc)
 }
 
 // location loads an IANA zone; an unknown one (which validation keeps out)

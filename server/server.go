@@ -175,7 +175,13 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 // still work, protected ones answer UNAUTHENTICATED with the reason.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
+		// Behind Fiber's adaptor the request context is fasthttp's pooled
+		// RequestCtx, whose Done is the server's shutdown channel. Every
+		// context.WithCancel below it (database/sql makes many) would start a
+		// goroutine that reads the RequestCtx after it is reused for another
+		// request: a data race. Requests are not cancelled by fasthttp
+		// anyway, and graceful shutdown waits for them.
+		ctx := context.WithoutCancel(r.Context())
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
 			host = r.RemoteAddr

@@ -36,26 +36,15 @@ func (db *DB) AuditLog(ctx context.Context, orgID string, before int64, limit in
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	rows, err := db.read.QueryContext(ctx, `
-		SELECT id, org_id, actor, operation, targets, outcome, address, request_id, at
-		FROM audit_log WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, orgID, before, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.AuditEntry
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(row scanner) (*kabinet.AuditEntry, error) {
 		e := &kabinet.AuditEntry{}
 		var targets string
 		var at int64
-		if err := rows.Scan(&e.ID, &e.OrgID, &e.Actor, &e.Operation, &targets, &e.Outcome, &e.Address, &e.RequestID, &at); err != nil {
+		if err := row.Scan(&e.ID, &e.OrgID, &e.Actor, &e.Operation, &targets, &e.Outcome, &e.Address, &e.RequestID, &at); err != nil {
 			return nil, err
 		}
 		e.At = fromMS(at)
-		if err := json.Unmarshal([]byte(targets), &e.Targets); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, json.Unmarshal([]byte(targets), &e.Targets)
+	}, `SELECT id, org_id, actor, operation, targets, outcome, address, request_id, at
+		FROM audit_log WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, orgID, before, limit)
 }

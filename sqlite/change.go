@@ -46,3 +46,11 @@ const (
 	outcomeUpdated
 	outcomeUnchanged
 )
+
+// ChangeCount is the number of change-log entries of an organisation: a
+// republish that changes nothing must leave it as it was.
+func (db *DB) ChangeCount(ctx context.Context, orgID string) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM changes WHERE org_id = ?`, orgID).Scan(&n)
+	return n, err
+}

@@ -47,21 +47,10 @@ func (db *DB) UpsertDepartments(ctx context.Context, orgID string, deps []kabine
 
 // Departments lists an organisation's departments by external ID.
 func (db *DB) Departments(ctx context.Context, orgID string) ([]*kabinet.Department, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, external_id, name, parent_external_id, head_external_id
-		FROM departments WHERE org_id = ? ORDER BY external_id`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Department
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(row scanner) (*kabinet.Department, error) {
 		d := &kabinet.Department{}
-		if err := rows.Scan(&d.ID, &d.ExternalID, &d.Name, &d.ParentExternalID, &d.HeadExternalID); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, row.Scan(&d.ID, &d.ExternalID, &d.Name, &d.ParentExternalID, &d.HeadExternalID)
+	}, `SELECT id, external_id, name, parent_external_id, head_external_id FROM departments WHERE org_id = ? ORDER BY external_id`, orgID)
 }
 
 // DepartmentParents maps every department of the organisation to its parent's

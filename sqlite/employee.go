@@ -12,7 +12,7 @@ import (
 const employeeColumns = `id, org_id, external_id, last_name, first_name, middle_name, email, phone,
 	department_external_id, position, timezone, is_org_head, dismissed_on, created_at, updated_at`
 
-func scanEmployee(row interface{ Scan(...any) error }) (*kabinet.Employee, error) {
+func scanEmployee(row scanner) (*kabinet.Employee, error) {
 	e := &kabinet.Employee{}
 	var created, updated int64
 	err := row.Scan(&e.ID, &e.OrgID, &e.ExternalID, &e.LastName, &e.FirstName, &e.MiddleName, &e.Email, &e.Phone,
@@ -122,20 +122,7 @@ func (db *DB) Employees(ctx context.Context, orgID string, f kabinet.EmployeeFil
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Employee
-	for rows.Next() {
-		e, err := scanEmployee(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.read, scanEmployee, q, args...)
 }
 
 // EmployeeIDs maps the given external IDs to employee ids; unknown external

@@ -119,8 +119,8 @@ func (db *DB) withdraw(ctx context.Context, table, column, entity, orgID, extern
 const payslipColumns = `p.id, p.external_id, p.employee_id, e.external_id, p.period, p.published_at, p.currency,
 	p.accrued, p.deducted, p.paid, p.debt_start, p.debt_end, p.lines, p.viewed_at, p.retracted_at, p.updated_at`
 
-// ScanPayslip reads a row of payslipColumns.
-func scanPayslip(row interface{ Scan(...any) error }) (*kabinet.Payslip, error) {
+// scanPayslip reads a row of payslipColumns.
+func scanPayslip(row scanner) (*kabinet.Payslip, error) {
 	p := &kabinet.Payslip{}
 	var published, updated int64
 	var viewed, retracted sql.NullInt64
@@ -158,18 +158,5 @@ func (db *DB) Payslips(ctx context.Context, orgID string, f kabinet.PayslipFilte
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Payslip
-	for rows.Next() {
-		p, err := scanPayslip(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.read, scanPayslip, q, args...)
 }

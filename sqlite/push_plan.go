@@ -168,7 +168,7 @@ func planVacations(ctx context.Context, tx *sql.Tx, orgID string, s *kabinet.Not
 			local_date, not_before, params, status, created_at, updated_at)
 			SELECT ` + newRowID("nt") + `, v.org_id, '` + plan.kind + `', v.id, v.starts_on, st.value, ` + plan.recipient + `, v.employee_id,
 			CAST(strftime('%s', v.starts_on) AS INTEGER) * 1000, ` + due + `, ` + day + `, ` + due + `,
-			json_object('startsOn', v.starts_on, 'endsOn', v.ends_on, 'employeeName', v.employee_name), 'PLANNED', :now, :now
+			json_object('startsOn', v.starts_on, 'endsOn', v.ends_on, 'name', v.employee_name), 'PLANNED', :now, :now
 			FROM (SELECT v.*, ` + managerOf + ` AS manager_id, trim(e.last_name || ' ' || e.first_name) AS employee_name
 			      FROM vacations v JOIN employees e ON e.id = v.employee_id
 			      WHERE v.org_id = :org AND v.cancelled_at IS NULL` + filter + `) v, json_each(:days) st

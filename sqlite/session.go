@@ -32,7 +32,11 @@ func (db *DB) Secret(ctx context.Context, name string, n int) ([]byte, error) {
 // StartSession records the device (creating it, or reviving a revoked one),
 // a new session with its first refresh token, and the login event, in one
 // transaction. It reports whether the device is new to the employee and the
-// ids of the employee's other active devices.
+// ids of the employee's other active devices; the login event of a new
+// device while others exist gets the reason kabinet.ReasonNewDevice, so the
+// notice is durable even before it is delivered. A password (or activation)
+// sign-in unlocks the device's quick login. It fills
+// s.Session.QuickLoginMethod.
 func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDevice bool, others []string, err error) {
 	now := db.now()
 	err = db.WriteTx(ctx, func(tx *sql.Tx) error {
@@ -69,6 +73,16 @@ func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDev
 		var pw sql.NullInt64
 		if s.PasswordAt != nil {
 			pw = sql.NullInt64{Int64: ms(*s.PasswordAt), Valid: true}
+			// A password sign-in unlocks the device's quick login.
+			if _, err := tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = 0, locked_at = NULL, updated_at = ? WHERE device_id = ?`, ms(now), d.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT method FROM quick_logins WHERE device_id = ?), '')`, d.ID).Scan(&s.Session.QuickLoginMethod); err != nil {
+			return err
+		}
+		if newDevice && len(others) > 0 && s.Event.Reason == "" {
+			s.Event.Reason = kabinet.ReasonNewDevice
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, org_id, employee_id, device_id, method, auth_time, password_at, created_at, last_used_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.Session.ID, s.Session.OrgID, s.Session.EmployeeID, d.ID, s.Method, ms(now), pw, ms(now), ms(now), ms(s.ExpiresAt)); err != nil {
@@ -83,13 +97,14 @@ func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDev
 	return newDevice, others, err
 }
 
-const sessionColumns = `id, org_id, employee_id, device_id, method, auth_time, password_at, last_used_at, expires_at, revoked_at IS NOT NULL`
+const sessionColumns = `id, org_id, employee_id, device_id, method, auth_time, password_at, last_used_at, expires_at, revoked_at IS NOT NULL,
+	COALESCE((SELECT q.method FROM quick_logins q WHERE q.device_id = sessions.device_id), '')`
 
-func scanSession(row interface{ Scan(...any) error }) (*kabinet.SessionInfo, error) {
+func scanSession(row scanner) (*kabinet.SessionInfo, error) {
 	s := &kabinet.SessionInfo{}
 	var auth, last, exp int64
 	var pw sql.NullInt64
-	if err := row.Scan(&s.ID, &s.OrgID, &s.EmployeeID, &s.DeviceID, &s.Method, &auth, &pw, &last, &exp, &s.Revoked); err != nil {
+	if err := row.Scan(&s.ID, &s.OrgID, &s.EmployeeID, &s.DeviceID, &s.Method, &auth, &pw, &last, &exp, &s.Revoked, &s.QuickLoginMethod); err != nil {
 		return nil, err
 	}
 	s.AuthTime, s.LastUsedAt, s.ExpiresAt, s.PasswordAt = fromMS(auth), fromMS(last), fromMS(exp), nullTime(pw)
@@ -160,9 +175,13 @@ func (db *DB) RevokeSession(ctx context.Context, sessionID, reason string) error
 	})
 }
 
-// RevokeEmployeeSessions ends every session of an employee.
+// RevokeEmployeeSessions ends every session of an employee and removes
+// every quick login they set up, in one transaction.
 func (db *DB) RevokeEmployeeSessions(ctx context.Context, employeeID, reason string) error {
 	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM quick_logins WHERE employee_id = ?`, employeeID); err != nil {
+			return err
+		}
 		return revokeSessions(ctx, tx, `employee_id = ?`, employeeID, reason, db.now())
 	})
 }
@@ -195,47 +214,32 @@ func insertLoginEvent(ctx context.Context, tx *sql.Tx, ev *kabinet.LoginEvent, n
 
 // LoginHistory returns an employee's sign-in attempts, newest first.
 func (db *DB) LoginHistory(ctx context.Context, employeeID string, limit int) ([]*kabinet.LoginEvent, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT org_id, employee_id, device_id, device_model, method, success, address, user_agent, reason, at
-		FROM login_events WHERE employee_id = ? ORDER BY id DESC LIMIT ?`, employeeID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.LoginEvent
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(row scanner) (*kabinet.LoginEvent, error) {
 		ev := &kabinet.LoginEvent{}
 		var at int64
-		if err := rows.Scan(&ev.OrgID, &ev.EmployeeID, &ev.DeviceID, &ev.DeviceModel, &ev.Method, &ev.Success, &ev.Address, &ev.UserAgent, &ev.Reason, &at); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&ev.OrgID, &ev.EmployeeID, &ev.DeviceID, &ev.DeviceModel, &ev.Method, &ev.Success, &ev.Address, &ev.UserAgent, &ev.Reason, &at)
 		ev.At = fromMS(at)
-		out = append(out, ev)
-	}
-	return out, rows.Err()
+		return ev, err
+	}, `SELECT org_id, employee_id, device_id, device_model, method, success, address, user_agent, reason, at
+		FROM login_events WHERE employee_id = ? ORDER BY id DESC LIMIT ?`, employeeID, limit)
 }
 
 // Devices lists an employee's devices that are not revoked, most recent first.
 func (db *DB) Devices(ctx context.Context, employeeID string) ([]*kabinet.Device, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, client_id, org_id, employee_id, platform, model, app_version, timezone, first_seen_at, last_seen_at
-		FROM devices WHERE employee_id = ? AND revoked_at IS NULL ORDER BY last_seen_at DESC`, employeeID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Device
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(row scanner) (*kabinet.Device, error) {
 		d := &kabinet.Device{}
 		var first, last int64
-		if err := rows.Scan(&d.ID, &d.ClientID, &d.OrgID, &d.EmployeeID, &d.Platform, &d.Model, &d.AppVersion, &d.Timezone, &first, &last); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&d.ID, &d.ClientID, &d.OrgID, &d.EmployeeID, &d.Platform, &d.Model, &d.AppVersion, &d.Timezone, &first, &last, &d.QuickLoginMethod)
 		d.FirstSeenAt, d.LastSeenAt = fromMS(first), fromMS(last)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, err
+	}, `SELECT d.id, d.client_id, d.org_id, d.employee_id, d.platform, d.model, d.app_version, d.timezone,
+			d.first_seen_at, d.last_seen_at, COALESCE(q.method, '')
+		FROM devices d LEFT JOIN quick_logins q ON q.device_id = d.id
+		WHERE d.employee_id = ? AND d.revoked_at IS NULL ORDER BY d.last_seen_at DESC`, employeeID)
 }
 
-// RevokeDevice marks an employee's device revoked and ends its sessions.
+// RevokeDevice marks an employee's device revoked, ends its sessions and
+// removes its quick login.
 // NOT_FOUND if the device is not the employee's.
 func (db *DB) RevokeDevice(ctx context.Context, employeeID, deviceID, reason string) error {
 	now := db.now()
@@ -246,6 +250,9 @@ func (db *DB) RevokeDevice(ctx context.Context, employeeID, deviceID, reason str
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return kabinet.Errorf(kabinet.ENOTFOUND, "device not found")
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM quick_logins WHERE device_id = ?`, deviceID); err != nil {
+			return err
 		}
 		return revokeSessions(ctx, tx, `device_id = ?`, deviceID, reason, now)
 	})

@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/kabinet/kabinet/app"
+	"github.com/kabinet/kabinet/push/providers"
 	"github.com/kabinet/kabinet/sqlite"
 )
 
@@ -104,6 +105,7 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 	str("KABINET_DB", &cfg.DB)
 	str("KABINET_BOOTSTRAP_TOKEN", &cfg.BootstrapToken)
 	str("KABINET_SECRET", &cfg.Secret)
+	cfg.Push = providers.ConfigFromEnv(getenv)
 	for name, dst := range map[string]*int{"KABINET_MAX_BODY_BYTES": &cfg.BodyLimit, "KABINET_MAX_BATCH": &cfg.MaxBatch} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)

@@ -29,25 +29,7 @@ type AuthPayload struct {
 	AccessTokenExpiresAt time.Time         `json:"accessTokenExpiresAt"`
 	Employee             *kabinet.Employee `json:"employee"`
 	// The quick-login method of this device, or null.
-	QuickLoginMethod *QuickLoginMethod `json:"quickLoginMethod,omitempty"`
-}
-
-type AuthPolicy struct {
-	QuickLoginMethods      []QuickLoginMethod `json:"quickLoginMethods"`
-	PinLength              int                `json:"pinLength"`
-	MaxPinAttempts         int                `json:"maxPinAttempts"`
-	AccessTokenTTLSeconds  int                `json:"accessTokenTtlSeconds"`
-	RefreshTokenTTLSeconds int                `json:"refreshTokenTtlSeconds"`
-	AskLoginOnActivation   bool               `json:"askLoginOnActivation"`
-}
-
-type AuthPolicyInput struct {
-	QuickLoginMethods      []QuickLoginMethod `json:"quickLoginMethods,omitempty"`
-	PinLength              *int               `json:"pinLength,omitempty"`
-	MaxPinAttempts         *int               `json:"maxPinAttempts,omitempty"`
-	AccessTokenTTLSeconds  *int               `json:"accessTokenTtlSeconds,omitempty"`
-	RefreshTokenTTLSeconds *int               `json:"refreshTokenTtlSeconds,omitempty"`
-	AskLoginOnActivation   *bool              `json:"askLoginOnActivation,omitempty"`
+	QuickLoginMethod *string `json:"quickLoginMethod,omitempty"`
 }
 
 type Cabinet struct {
@@ -136,8 +118,8 @@ type QuickLoginInput struct {
 }
 
 type QuickLoginSetup struct {
-	Method   QuickLoginMethod `json:"method"`
-	DeviceID string           `json:"deviceId"`
+	Method   string `json:"method"`
+	DeviceID string `json:"deviceId"`
 	// PIN: the secret the device must present with the PIN.
 	DeviceSecret *string `json:"deviceSecret,omitempty"`
 }
@@ -148,7 +130,7 @@ type RegisterPushTokenInput struct {
 }
 
 type SetupQuickLoginInput struct {
-	Method QuickLoginMethod `json:"method"`
+	Method string `json:"method"`
 	// PIN: digits, of the policy's length.
 	Pin *string `json:"pin,omitempty"`
 	// BIOMETRIC: base64 DER SubjectPublicKeyInfo of a P-256 key.
@@ -395,61 +377,6 @@ func (e *PushProvider) UnmarshalJSON(b []byte) error {
 }
 
 func (e PushProvider) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type QuickLoginMethod string
-
-const (
-	QuickLoginMethodPin       QuickLoginMethod = "PIN"
-	QuickLoginMethodBiometric QuickLoginMethod = "BIOMETRIC"
-)
-
-var AllQuickLoginMethod = []QuickLoginMethod{
-	QuickLoginMethodPin,
-	QuickLoginMethodBiometric,
-}
-
-func (e QuickLoginMethod) IsValid() bool {
-	switch e {
-	case QuickLoginMethodPin, QuickLoginMethodBiometric:
-		return true
-	}
-	return false
-}
-
-func (e QuickLoginMethod) String() string {
-	return string(e)
-}
-
-func (e *QuickLoginMethod) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = QuickLoginMethod(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid QuickLoginMethod", str)
-	}
-	return nil
-}
-
-func (e QuickLoginMethod) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *QuickLoginMethod) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e QuickLoginMethod) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

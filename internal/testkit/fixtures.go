@@ -43,6 +43,9 @@ func Payslip(externalID, employeeExternalID, period string) map[string]any {
 // PublishPayslips publishes payslip inputs and fails the test on error.
 func (e *Env) PublishPayslips(tb testing.TB, key string, slips ...map[string]any) {
 	tb.Helper()
+	if slips == nil {
+		slips = []map[string]any{}
+	}
 	e.Do(tb, key, `mutation($in: [PayslipInput!]!) { publishPayslips(input: $in) { created } }`,
 		map[string]any{"in": slips}).Must(tb, nil)
 }

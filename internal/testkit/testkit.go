@@ -209,3 +209,9 @@ func (e *Env) NewOrg(tb testing.TB, name string) (id, key string) {
 		map[string]any{"n": name}).Must(tb, &out)
 	return out.CreateOrganization.Organization.ID, out.CreateOrganization.APIKey
 }
+
+// WithoutBootstrapToken starts the server with no operator token, so that
+// createOrganization is disabled.
+func WithoutBootstrapToken() Option {
+	return func(c *app.Config, _ *app.Options) { c.BootstrapToken = "" }
+}

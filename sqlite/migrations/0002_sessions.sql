@@ -62,3 +62,15 @@ CREATE TABLE login_events (
     at            INTEGER NOT NULL
 );
 CREATE INDEX login_events_employee ON login_events(employee_id, id);
+
+-- The organisation's login policy; no row means the defaults (auth.DefaultPolicy).
+CREATE TABLE auth_policies (
+    org_id                   TEXT PRIMARY KEY REFERENCES organizations(id),
+    quick_login_methods      TEXT NOT NULL,       -- comma-separated: PIN,BIOMETRIC
+    pin_length               INTEGER NOT NULL,
+    max_pin_attempts         INTEGER NOT NULL,
+    access_ttl_seconds       INTEGER NOT NULL,
+    refresh_ttl_seconds      INTEGER NOT NULL,
+    ask_login_on_activation  INTEGER NOT NULL,
+    updated_at               INTEGER NOT NULL
+);

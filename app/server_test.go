@@ -1,0 +1,207 @@
+package app_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/app"
+	"github.com/kabinet/kabinet/internal/testkit"
+	"github.com/kabinet/kabinet/payroll"
+)
+
+func get(t *testing.T, url string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestProbesAndMetrics(t *testing.T) {
+	env := testkit.Start(t)
+	_, key := env.NewOrg(t, "Org")
+	env.Do(t, key, `{ departments { id } }`, nil).Must(t, nil)
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
+		resp, body := get(t, env.URL+path)
+		if resp.StatusCode != 200 || body != want {
+			t.Errorf("GET %s: got %d %q, want 200 %q", path, resp.StatusCode, body, want)
+		}
+	}
+	resp, body := get(t, env.URL+"/metrics")
+	for _, want := range []string{
+		`kabinet_http_requests_total{method="POST",route="/graphql",status="200"}`,
+		`kabinet_graphql_operations_total{code="OK",field="query.departments"} 1`,
+		`kabinet_graphql_operations_total{code="OK",field="mutation.createOrganization"} 1`,
+		`go_goroutines`,
+	} {
+		if resp.StatusCode != 200 || !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if resp, _ := get(t, env.URL+"/healthz", "X-Request-Id", "abc-123"); resp.Header.Get("X-Request-Id") != "abc-123" {
+		t.Errorf("got X-Request-Id %q, want the client's abc-123", resp.Header.Get("X-Request-Id"))
+	}
+}
+
+func TestReadyzFailsWithoutDatabase(t *testing.T) {
+	env := testkit.Start(t)
+	env.App.DB.Close() // the store is gone; the process is still up
+	if resp, _ := get(t, env.URL+"/readyz"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("got /readyz %d with a closed database, want 503", resp.StatusCode)
+	}
+	if resp, _ := get(t, env.URL+"/healthz"); resp.StatusCode != 200 {
+		t.Fatalf("got /healthz %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestTransport(t *testing.T) {
+	env := testkit.Start(t, func(c *app.Config, _ *app.Options) { c.BodyLimit = 4096 })
+	_, key := env.NewOrg(t, "Org")
+	env.SeedEmployees(t, key, 3)
+
+	t.Run("Gzip", func(t *testing.T) {
+		q := url.QueryEscape(`{ employees { externalId lastName firstName middleName email phone position } }`)
+		resp, body := get(t, env.URL+"/graphql?query="+q, "Authorization", "Bearer "+key, "Accept-Encoding", "gzip")
+		if resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("got Content-Encoding %q, want gzip", resp.Header.Get("Content-Encoding"))
+		}
+		zr, err := gzip.NewReader(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		if !strings.Contains(string(plain), `"externalId":"E-3"`) {
+			t.Fatalf("got %s", plain)
+		}
+	})
+	t.Run("GetRefusesMutations", func(t *testing.T) {
+		q := url.QueryEscape(`mutation { retractPayslip(externalId: "x") }`)
+		resp, body := get(t, env.URL+"/graphql?query="+q, "Authorization", "Bearer "+key)
+		if resp.StatusCode == 200 && !strings.Contains(body, "errors") {
+			t.Fatalf("a mutation over GET ran: %d %s", resp.StatusCode, body)
+		}
+	})
+	t.Run("ErrBodyTooLarge", func(t *testing.T) {
+		big := `{ departments { id } }` + strings.Repeat(" ", 5000)
+		r := env.Post(t, key, map[string]any{"query": big})
+		if r.Status != http.StatusRequestEntityTooLarge {
+			t.Errorf("got HTTP %d, want 413", r.Status)
+		}
+		r.WantCode(t, "BAD_USER_INPUT")
+	})
+	t.Run("ErrTooDeep", func(t *testing.T) {
+		q := `{ employees { ` + strings.Repeat(`manager { `, 14) + `id` + strings.Repeat(` }`, 14) + ` } }`
+		env.Do(t, key, q, nil).WantCode(t, "BAD_USER_INPUT")
+		frag := `query { employees { ...M } } fragment M on Employee { manager { manager { manager { manager { manager { manager { manager { manager { manager { manager { manager { manager { id } } } } } } } } } } } } }`
+		env.Do(t, key, frag, nil).WantCode(t, "BAD_USER_INPUT")
+		env.Do(t, key, `{ employees { manager { manager { id } } } }`, nil).Must(t, nil)
+	})
+	t.Run("ErrTooComplex", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := 0; i < 400; i++ {
+			fmt.Fprintf(&b, " a%d: organization { id name timezone }", i)
+		}
+		b.WriteString("}")
+		env.Post(t, key, map[string]any{"query": b.String()}).WantCode(t, "BAD_USER_INPUT")
+	})
+	t.Run("ErrMalformed", func(t *testing.T) {
+		env.Do(t, key, `{ departments { id `, nil).WantCode(t, "BAD_USER_INPUT")
+		env.Do(t, key, `{ nosuchfield }`, nil).WantCode(t, "BAD_USER_INPUT")
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/graphql", strings.NewReader(`{"query": `))
+		req.Header.Set("Content-Type", "application/json")
+		if r := env.Send(t, req); r.Status != 400 || len(r.Errors) == 0 {
+			t.Fatalf("got HTTP %d %+v for broken JSON, want 400 with errors", r.Status, r.Errors)
+		}
+		env.Do(t, key, `mutation($p: [PayslipInput!]!) { publishPayslips(input: $p) { created } }`,
+			map[string]any{"p": []any{map[string]any{"externalId": "x", "employeeExternalId": "E-1", "period": "2026-10", "accrued": 1.5, "deducted": "0", "paid": "0"}}}).
+			WantCode(t, "BAD_USER_INPUT")
+		env.Do(t, key, `{ auditLog(limit: 0) { id } }`, nil).WantCode(t, "BAD_USER_INPUT")
+	})
+	t.Run("APQ", func(t *testing.T) {
+		q := `{ organization { name } }`
+		sum := sha256.Sum256([]byte(q))
+		ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+		r := env.Post(t, key, map[string]any{"extensions": ext})
+		if r.Code() != "PERSISTED_QUERY_NOT_FOUND" {
+			t.Fatalf("got %q for an unknown hash, want PERSISTED_QUERY_NOT_FOUND", r.Code())
+		}
+		env.Post(t, key, map[string]any{"query": q, "extensions": ext}).Must(t, nil)
+		var out struct{ Organization struct{ Name string } }
+		env.Post(t, key, map[string]any{"extensions": ext}).Must(t, &out)
+		if out.Organization.Name != "Org" {
+			t.Fatalf("got %q by hash, want Org", out.Organization.Name)
+		}
+	})
+}
+
+// TestGracefulShutdown: a request in flight when shutdown starts finishes,
+// and its writes are kept.
+func TestGracefulShutdown(t *testing.T) {
+	env := testkit.Start(t)
+	_, key := env.NewOrg(t, "Org")
+	env.SeedEmployees(t, key, 1)
+	inFlight, release := make(chan struct{}), make(chan struct{})
+	env.App.Payroll.Listeners = append(env.App.Payroll.Listeners, payroll.ListenerFunc(func(context.Context, payroll.Event) {
+		close(inFlight)
+		<-release
+	}))
+	done := make(chan *testkit.Response)
+	go func() {
+		body, _ := jsonBody(map[string]any{"query": publishPayslips, "variables": map[string]any{"in": []any{testkit.Payslip("PS-1", "E-1", "2026-10")}}})
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/graphql", body)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		done <- env.Send(t, req)
+	}()
+	<-inFlight
+	closed := make(chan error)
+	go func() { closed <- env.App.Server.Shutdown(context.Background()) }()
+	// Wait until the listener refuses new connections: shutdown has begun.
+	addr := strings.TrimPrefix(env.URL, "http://")
+	for i := 0; ; i++ {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if i > 1000 {
+			t.Fatal("the server still accepts connections during shutdown")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	r := <-done
+	var out struct{ PublishPayslips publishResult }
+	r.Must(t, &out)
+	if out.PublishPayslips.Created != 1 {
+		t.Fatalf("got %+v, want the in-flight publication to complete", out.PublishPayslips)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+}
+
+func jsonBody(v any) (io.Reader, error) {
+	var b bytes.Buffer
+	err := jsonEncode(&b, v)
+	return &b, err
+}

@@ -1,0 +1,138 @@
+package push
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// NormalizeLocale maps a client's locale ("en", "en-US", "EN_gb", "ru-RU",
+// "") to a locale with texts: LocaleEN for any English, else LocaleRU.
+func NormalizeLocale(locale string) string {
+	l := strings.ToLower(strings.TrimSpace(locale))
+	if l == "en" || strings.HasPrefix(l, "en-") || strings.HasPrefix(l, "en_") {
+		return LocaleEN
+	}
+	return LocaleRU
+}
+
+// DefaultText returns the localized default title and body of a kind,
+// filled from params. It is total: missing or malformed params give a text
+// without them, an unknown kind gives a generic text, an unknown locale
+// gives Russian.
+func DefaultText(kind, locale string, params map[string]string) (title, body string) {
+	en := NormalizeLocale(locale) == LocaleEN
+	p := func(k string) string { return strings.TrimSpace(params[k]) }
+	switch kind {
+	case KindPayslipReminder:
+		period := formatPeriod(p("period"), en)
+		if en {
+			if period == "" {
+				return "Your payslip", "You have a payslip you have not opened yet. Tap to view it."
+			}
+			return "Your payslip", fmt.Sprintf("Your payslip for %s is waiting for you. Tap to view it.", period)
+		}
+		if period == "" {
+			return "Расчётный листок", "У вас есть непросмотренный расчётный листок. Нажмите, чтобы открыть."
+		}
+		return "Расчётный листок", fmt.Sprintf("Ваш расчётный листок за %s ждёт вас. Нажмите, чтобы открыть.", period)
+
+	case KindPayslipBroadcast:
+		period := formatPeriod(p("period"), en)
+		if en {
+			if period == "" {
+				return "Reminder from HR", "Please open your payslips in Kabinet."
+			}
+			return "Reminder from HR", fmt.Sprintf("Please open your payslip for %s in Kabinet.", period)
+		}
+		if period == "" {
+			return "Напоминание от отдела кадров", "Пожалуйста, откройте свои расчётные листки в Кабинете."
+		}
+		return "Напоминание от отдела кадров", fmt.Sprintf("Пожалуйста, откройте расчётный листок за %s в Кабинете.", period)
+
+	case KindVacationReminder:
+		date := formatDate(p("startsOn"), en)
+		if en {
+			if date == "" {
+				return "Your vacation", "Your vacation is coming up. Tap to see the details."
+			}
+			return "Your vacation", fmt.Sprintf("Your vacation starts on %s.", date)
+		}
+		if date == "" {
+			return "Ваш отпуск", "Скоро ваш отпуск. Нажмите, чтобы посмотреть подробности."
+		}
+		return "Ваш отпуск", fmt.Sprintf("Ваш отпуск начинается %s.", date)
+
+	case KindManagerVacationReminder:
+		date, name := formatDate(p("startsOn"), en), p("name")
+		if en {
+			switch {
+			case name == "" && date == "":
+				return "Team vacation", "A member of your team is going on vacation soon."
+			case name == "":
+				return "Team vacation", fmt.Sprintf("A member of your team goes on vacation on %s.", date)
+			case date == "":
+				return "Team vacation", fmt.Sprintf("%s is going on vacation soon.", name)
+			}
+			return "Team vacation", fmt.Sprintf("%s goes on vacation on %s.", name, date)
+		}
+		switch {
+		case name == "" && date == "":
+			return "Отпуск сотрудника", "Скоро отпуск у сотрудника вашей команды."
+		case name == "":
+			return "Отпуск сотрудника", fmt.Sprintf("Сотрудник вашей команды уходит в отпуск %s.", date)
+		case date == "":
+			return "Отпуск сотрудника", fmt.Sprintf("%s скоро уходит в отпуск.", name)
+		}
+		return "Отпуск сотрудника", fmt.Sprintf("%s уходит в отпуск %s.", name, date)
+
+	case KindNewDevice:
+		model := p("model")
+		if en {
+			if model == "" {
+				return "New sign-in", "Someone signed in to your Kabinet on a new device. If it was not you, contact HR."
+			}
+			return "New sign-in", fmt.Sprintf("Someone signed in to your Kabinet on %s. If it was not you, contact HR.", model)
+		}
+		if model == "" {
+			return "Вход с нового устройства", "В ваш Кабинет вошли с нового устройства. Если это были не вы, обратитесь в отдел кадров."
+		}
+		return "Вход с нового устройства", fmt.Sprintf("В ваш Кабинет вошли с устройства %s. Если это были не вы, обратитесь в отдел кадров.", model)
+	}
+	if en {
+		return "Kabinet", "You have a new notification."
+	}
+	return "Кабинет", "У вас новое уведомление."
+}
+
+var (
+	monthsEN      = [...]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+	monthsRU      = [...]string{"январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"}
+	monthsRUGenit = [...]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"}
+)
+
+// formatPeriod turns "2026-10" into "October 2026" / "октябрь 2026" (the
+// form that follows "за"); anything else into "".
+func formatPeriod(period string, en bool) string {
+	t, err := time.Parse("2006-01", period)
+	if err != nil {
+		return ""
+	}
+	if en {
+		return fmt.Sprintf("%s %d", monthsEN[t.Month()-1], t.Year())
+	}
+	return fmt.Sprintf("%s %d", monthsRU[t.Month()-1], t.Year())
+}
+
+// formatDate turns "2026-12-01" into "1 December 2026" / "1 декабря 2026";
+// anything else into "".
+func formatDate(date string, en bool) string {
+	t, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return ""
+	}
+	if en {
+		return fmt.Sprintf("%d %s %d", t.Day(), monthsEN[t.Month()-1], t.Year())
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), monthsRUGenit[t.Month()-1], t.Year())
+}

@@ -1,0 +1,86 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/sqlite"
+)
+
+// MustOpenDB opens a real SQLite file in a temporary directory.
+func MustOpenDB(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "k.db"), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestMigrations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.db")
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := db.Migrations(ctx)
+	if err != nil || len(first) < 2 || first[0] != "0001_foundation.sql" {
+		t.Fatalf("got migrations %v, %v", first, err)
+	}
+	if err := db.Ready(ctx); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+	db.Close()
+	// Reopening applies nothing new and keeps the data.
+	db, err = sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	again, _ := db.Migrations(ctx)
+	if len(again) != len(first) {
+		t.Fatalf("got %d migrations after reopening, want %d", len(again), len(first))
+	}
+	var mode string
+	var fk int
+	db.ReadTx(ctx, func(tx *sql.Tx) error {
+		tx.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode)
+		return tx.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk)
+	})
+	if mode != "wal" || fk != 1 {
+		t.Fatalf("got journal_mode %q, foreign_keys %d; want wal, 1", mode, fk)
+	}
+}
+
+func TestTranslateUniqueToConflict(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	org := &kabinet.Organization{Name: "A", Timezone: "UTC"}
+	if err := db.CreateOrganization(ctx, org, "hash-1"); err != nil {
+		t.Fatal(err)
+	}
+	err := db.CreateOrganization(ctx, &kabinet.Organization{Name: "B", Timezone: "UTC"}, "hash-1")
+	if got := kabinet.ErrorCode(err); got != kabinet.ECONFLICT {
+		t.Fatalf("got %q (%v) for a duplicate key hash, want CONFLICT", got, err)
+	}
+	if n, _ := db.CountOrganizations(ctx); n != 1 {
+		t.Fatalf("got %d organisations, want 1: the failed transaction must write nothing", n)
+	}
+}
+
+func TestReaderIsReadOnly(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	err := db.ReadTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, name, timezone, created_at) VALUES ('x', 'x', 'UTC', 0)`)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a write through the reader pool succeeded")
+	}
+}
