@@ -130,12 +130,12 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
 	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
 		QuickLogins: db, Hasher: passhash.New(passhash.DefaultParams, 0), PINPepper: ring.Derive("pin-pepper")}
-	if opt.TuneAuth != nil {
-		opt.TuneAuth(a.Auth)
-	}
 	if err := a.newPush(ctx, opt); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if opt.TuneAuth != nil {
+		opt.TuneAuth(a.Auth) // after newPush: a test may replace the new-device notifier
 	}
 
 	ops := newOperationMetrics(a.Registry)
