@@ -78,16 +78,19 @@ type fixture struct {
 	env      *testkit.Env
 	rec      *recorder
 	org, key string
+	fcm      *pushtest.FCM // what went over the wire
+	apns     *pushtest.APNs
 }
 
 func newFixture(t *testing.T, employees int) *fixture {
 	t.Helper()
 	clock := testkit.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	rec := &recorder{clock: clock, next: realSender(t, clock)}
+	snd, ff, af := providerFakes(t, clock)
+	rec := &recorder{clock: clock, next: snd}
 	env := testkit.Start(t, withSender(rec), func(_ *app.Config, o *app.Options) { o.Clock = clock })
 	org, key := env.NewOrg(t, "ООО Ромашка")
 	env.SeedEmployees(t, key, employees)
-	return &fixture{env: env, rec: rec, org: org, key: key}
+	return &fixture{env: env, rec: rec, org: org, key: key, fcm: ff, apns: af}
 }
 
 // device signs the employee in on an Android device and registers an FCM token.
@@ -157,17 +160,11 @@ func kabinetFilter(employeeID string) kabinet.PayslipFilter {
 	return kabinet.PayslipFilter{EmployeeID: employeeID}
 }
 
-// realSender is the provider sender the tests deliver through: a router
+// providerFakes is the provider sender the tests deliver through: a router
 // (as push/providers builds it) over the real FCM and APNs SDK clients,
 // pointed at the wire-protocol fakes of push/pushtest, on the test's clock
-// (expiry). The recorder in front of it keeps the log the assertions read;
-// the fakes check what really went over the wire (TestThroughProviderFakes).
-func realSender(t *testing.T, clock kabinet.Clock) push.Sender {
-	t.Helper()
-	s, _, _ := providerFakes(t, clock)
-	return s
-}
-
+// (expiry). The recorder in front of it keeps the log most assertions read;
+// the fakes show what really went over the wire.
 func providerFakes(t testing.TB, clock kabinet.Clock) (push.Sender, *pushtest.FCM, *pushtest.APNs) {
 	t.Helper()
 	ff, af := pushtest.NewFCM(t), pushtest.NewAPNs(t)
