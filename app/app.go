@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph"
 	"github.com/kabinet/kabinet/keys"
@@ -26,7 +28,9 @@ import (
 	"github.com/kabinet/kabinet/push/providers"
 	"github.com/kabinet/kabinet/server"
 	"github.com/kabinet/kabinet/sqlite"
+	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
+	"github.com/kabinet/kabinet/throttle"
 )
 
 // Config is everything Kabinet is configured with. cmd/kabinet fills it from
@@ -41,11 +45,21 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	// Push is FCM and APNs (KABINET_FCM_*, KABINET_APNS_*); zero: the log sender.
 	Push providers.Config
+	// SyncRetentionDays is how long sync keeps changes and tombstones
+	// (KABINET_SYNC_RETENTION_DAYS); an older cursor must full-sync.
+	SyncRetentionDays int
+	// Invitations: SMTP server (smtp://user:pass@host:587 with STARTTLS,
+	// smtps:// for implicit TLS) and sender address, SMS gateway webhook.
+	// Unset: invitations of that channel go to the log.
+	SMTPURL       string // KABINET_SMTP_URL
+	SMTPFrom      string // KABINET_SMTP_FROM
+	SMSWebhookURL string // KABINET_SMS_WEBHOOK_URL
 }
 
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second}
+	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second,
+		SyncRetentionDays: 180}
 }
 
 // Validate reports the first configuration error.
@@ -63,8 +77,39 @@ func (c *Config) Validate() error {
 		return errors.New("KABINET_SECRET must be at least 32 characters")
 	case c.MaxBatch < 1:
 		return errors.New("KABINET_MAX_BATCH must be at least 1")
+	case c.SyncRetentionDays < 1:
+		return errors.New("KABINET_SYNC_RETENTION_DAYS must be at least 1")
+	}
+	if _, err := c.invitationSenders(nil); err != nil {
+		return err
 	}
 	return c.Push.Validate()
+}
+
+// invitationSenders builds the invitation senders: SMTP and the SMS
+// gateway where configured, the log sender for a channel that is not.
+func (c *Config) invitationSenders(logger *slog.Logger) (map[string]activation.Sender, error) {
+	log := activation.LogSender{Logger: logger}
+	senders := map[string]activation.Sender{kabinet.ChannelEmail: log, kabinet.ChannelSMS: log}
+	if logger != nil && (c.SMTPURL == "" || c.SMSWebhookURL == "") {
+		logger.Warn("invitations without KABINET_SMTP_URL / KABINET_SMS_WEBHOOK_URL are written to the log, activation codes included",
+			"email", c.SMTPURL != "", "sms", c.SMSWebhookURL != "")
+	}
+	if c.SMTPURL != "" {
+		s, err := activation.NewSMTPSender(c.SMTPURL, c.SMTPFrom)
+		if err != nil {
+			return nil, err
+		}
+		senders[kabinet.ChannelEmail] = s
+	}
+	if c.SMSWebhookURL != "" {
+		s, err := activation.NewSMSSender(c.SMSWebhookURL)
+		if err != nil {
+			return nil, err
+		}
+		senders[kabinet.ChannelSMS] = s
+	}
+	return senders, nil
 }
 
 // App is a running Kabinet.
@@ -76,18 +121,25 @@ type App struct {
 	Tenancy  *tenancy.Service
 	Payroll  *payroll.Service
 	Auth     *auth.Service
+	Sync     *ksync.Service
 	Keys     *keys.Ring
 	Registry *prometheus.Registry
 	Server   *server.Server
+	// Activation runs cabinets, invitations, activation and password sign-in.
+	Activation *activation.Service
+	// Compactor runs in the background between Start and Close.
+	Compactor *ksync.Compactor
 	// Push holds notification settings, push tokens and the planner;
 	// Dispatcher delivers (started by Start unless Options.NoDispatcher).
-	Push       *push.Service
-	Dispatcher *push.Dispatcher
+	Push          *push.Service
+	Dispatcher    *push.Dispatcher
+	runDispatcher bool
 
-	ln       net.Listener
-	done     chan error
-	stopPush context.CancelFunc
-	pushDone chan struct{}
+	ln   net.Listener
+	done chan error
+	// stopWorkers ends the background workers; workers is closed when they have.
+	stopWorkers context.CancelFunc
+	workers     sync.WaitGroup
 }
 
 // Options are what tests and the demo inject.
@@ -128,18 +180,37 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Tenancy = &tenancy.Service{Store: db}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
+	// One hasher for passwords and PINs, so that its concurrency bound is
+	// global: a login storm queues instead of exhausting memory.
+	hasher := passhash.New(passhash.DefaultParams, 0)
 	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
-		QuickLogins: db, Hasher: passhash.New(passhash.DefaultParams, 0), PINPepper: ring.Derive("pin-pepper")}
+		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper")}
+	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor")}
+	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
+		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
+	senders, err := cfg.invitationSenders(opt.Logger)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Activation = &activation.Service{
+		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
+		Hasher: hasher, Pepper: ring.Derive("password-pepper"), CodeKey: ring.Derive("activation-code"),
+		Limiter: &throttle.Limiter{Store: db, Clock: opt.Clock}, Senders: senders,
+	}
+	a.Auth.Gate = a.Activation
+	a.Payroll.Listeners = append(a.Payroll.Listeners, a.Activation)
 	if err := a.newPush(ctx, opt); err != nil {
 		db.Close()
 		return nil, err
 	}
 	if opt.TuneAuth != nil {
-		opt.TuneAuth(a.Auth) // after newPush: a test may replace the new-device notifier
+		opt.TuneAuth(a.Auth) // after the wiring: a test may replace the new-device notifier
 	}
 
 	ops := newOperationMetrics(a.Registry)
-	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, Push: a.Push}, graph.Options{
+	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
+		Activation: a.Activation, Push: a.Push}, graph.Options{
 		Logger:  opt.Logger,
 		Auditor: db,
 		Metrics: ops.observe,
@@ -176,12 +247,22 @@ func (a *App) Start() error {
 	a.ln = ln
 	a.done = make(chan error, 1)
 	go func() { a.done <- a.Server.Serve(ln) }()
-	if a.pushDone != nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		a.stopPush = cancel
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopWorkers = cancel
+	a.workers.Add(2)
+	go func() {
+		defer a.workers.Done()
+		a.Compactor.Run(ctx)
+	}()
+	go func() {
+		defer a.workers.Done()
+		a.Activation.Run(ctx) // the invitation outbox, dismissals
+	}()
+	if a.runDispatcher {
+		a.workers.Add(1)
 		go func() {
-			defer close(a.pushDone)
-			a.Dispatcher.Run(ctx)
+			defer a.workers.Done()
+			a.Dispatcher.Run(ctx) // records the sends in flight before it returns
 		}()
 	}
 	a.Logger.Info("kabinet listening", "addr", ln.Addr().String(), "db", a.Config.DB)
@@ -201,10 +282,8 @@ func (a *App) Close() error {
 		defer cancel()
 		errs = append(errs, a.Server.Shutdown(ctx))
 		<-a.done
-	}
-	if a.stopPush != nil {
-		a.stopPush() // the sends in flight are recorded before Run returns
-		<-a.pushDone
+		a.stopWorkers()
+		a.workers.Wait()
 	}
 	errs = append(errs, a.DB.Close())
 	return errors.Join(errs...)

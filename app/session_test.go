@@ -20,6 +20,18 @@ func TestEmployeeSession(t *testing.T) {
 			t.Fatalf("got me %q, want E-1", out.Me.ExternalID)
 		}
 	})
+	t.Run("Devices", func(t *testing.T) {
+		var out struct {
+			Devices []struct {
+				ID, Platform, Model string
+				Current             bool
+			}
+		}
+		env.Do(t, s.AccessToken, `{ devices { id platform model current } }`, nil).Must(t, &out)
+		if len(out.Devices) != 1 || out.Devices[0].Platform != "ANDROID" || out.Devices[0].Model != "Pixel 8" || !out.Devices[0].Current {
+			t.Fatalf("got devices %+v", out.Devices)
+		}
+	})
 	t.Run("ErrForbiddenOnHROperation", func(t *testing.T) {
 		env.Do(t, s.AccessToken, `{ departments { name } }`, nil).WantCode(t, "FORBIDDEN")
 	})

@@ -28,11 +28,3 @@ func quickLoginMethod(m string) *string {
 	}
 	return &m
 }
-
-// optional maps "" to null.
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}

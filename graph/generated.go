@@ -15,10 +15,12 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/graph/scalar"
 	"github.com/kabinet/kabinet/payroll"
+	sync1 "github.com/kabinet/kabinet/sync"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -34,6 +36,8 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
+	Cabinet() CabinetResolver
+	CabinetEvent() CabinetEventResolver
 	Delivery() DeliveryResolver
 	DeliveryAttempt() DeliveryAttemptResolver
 	Department() DepartmentResolver
@@ -79,10 +83,20 @@ type ComplexityRoot struct {
 
 	Cabinet struct {
 		ActivatedAt func(childComplexity int) int
+		CodeExpires func(childComplexity int) int
 		Employee    func(childComplexity int) int
+		History     func(childComplexity int) int
 		InvitedAt   func(childComplexity int) int
+		LastChannel func(childComplexity int) int
 		LastError   func(childComplexity int) int
 		Status      func(childComplexity int) int
+	}
+
+	CabinetEvent struct {
+		At      func(childComplexity int) int
+		Channel func(childComplexity int) int
+		Reason  func(childComplexity int) int
+		Status  func(childComplexity int) int
 	}
 
 	CabinetResult struct {
@@ -90,6 +104,24 @@ type ComplexityRoot struct {
 		EmployeeExternalID func(childComplexity int) int
 		LastError          func(childComplexity int) int
 		Status             func(childComplexity int) int
+	}
+
+	CabinetSettings struct {
+		AndroidURL          func(childComplexity int) int
+		AutoCreateCabinets  func(childComplexity int) int
+		AutoSendInvitations func(childComplexity int) int
+		CodeTTLDays         func(childComplexity int) int
+		ConsentVersion      func(childComplexity int) int
+		EmailSubject        func(childComplexity int) int
+		EmailTemplate       func(childComplexity int) int
+		IOSURL              func(childComplexity int) int
+		InvitationChannel   func(childComplexity int) int
+		SMSTemplate         func(childComplexity int) int
+	}
+
+	CollectionDigest struct {
+		Count  func(childComplexity int) int
+		Digest func(childComplexity int) int
 	}
 
 	CreateOrganizationPayload struct {
@@ -183,6 +215,7 @@ type ComplexityRoot struct {
 		Activate                   func(childComplexity int, input model.ActivateInput) int
 		BlockCabinet               func(childComplexity int, employeeExternalID string) int
 		CancelVacation             func(childComplexity int, externalID string) int
+		ChangePassword             func(childComplexity int, oldPassword string, newPassword string) int
 		CreateCabinets             func(childComplexity int, employeeExternalIds []string) int
 		CreateOrganization         func(childComplexity int, input model.CreateOrganizationInput) int
 		Login                      func(childComplexity int, input model.LoginInput) int
@@ -195,12 +228,15 @@ type ComplexityRoot struct {
 		QuickLoginChallenge        func(childComplexity int, deviceID string) int
 		RefreshSession             func(childComplexity int, refreshToken string) int
 		RegisterPushToken          func(childComplexity int, input model.RegisterPushTokenInput) int
+		ReissueActivationCode      func(childComplexity int, employeeExternalID string, channel *string) int
 		RemindUnviewedPayslips     func(childComplexity int, period string) int
 		RetractPayslip             func(childComplexity int, externalID string) int
 		RevokeDevice               func(childComplexity int, id string) int
-		SendInvitations            func(childComplexity int, employeeExternalIds []string, channel model.InvitationChannel) int
+		SendInvitations            func(childComplexity int, employeeExternalIds []string, channel string) int
 		SetupQuickLogin            func(childComplexity int, input model.SetupQuickLoginInput) int
+		UnblockCabinet             func(childComplexity int, employeeExternalID string) int
 		UpdateAuthPolicy           func(childComplexity int, input auth.PolicyInput) int
+		UpdateCabinetSettings      func(childComplexity int, input activation.SettingsInput) int
 		UpdateNotificationSettings func(childComplexity int, input model.NotificationSettingsInput) int
 		UpsertDepartments          func(childComplexity int, input []*payroll.DepartmentInput) int
 		UpsertEmployees            func(childComplexity int, input []*payroll.EmployeeInput) int
@@ -269,7 +305,8 @@ type ComplexityRoot struct {
 	Query struct {
 		AuditLog             func(childComplexity int, before *string, limit *int) int
 		AuthPolicy           func(childComplexity int) int
-		Cabinets             func(childComplexity int, status *model.CabinetStatus) int
+		CabinetSettings      func(childComplexity int) int
+		Cabinets             func(childComplexity int, status *string) int
 		Deliveries           func(childComplexity int, employeeExternalID *string, limit *int) int
 		Departments          func(childComplexity int) int
 		Devices              func(childComplexity int) int
@@ -293,11 +330,19 @@ type ComplexityRoot struct {
 		Method       func(childComplexity int) int
 	}
 
+	SyncIntegrity struct {
+		LeaveBalances func(childComplexity int) int
+		Payslips      func(childComplexity int) int
+		Vacations     func(childComplexity int) int
+	}
+
 	SyncResult struct {
 		Cursor        func(childComplexity int) int
 		Deleted       func(childComplexity int) int
 		HasMore       func(childComplexity int) int
+		Integrity     func(childComplexity int) int
 		LeaveBalances func(childComplexity int) int
+		Limit         func(childComplexity int) int
 		Payslips      func(childComplexity int) int
 		Vacations     func(childComplexity int) int
 	}
@@ -322,6 +367,15 @@ type ComplexityRoot struct {
 
 type AuditEntryResolver interface {
 	ID(ctx context.Context, obj *kabinet.AuditEntry) (string, error)
+}
+type CabinetResolver interface {
+	LastError(ctx context.Context, obj *kabinet.Cabinet) (*string, error)
+	LastChannel(ctx context.Context, obj *kabinet.Cabinet) (*string, error)
+
+	History(ctx context.Context, obj *kabinet.Cabinet) ([]*kabinet.CabinetEvent, error)
+}
+type CabinetEventResolver interface {
+	Channel(ctx context.Context, obj *kabinet.CabinetEvent) (*string, error)
 }
 type DeliveryResolver interface {
 	Platform(ctx context.Context, obj *kabinet.Delivery) (*model.Platform, error)
@@ -364,10 +418,14 @@ type MutationResolver interface {
 	PublishVacations(ctx context.Context, input []*payroll.VacationInput) (*kabinet.PublishResult, error)
 	CancelVacation(ctx context.Context, externalID string) (bool, error)
 	CreateCabinets(ctx context.Context, employeeExternalIds []string) ([]*model.CabinetResult, error)
-	SendInvitations(ctx context.Context, employeeExternalIds []string, channel model.InvitationChannel) ([]*model.CabinetResult, error)
-	BlockCabinet(ctx context.Context, employeeExternalID string) (*model.Cabinet, error)
+	SendInvitations(ctx context.Context, employeeExternalIds []string, channel string) ([]*model.CabinetResult, error)
+	BlockCabinet(ctx context.Context, employeeExternalID string) (*kabinet.Cabinet, error)
+	UnblockCabinet(ctx context.Context, employeeExternalID string) (*kabinet.Cabinet, error)
+	ReissueActivationCode(ctx context.Context, employeeExternalID string, channel *string) (*model.CabinetResult, error)
+	UpdateCabinetSettings(ctx context.Context, input activation.SettingsInput) (*kabinet.CabinetSettings, error)
 	Activate(ctx context.Context, input model.ActivateInput) (*model.AuthPayload, error)
 	Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error)
+	ChangePassword(ctx context.Context, oldPassword string, newPassword string) (*model.AuthPayload, error)
 	UpdateAuthPolicy(ctx context.Context, input auth.PolicyInput) (*kabinet.AuthPolicy, error)
 	RefreshSession(ctx context.Context, refreshToken string) (*model.AuthPayload, error)
 	Logout(ctx context.Context) (bool, error)
@@ -389,12 +447,13 @@ type QueryResolver interface {
 	Employees(ctx context.Context, externalIds []string, after *string, limit *int) ([]*kabinet.Employee, error)
 	Payslips(ctx context.Context, employeeExternalID *string, period *string, limit *int) ([]*kabinet.Payslip, error)
 	AuditLog(ctx context.Context, before *string, limit *int) ([]*kabinet.AuditEntry, error)
-	Cabinets(ctx context.Context, status *model.CabinetStatus) ([]*model.Cabinet, error)
+	Cabinets(ctx context.Context, status *string) ([]*kabinet.Cabinet, error)
+	CabinetSettings(ctx context.Context) (*kabinet.CabinetSettings, error)
 	AuthPolicy(ctx context.Context) (*kabinet.AuthPolicy, error)
 	Me(ctx context.Context) (*kabinet.Employee, error)
 	Devices(ctx context.Context) ([]*kabinet.Device, error)
 	LoginHistory(ctx context.Context, limit *int) ([]*kabinet.LoginEvent, error)
-	Sync(ctx context.Context, cursor *string, limit *int) (*model.SyncResult, error)
+	Sync(ctx context.Context, cursor *string, limit *int) (*sync1.Result, error)
 	NotificationSettings(ctx context.Context) (*kabinet.NotificationSettings, error)
 	Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*kabinet.Delivery, error)
 }
@@ -540,18 +599,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cabinet.ActivatedAt(childComplexity), true
+	case "Cabinet.codeExpiresAt":
+		if e.ComplexityRoot.Cabinet.CodeExpires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cabinet.CodeExpires(childComplexity), true
 	case "Cabinet.employee":
 		if e.ComplexityRoot.Cabinet.Employee == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Cabinet.Employee(childComplexity), true
+	case "Cabinet.history":
+		if e.ComplexityRoot.Cabinet.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cabinet.History(childComplexity), true
 	case "Cabinet.invitedAt":
 		if e.ComplexityRoot.Cabinet.InvitedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Cabinet.InvitedAt(childComplexity), true
+	case "Cabinet.lastChannel":
+		if e.ComplexityRoot.Cabinet.LastChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cabinet.LastChannel(childComplexity), true
 	case "Cabinet.lastError":
 		if e.ComplexityRoot.Cabinet.LastError == nil {
 			break
@@ -564,6 +641,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cabinet.Status(childComplexity), true
+
+	case "CabinetEvent.at":
+		if e.ComplexityRoot.CabinetEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetEvent.At(childComplexity), true
+	case "CabinetEvent.channel":
+		if e.ComplexityRoot.CabinetEvent.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetEvent.Channel(childComplexity), true
+	case "CabinetEvent.reason":
+		if e.ComplexityRoot.CabinetEvent.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetEvent.Reason(childComplexity), true
+	case "CabinetEvent.status":
+		if e.ComplexityRoot.CabinetEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetEvent.Status(childComplexity), true
 
 	case "CabinetResult.activationCode":
 		if e.ComplexityRoot.CabinetResult.ActivationCode == nil {
@@ -589,6 +691,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CabinetResult.Status(childComplexity), true
+
+	case "CabinetSettings.androidUrl":
+		if e.ComplexityRoot.CabinetSettings.AndroidURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetSettings.AndroidURL(childComplexity), true
+	case "CabinetSettings.autoCreateCabinets":
+		if e.ComplexityRoot.CabinetSettings.AutoCreateCabinets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetSettings.AutoCreateCabinets(childComplexity), true
+	case "CabinetSettings.autoSendInvitations":
+		if e.ComplexityRoot.CabinetSettings.AutoSendInvitations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetSettings.AutoSendInvitations(childComplexity), true
+	case "CabinetSettings.codeTtlDays":
+		if e.ComplexityRoot.CabinetSettings.CodeTTLDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetSettings.CodeTTLDays(childComplexity), true
+	case "CabinetSettings.consentVersion":
+		if e.ComplexityRoot.CabinetSettings.ConsentVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetSettings.ConsentVersion(childComplexity), true
+	case "CabinetSettings.emailSubject":
+		if e.ComplexityRoot.CabinetSettings.EmailSubject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetSettings.EmailSubject(childComplexity), true
+	case "CabinetSettings.emailTemplate":
+		if e.ComplexityRoot.CabinetSettings.EmailTemplate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetSettings.EmailTemplate(childComplexity), true
+	case "CabinetSettings.iosUrl":
+		if e.ComplexityRoot.CabinetSettings.IOSURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetSettings.IOSURL(childComplexity), true
+	case "CabinetSettings.invitationChannel":
+		if e.ComplexityRoot.CabinetSettings.InvitationChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetSettings.InvitationChannel(childComplexity), true
+	case "CabinetSettings.smsTemplate":
+		if e.ComplexityRoot.CabinetSettings.SMSTemplate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetSettings.SMSTemplate(childComplexity), true
+
+	case "CollectionDigest.count":
+		if e.ComplexityRoot.CollectionDigest.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionDigest.Count(childComplexity), true
+	case "CollectionDigest.digest":
+		if e.ComplexityRoot.CollectionDigest.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionDigest.Digest(childComplexity), true
 
 	case "CreateOrganizationPayload.apiKey":
 		if e.ComplexityRoot.CreateOrganizationPayload.APIKey == nil {
@@ -992,6 +1168,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelVacation(childComplexity, args["externalId"].(string)), true
+	case "Mutation.changePassword":
+		if e.ComplexityRoot.Mutation.ChangePassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["oldPassword"].(string), args["newPassword"].(string)), true
 	case "Mutation.createCabinets":
 		if e.ComplexityRoot.Mutation.CreateCabinets == nil {
 			break
@@ -1119,6 +1306,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterPushToken(childComplexity, args["input"].(model.RegisterPushTokenInput)), true
+	case "Mutation.reissueActivationCode":
+		if e.ComplexityRoot.Mutation.ReissueActivationCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reissueActivationCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReissueActivationCode(childComplexity, args["employeeExternalId"].(string), args["channel"].(*string)), true
 	case "Mutation.remindUnviewedPayslips":
 		if e.ComplexityRoot.Mutation.RemindUnviewedPayslips == nil {
 			break
@@ -1162,7 +1360,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SendInvitations(childComplexity, args["employeeExternalIds"].([]string), args["channel"].(model.InvitationChannel)), true
+		return e.ComplexityRoot.Mutation.SendInvitations(childComplexity, args["employeeExternalIds"].([]string), args["channel"].(string)), true
 	case "Mutation.setupQuickLogin":
 		if e.ComplexityRoot.Mutation.SetupQuickLogin == nil {
 			break
@@ -1174,6 +1372,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetupQuickLogin(childComplexity, args["input"].(model.SetupQuickLoginInput)), true
+	case "Mutation.unblockCabinet":
+		if e.ComplexityRoot.Mutation.UnblockCabinet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unblockCabinet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnblockCabinet(childComplexity, args["employeeExternalId"].(string)), true
 	case "Mutation.updateAuthPolicy":
 		if e.ComplexityRoot.Mutation.UpdateAuthPolicy == nil {
 			break
@@ -1185,6 +1394,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateAuthPolicy(childComplexity, args["input"].(auth.PolicyInput)), true
+	case "Mutation.updateCabinetSettings":
+		if e.ComplexityRoot.Mutation.UpdateCabinetSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCabinetSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCabinetSettings(childComplexity, args["input"].(activation.SettingsInput)), true
 	case "Mutation.updateNotificationSettings":
 		if e.ComplexityRoot.Mutation.UpdateNotificationSettings == nil {
 			break
@@ -1494,6 +1714,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuthPolicy(childComplexity), true
+	case "Query.cabinetSettings":
+		if e.ComplexityRoot.Query.CabinetSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CabinetSettings(childComplexity), true
 	case "Query.cabinets":
 		if e.ComplexityRoot.Query.Cabinets == nil {
 			break
@@ -1504,7 +1730,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Cabinets(childComplexity, args["status"].(*model.CabinetStatus)), true
+		return e.ComplexityRoot.Query.Cabinets(childComplexity, args["status"].(*string)), true
 	case "Query.deliveries":
 		if e.ComplexityRoot.Query.Deliveries == nil {
 			break
@@ -1624,6 +1850,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QuickLoginSetup.Method(childComplexity), true
 
+	case "SyncIntegrity.leaveBalances":
+		if e.ComplexityRoot.SyncIntegrity.LeaveBalances == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrity.LeaveBalances(childComplexity), true
+	case "SyncIntegrity.payslips":
+		if e.ComplexityRoot.SyncIntegrity.Payslips == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrity.Payslips(childComplexity), true
+	case "SyncIntegrity.vacations":
+		if e.ComplexityRoot.SyncIntegrity.Vacations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrity.Vacations(childComplexity), true
+
 	case "SyncResult.cursor":
 		if e.ComplexityRoot.SyncResult.Cursor == nil {
 			break
@@ -1642,12 +1887,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SyncResult.HasMore(childComplexity), true
+	case "SyncResult.integrity":
+		if e.ComplexityRoot.SyncResult.Integrity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncResult.Integrity(childComplexity), true
 	case "SyncResult.leaveBalances":
 		if e.ComplexityRoot.SyncResult.LeaveBalances == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SyncResult.LeaveBalances(childComplexity), true
+	case "SyncResult.limit":
+		if e.ComplexityRoot.SyncResult.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncResult.Limit(childComplexity), true
 	case "SyncResult.payslips":
 		if e.ComplexityRoot.SyncResult.Payslips == nil {
 			break
@@ -1716,6 +1973,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ActivateInput", ec.unmarshalInputActivateInput),
 			graphql.NewInputUnmarshaler("AuthPolicyInput", ec.unmarshalInputAuthPolicyInput),
+			graphql.NewInputUnmarshaler("CabinetSettingsInput", ec.unmarshalInputCabinetSettingsInput),
 			graphql.NewInputUnmarshaler("CreateOrganizationInput", ec.unmarshalInputCreateOrganizationInput),
 			graphql.NewInputUnmarshaler("DepartmentInput", ec.unmarshalInputDepartmentInput),
 			graphql.NewInputUnmarshaler("DeviceInput", ec.unmarshalInputDeviceInput),
@@ -1847,6 +2105,8 @@ type Query {
 
   # --- Activation (cabinets) ---
   cabinets(status: CabinetStatus): [Cabinet!]! @auth(role: ORGANIZATION)
+  "The organisation's cabinet and invitation settings."
+  cabinetSettings: CabinetSettings! @auth(role: ORGANIZATION)
 
   # --- Login ---
   authPolicy: AuthPolicy! @auth(role: ORGANIZATION)
@@ -1880,11 +2140,35 @@ type Mutation {
   cancelVacation(externalId: String!): Boolean! @auth(role: ORGANIZATION)
 
   # --- Activation ---
+  """
+  Creates cabinets, each with a first activation code (returned). One result per employee:
+  an unknown external ID gives NOT_CREATED with the reason, no email and no phone CREATE_FAILED;
+  an existing cabinet is kept, without a new code.
+  """
   createCabinets(employeeExternalIds: [String!]!): [CabinetResult!]! @auth(role: ORGANIZATION)
+  """
+  Sends invitations with a new activation code (the previous one stops working), creating missing
+  cabinets. The result is the status after the attempt: INVITED, or INVITE_FAILED with the reason.
+  ACTIVE and BLOCKED cabinets are left alone (see reissueActivationCode).
+  """
   sendInvitations(employeeExternalIds: [String!]!, channel: InvitationChannel!): [CabinetResult!]! @auth(role: ORGANIZATION)
+  "Blocks the cabinet; every session of the employee ends at once."
   blockCabinet(employeeExternalId: String!): Cabinet! @auth(role: ORGANIZATION)
+  "Lifts a block: ACTIVE again if the cabinet was ever activated, else CREATED."
+  unblockCabinet(employeeExternalId: String!): Cabinet! @auth(role: ORGANIZATION)
+  "Issues a new activation code (the previous one stops working at once); with a channel, also sends it."
+  reissueActivationCode(employeeExternalId: String!, channel: InvitationChannel): CabinetResult! @auth(role: ORGANIZATION)
+  updateCabinetSettings(input: CabinetSettingsInput!): CabinetSettings! @auth(role: ORGANIZATION)
+  """
+  First activation: sets the password and the login. After a reinstall: the same code with the password.
+  UNAUTHENTICATED for a wrong, expired or replaced code or a wrong password; FORBIDDEN when the cabinet
+  is blocked; RATE_LIMITED (extensions.retryAfterSeconds) after repeated failures.
+  """
   activate(input: ActivateInput!): AuthPayload! @auth(role: PUBLIC)
+  "Password sign-in; the login is case-insensitive. Errors as for activate."
   login(input: LoginInput!): AuthPayload! @auth(role: PUBLIC)
+  "Changes the signed-in employee's password. Every session of the employee ends; a new one for this device is returned."
+  changePassword(oldPassword: String!, newPassword: String!): AuthPayload! @auth(role: EMPLOYEE)
 
   # --- Login ---
   updateAuthPolicy(input: AuthPolicyInput!): AuthPolicy! @auth(role: ORGANIZATION)
@@ -2145,6 +2429,51 @@ type Cabinet {
   invitedAt: DateTime
   activatedAt: DateTime
   lastError: String
+  "Channel of the last invitation."
+  lastChannel: InvitationChannel
+  "When the current, still unused activation code stops working."
+  codeExpiresAt: DateTime
+  "Every status transition, oldest first."
+  history: [CabinetEvent!]!
+}
+
+type CabinetEvent {
+  status: CabinetStatus!
+  reason: String!
+  channel: InvitationChannel
+  at: DateTime!
+}
+
+type CabinetSettings {
+  "Create cabinets for newly published employees."
+  autoCreateCabinets: Boolean!
+  "Also send them an invitation (through invitationChannel, else the other one)."
+  autoSendInvitations: Boolean!
+  invitationChannel: InvitationChannel!
+  emailSubject: String!
+  "Placeholders: {name}, {code}, {android}, {ios}, {expires}. Must contain {code}."
+  emailTemplate: String!
+  "Same placeholders as emailTemplate."
+  smsTemplate: String!
+  androidUrl: String!
+  iosUrl: String!
+  "An unused activation code stops working after this many days (1–365)."
+  codeTtlDays: Int!
+  "The consent version recorded when the app does not send one."
+  consentVersion: String!
+}
+
+input CabinetSettingsInput {
+  autoCreateCabinets: Boolean
+  autoSendInvitations: Boolean
+  invitationChannel: InvitationChannel
+  emailSubject: String
+  emailTemplate: String
+  smsTemplate: String
+  androidUrl: String
+  iosUrl: String
+  codeTtlDays: Int
+  consentVersion: String
 }
 
 enum Platform {
@@ -2274,7 +2603,25 @@ type SyncResult {
   deleted: [Tombstone!]!
   "Opaque; pass it to the next sync."
   cursor: String!
+  "True when more is waiting: sync again at once with the cursor."
   hasMore: Boolean!
+  "The page size used: the requested limit, or the maximum (1000) when more was asked; 200 when omitted."
+  limit: Int!
+  "Set on the page that completes a full sync: what the phone should now hold, to check its copy."
+  integrity: SyncIntegrity
+}
+
+"Per-collection counts and digests of the records the employee sees."
+type SyncIntegrity {
+  payslips: CollectionDigest!
+  leaveBalances: CollectionDigest!
+  vacations: CollectionDigest!
+}
+
+type CollectionDigest {
+  count: Int!
+  "Lower-case hex SHA-256 of the record ids sorted in ascending byte order, each followed by a newline."
+  digest: String!
 }
 
 enum TombstoneType {
@@ -2290,9 +2637,9 @@ type Tombstone {
 
 input MarkPayslipViewedInput {
   payslipId: ID!
-  "When the payslip was viewed on the phone."
+  "When the payslip was viewed on the phone. The earliest view is kept, clamped to [publication, server now]; more than 24 hours ahead of the server is BAD_USER_INPUT."
   viewedAt: DateTime!
-  "Makes a replay of the same offline action have the effect of once."
+  "Makes a replay of the same offline action have the effect of once (1 to 128 bytes, unique per employee)."
   clientMutationId: String!
 }
 
@@ -2461,8 +2808,28 @@ func (ec *executionContext) childFields_Cabinet(ctx context.Context, field graph
 		return ec.fieldContext_Cabinet_activatedAt(ctx, field)
 	case "lastError":
 		return ec.fieldContext_Cabinet_lastError(ctx, field)
+	case "lastChannel":
+		return ec.fieldContext_Cabinet_lastChannel(ctx, field)
+	case "codeExpiresAt":
+		return ec.fieldContext_Cabinet_codeExpiresAt(ctx, field)
+	case "history":
+		return ec.fieldContext_Cabinet_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Cabinet", field.Name)
+}
+
+func (ec *executionContext) childFields_CabinetEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_CabinetEvent_status(ctx, field)
+	case "reason":
+		return ec.fieldContext_CabinetEvent_reason(ctx, field)
+	case "channel":
+		return ec.fieldContext_CabinetEvent_channel(ctx, field)
+	case "at":
+		return ec.fieldContext_CabinetEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CabinetEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_CabinetResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2477,6 +2844,42 @@ func (ec *executionContext) childFields_CabinetResult(ctx context.Context, field
 		return ec.fieldContext_CabinetResult_lastError(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CabinetResult", field.Name)
+}
+
+func (ec *executionContext) childFields_CabinetSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "autoCreateCabinets":
+		return ec.fieldContext_CabinetSettings_autoCreateCabinets(ctx, field)
+	case "autoSendInvitations":
+		return ec.fieldContext_CabinetSettings_autoSendInvitations(ctx, field)
+	case "invitationChannel":
+		return ec.fieldContext_CabinetSettings_invitationChannel(ctx, field)
+	case "emailSubject":
+		return ec.fieldContext_CabinetSettings_emailSubject(ctx, field)
+	case "emailTemplate":
+		return ec.fieldContext_CabinetSettings_emailTemplate(ctx, field)
+	case "smsTemplate":
+		return ec.fieldContext_CabinetSettings_smsTemplate(ctx, field)
+	case "androidUrl":
+		return ec.fieldContext_CabinetSettings_androidUrl(ctx, field)
+	case "iosUrl":
+		return ec.fieldContext_CabinetSettings_iosUrl(ctx, field)
+	case "codeTtlDays":
+		return ec.fieldContext_CabinetSettings_codeTtlDays(ctx, field)
+	case "consentVersion":
+		return ec.fieldContext_CabinetSettings_consentVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CabinetSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionDigest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_CollectionDigest_count(ctx, field)
+	case "digest":
+		return ec.fieldContext_CollectionDigest_digest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionDigest", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2795,6 +3198,18 @@ func (ec *executionContext) childFields_QuickLoginSetup(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type QuickLoginSetup", field.Name)
 }
 
+func (ec *executionContext) childFields_SyncIntegrity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "payslips":
+		return ec.fieldContext_SyncIntegrity_payslips(ctx, field)
+	case "leaveBalances":
+		return ec.fieldContext_SyncIntegrity_leaveBalances(ctx, field)
+	case "vacations":
+		return ec.fieldContext_SyncIntegrity_vacations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncIntegrity", field.Name)
+}
+
 func (ec *executionContext) childFields_SyncResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "payslips":
@@ -2809,6 +3224,10 @@ func (ec *executionContext) childFields_SyncResult(ctx context.Context, field gr
 		return ec.fieldContext_SyncResult_cursor(ctx, field)
 	case "hasMore":
 		return ec.fieldContext_SyncResult_hasMore(ctx, field)
+	case "limit":
+		return ec.fieldContext_SyncResult_limit(ctx, field)
+	case "integrity":
+		return ec.fieldContext_SyncResult_integrity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncResult", field.Name)
 }
@@ -3011,6 +3430,28 @@ func (ec *executionContext) field_Mutation_cancelVacation_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "oldPassword",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["oldPassword"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "newPassword",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["newPassword"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createCabinets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3165,6 +3606,28 @@ func (ec *executionContext) field_Mutation_registerPushToken_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reissueActivationCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "employeeExternalId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["employeeExternalId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOInvitationChannel2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_remindUnviewedPayslips_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3219,8 +3682,8 @@ func (ec *executionContext) field_Mutation_sendInvitations_args(ctx context.Cont
 	}
 	args["employeeExternalIds"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
-		func(ctx context.Context, v any) (model.InvitationChannel, error) {
-			return ec.unmarshalNInvitationChannel2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐInvitationChannel(ctx, v)
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNInvitationChannel2string(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3243,12 +3706,40 @@ func (ec *executionContext) field_Mutation_setupQuickLogin_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_unblockCabinet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "employeeExternalId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["employeeExternalId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateAuthPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (auth.PolicyInput, error) {
 			return ec.unmarshalNAuthPolicyInput2githubᚗcomᚋkabinetᚋkabinetᚋauthᚐPolicyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCabinetSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (activation.SettingsInput, error) {
+			return ec.unmarshalNCabinetSettingsInput2githubᚗcomᚋkabinetᚋkabinetᚋactivationᚐSettingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3339,8 +3830,8 @@ func (ec *executionContext) field_Query_cabinets_args(ctx context.Context, rawAr
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
-		func(ctx context.Context, v any) (*model.CabinetStatus, error) {
-			return ec.unmarshalOCabinetStatus2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetStatus(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOCabinetStatus2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3987,7 +4478,7 @@ func (ec *executionContext) fieldContext_AuthPolicy_askLoginOnActivation(_ conte
 	return graphql.NewScalarFieldContext("AuthPolicy", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Cabinet_employee(ctx context.Context, field graphql.CollectedField, obj *model.Cabinet) (ret graphql.Marshaler) {
+func (ec *executionContext) _Cabinet_employee(ctx context.Context, field graphql.CollectedField, obj *kabinet.Cabinet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4019,7 +4510,7 @@ func (ec *executionContext) fieldContext_Cabinet_employee(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Cabinet_status(ctx context.Context, field graphql.CollectedField, obj *model.Cabinet) (ret graphql.Marshaler) {
+func (ec *executionContext) _Cabinet_status(ctx context.Context, field graphql.CollectedField, obj *kabinet.Cabinet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4031,8 +4522,8 @@ func (ec *executionContext) _Cabinet_status(ctx context.Context, field graphql.C
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.CabinetStatus) graphql.Marshaler {
-			return ec.marshalNCabinetStatus2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCabinetStatus2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4042,7 +4533,7 @@ func (ec *executionContext) fieldContext_Cabinet_status(_ context.Context, field
 	return graphql.NewScalarFieldContext("Cabinet", field, false, false, "CabinetStatus")
 }
 
-func (ec *executionContext) _Cabinet_invitedAt(ctx context.Context, field graphql.CollectedField, obj *model.Cabinet) (ret graphql.Marshaler) {
+func (ec *executionContext) _Cabinet_invitedAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.Cabinet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4065,7 +4556,7 @@ func (ec *executionContext) fieldContext_Cabinet_invitedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Cabinet", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Cabinet_activatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Cabinet) (ret graphql.Marshaler) {
+func (ec *executionContext) _Cabinet_activatedAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.Cabinet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4088,7 +4579,7 @@ func (ec *executionContext) fieldContext_Cabinet_activatedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Cabinet", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Cabinet_lastError(ctx context.Context, field graphql.CollectedField, obj *model.Cabinet) (ret graphql.Marshaler) {
+func (ec *executionContext) _Cabinet_lastError(ctx context.Context, field graphql.CollectedField, obj *kabinet.Cabinet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4097,7 +4588,7 @@ func (ec *executionContext) _Cabinet_lastError(ctx context.Context, field graphq
 			return ec.fieldContext_Cabinet_lastError(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LastError, nil
+			return ec.Resolvers.Cabinet().LastError(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -4108,7 +4599,177 @@ func (ec *executionContext) _Cabinet_lastError(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Cabinet_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Cabinet", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Cabinet", field, true, true, "String")
+}
+
+func (ec *executionContext) _Cabinet_lastChannel(ctx context.Context, field graphql.CollectedField, obj *kabinet.Cabinet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cabinet_lastChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Cabinet().LastChannel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOInvitationChannel2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cabinet_lastChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cabinet", field, true, true, "InvitationChannel")
+}
+
+func (ec *executionContext) _Cabinet_codeExpiresAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.Cabinet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cabinet_codeExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CodeExpires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cabinet_codeExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cabinet", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Cabinet_history(ctx context.Context, field graphql.CollectedField, obj *kabinet.Cabinet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cabinet_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Cabinet().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.CabinetEvent) graphql.Marshaler {
+			return ec.marshalNCabinetEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cabinet_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cabinet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CabinetEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CabinetEvent_status(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCabinetStatus2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetEvent", field, false, false, "CabinetStatus")
+}
+
+func (ec *executionContext) _CabinetEvent_reason(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetEvent_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetEvent_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _CabinetEvent_channel(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetEvent_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CabinetEvent().Channel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOInvitationChannel2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetEvent_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetEvent", field, true, true, "InvitationChannel")
+}
+
+func (ec *executionContext) _CabinetEvent_at(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetEvent", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _CabinetResult_employeeExternalId(ctx context.Context, field graphql.CollectedField, obj *model.CabinetResult) (ret graphql.Marshaler) {
@@ -4146,8 +4807,8 @@ func (ec *executionContext) _CabinetResult_status(ctx context.Context, field gra
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.CabinetStatus) graphql.Marshaler {
-			return ec.marshalNCabinetStatus2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCabinetStatus2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4201,6 +4862,282 @@ func (ec *executionContext) _CabinetResult_lastError(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CabinetResult_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CabinetResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _CabinetSettings_autoCreateCabinets(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetSettings_autoCreateCabinets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoCreateCabinets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetSettings_autoCreateCabinets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CabinetSettings_autoSendInvitations(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetSettings_autoSendInvitations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoSendInvitations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetSettings_autoSendInvitations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CabinetSettings_invitationChannel(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetSettings_invitationChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvitationChannel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNInvitationChannel2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetSettings_invitationChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "InvitationChannel")
+}
+
+func (ec *executionContext) _CabinetSettings_emailSubject(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetSettings_emailSubject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmailSubject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetSettings_emailSubject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CabinetSettings_emailTemplate(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetSettings_emailTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmailTemplate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetSettings_emailTemplate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CabinetSettings_smsTemplate(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetSettings_smsTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SMSTemplate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetSettings_smsTemplate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CabinetSettings_androidUrl(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetSettings_androidUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AndroidURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetSettings_androidUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CabinetSettings_iosUrl(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetSettings_iosUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IOSURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetSettings_iosUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CabinetSettings_codeTtlDays(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetSettings_codeTtlDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CodeTTLDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetSettings_codeTtlDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CabinetSettings_consentVersion(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetSettings_consentVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsentVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetSettings_consentVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CollectionDigest_count(ctx context.Context, field graphql.CollectedField, obj *sync1.CollectionDigest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionDigest_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionDigest_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionDigest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CollectionDigest_digest(ctx context.Context, field graphql.CollectedField, obj *sync1.CollectionDigest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionDigest_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionDigest_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionDigest", field, false, false, "String")
 }
 
 func (ec *executionContext) _CreateOrganizationPayload_organization(ctx context.Context, field graphql.CollectedField, obj *model.CreateOrganizationPayload) (ret graphql.Marshaler) {
@@ -6178,7 +7115,7 @@ func (ec *executionContext) _Mutation_sendInvitations(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SendInvitations(ctx, fc.Args["employeeExternalIds"].([]string), fc.Args["channel"].(model.InvitationChannel))
+			return ec.Resolvers.Mutation().SendInvitations(ctx, fc.Args["employeeExternalIds"].([]string), fc.Args["channel"].(string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -6248,11 +7185,11 @@ func (ec *executionContext) _Mutation_blockCabinet(ctx context.Context, field gr
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal *model.Cabinet
+					var zeroVal *kabinet.Cabinet
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.Cabinet
+					var zeroVal *kabinet.Cabinet
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -6261,8 +7198,8 @@ func (ec *executionContext) _Mutation_blockCabinet(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Cabinet) graphql.Marshaler {
-			return ec.marshalNCabinet2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinet(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.Cabinet) graphql.Marshaler {
+			return ec.marshalNCabinet2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinet(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6286,6 +7223,192 @@ func (ec *executionContext) fieldContext_Mutation_blockCabinet(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_blockCabinet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unblockCabinet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unblockCabinet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnblockCabinet(ctx, fc.Args["employeeExternalId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.Cabinet
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.Cabinet
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.Cabinet) graphql.Marshaler {
+			return ec.marshalNCabinet2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinet(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unblockCabinet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cabinet(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unblockCabinet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reissueActivationCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reissueActivationCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReissueActivationCode(ctx, fc.Args["employeeExternalId"].(string), fc.Args["channel"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *model.CabinetResult
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CabinetResult
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CabinetResult) graphql.Marshaler {
+			return ec.marshalNCabinetResult2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reissueActivationCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CabinetResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reissueActivationCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCabinetSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCabinetSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCabinetSettings(ctx, fc.Args["input"].(activation.SettingsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.CabinetSettings
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.CabinetSettings
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.CabinetSettings) graphql.Marshaler {
+			return ec.marshalNCabinetSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCabinetSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CabinetSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCabinetSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6410,6 +7533,68 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_login_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changePassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangePassword(ctx, fc.Args["oldPassword"].(string), fc.Args["newPassword"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changePassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8366,7 +9551,7 @@ func (ec *executionContext) _Query_cabinets(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Cabinets(ctx, fc.Args["status"].(*model.CabinetStatus))
+			return ec.Resolvers.Query().Cabinets(ctx, fc.Args["status"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -8374,11 +9559,11 @@ func (ec *executionContext) _Query_cabinets(ctx context.Context, field graphql.C
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal []*model.Cabinet
+					var zeroVal []*kabinet.Cabinet
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal []*model.Cabinet
+					var zeroVal []*kabinet.Cabinet
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -8387,8 +9572,8 @@ func (ec *executionContext) _Query_cabinets(ctx context.Context, field graphql.C
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Cabinet) graphql.Marshaler {
-			return ec.marshalNCabinet2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.Cabinet) graphql.Marshaler {
+			return ec.marshalNCabinet2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8414,6 +9599,56 @@ func (ec *executionContext) fieldContext_Query_cabinets(ctx context.Context, fie
 	if fc.Args, err = ec.field_Query_cabinets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_cabinetSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_cabinetSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().CabinetSettings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.CabinetSettings
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.CabinetSettings
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.CabinetSettings) graphql.Marshaler {
+			return ec.marshalNCabinetSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_cabinetSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CabinetSettings(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -8648,11 +9883,11 @@ func (ec *executionContext) _Query_sync(ctx context.Context, field graphql.Colle
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
 				if err != nil {
-					var zeroVal *model.SyncResult
+					var zeroVal *sync1.Result
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.SyncResult
+					var zeroVal *sync1.Result
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -8661,8 +9896,8 @@ func (ec *executionContext) _Query_sync(ctx context.Context, field graphql.Colle
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncResult) graphql.Marshaler {
-			return ec.marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐSyncResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.Result) graphql.Marshaler {
+			return ec.marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8995,7 +10230,103 @@ func (ec *executionContext) fieldContext_QuickLoginSetup_deviceSecret(_ context.
 	return graphql.NewScalarFieldContext("QuickLoginSetup", field, false, false, "String")
 }
 
-func (ec *executionContext) _SyncResult_payslips(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncIntegrity_payslips(ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrity_payslips(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payslips, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrity_payslips(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionDigest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncIntegrity_leaveBalances(ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrity_leaveBalances(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeaveBalances, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrity_leaveBalances(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionDigest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncIntegrity_vacations(ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrity_vacations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vacations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrity_vacations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionDigest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncResult_payslips(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9027,7 +10358,7 @@ func (ec *executionContext) fieldContext_SyncResult_payslips(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _SyncResult_leaveBalances(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_leaveBalances(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9059,7 +10390,7 @@ func (ec *executionContext) fieldContext_SyncResult_leaveBalances(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _SyncResult_vacations(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_vacations(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9091,7 +10422,7 @@ func (ec *executionContext) fieldContext_SyncResult_vacations(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _SyncResult_deleted(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_deleted(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9103,8 +10434,8 @@ func (ec *executionContext) _SyncResult_deleted(ctx context.Context, field graph
 			return obj.Deleted, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tombstone) graphql.Marshaler {
-			return ec.marshalNTombstone2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstoneᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []kabinet.Tombstone) graphql.Marshaler {
+			return ec.marshalNTombstone2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐTombstoneᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9123,7 +10454,7 @@ func (ec *executionContext) fieldContext_SyncResult_deleted(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _SyncResult_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_cursor(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9146,7 +10477,7 @@ func (ec *executionContext) fieldContext_SyncResult_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("SyncResult", field, false, false, "String")
 }
 
-func (ec *executionContext) _SyncResult_hasMore(ctx context.Context, field graphql.CollectedField, obj *model.SyncResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_hasMore(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9169,7 +10500,62 @@ func (ec *executionContext) fieldContext_SyncResult_hasMore(_ context.Context, f
 	return graphql.NewScalarFieldContext("SyncResult", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Tombstone_type(ctx context.Context, field graphql.CollectedField, obj *model.Tombstone) (ret graphql.Marshaler) {
+func (ec *executionContext) _SyncResult_limit(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncResult_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncResult_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncResult_integrity(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncResult_integrity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Integrity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.Integrity) graphql.Marshaler {
+			return ec.marshalOSyncIntegrity2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐIntegrity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncResult_integrity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncIntegrity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Tombstone_type(ctx context.Context, field graphql.CollectedField, obj *kabinet.Tombstone) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9181,8 +10567,8 @@ func (ec *executionContext) _Tombstone_type(ctx context.Context, field graphql.C
 			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.TombstoneType) graphql.Marshaler {
-			return ec.marshalNTombstoneType2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstoneType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNTombstoneType2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9192,7 +10578,7 @@ func (ec *executionContext) fieldContext_Tombstone_type(_ context.Context, field
 	return graphql.NewScalarFieldContext("Tombstone", field, false, false, "TombstoneType")
 }
 
-func (ec *executionContext) _Tombstone_id(ctx context.Context, field graphql.CollectedField, obj *model.Tombstone) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tombstone_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.Tombstone) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10550,6 +11936,111 @@ func UnmarshalAuthPolicyInput(ctx context.Context, raw any) (auth.PolicyInput, e
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCabinetSettingsInput(ctx context.Context, obj any) (activation.SettingsInput, error) {
+	var it activation.SettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"autoCreateCabinets", "autoSendInvitations", "invitationChannel", "emailSubject", "emailTemplate", "smsTemplate", "androidUrl", "iosUrl", "codeTtlDays", "consentVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "autoCreateCabinets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoCreateCabinets"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoCreateCabinets = data
+		case "autoSendInvitations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoSendInvitations"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoSendInvitations = data
+		case "invitationChannel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationChannel"))
+			data, err := ec.unmarshalOInvitationChannel2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationChannel = data
+		case "emailSubject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailSubject"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailSubject = data
+		case "emailTemplate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailTemplate"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailTemplate = data
+		case "smsTemplate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("smsTemplate"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SMSTemplate = data
+		case "androidUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("androidUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AndroidURL = data
+		case "iosUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("iosUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IOSURL = data
+		case "codeTtlDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeTtlDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeTTLDays = data
+		case "consentVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentVersion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCabinetSettingsInput unmarshals raw into the CabinetSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCabinetSettingsInput(ctx context.Context, raw any) (activation.SettingsInput, error) {
+	var out activation.SettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CabinetSettingsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Context, obj any) (model.CreateOrganizationInput, error) {
 	var it model.CreateOrganizationInput
 	if obj == nil {
@@ -11825,7 +13316,7 @@ func (ec *executionContext) _AuthPolicy(ctx context.Context, sel ast.SelectionSe
 
 var cabinetImplementors = []string{"Cabinet"}
 
-func (ec *executionContext) _Cabinet(ctx context.Context, sel ast.SelectionSet, obj *model.Cabinet) graphql.Marshaler {
+func (ec *executionContext) _Cabinet(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Cabinet) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cabinetImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11837,27 +13328,94 @@ func (ec *executionContext) _Cabinet(ctx context.Context, sel ast.SelectionSet, 
 		case "employee":
 			out.Values[i] = ec._Cabinet_employee(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Cabinet_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "invitedAt":
 			out.Values[i] = ec._Cabinet_invitedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "activatedAt":
 			out.Values[i] = ec._Cabinet_activatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastError":
-			out.Values[i] = ec._Cabinet_lastError(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cabinet_lastError(ctx, field, obj)
+				})
+		case "lastChannel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cabinet_lastChannel(ctx, field, obj)
+				})
+		case "codeExpiresAt":
+			out.Values[i] = ec._Cabinet_codeExpiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cabinet_history(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cabinetEventImplementors = []string{"CabinetEvent"}
+
+func (ec *executionContext) _CabinetEvent(ctx context.Context, sel ast.SelectionSet, obj *kabinet.CabinetEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cabinetEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CabinetEvent")
+		case "status":
+			out.Values[i] = ec._CabinetEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._CabinetEvent_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CabinetEvent_channel(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._CabinetEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11905,6 +13463,122 @@ func (ec *executionContext) _CabinetResult(ctx context.Context, sel ast.Selectio
 		case "lastError":
 			out.Values[i] = ec._CabinetResult_lastError(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cabinetSettingsImplementors = []string{"CabinetSettings"}
+
+func (ec *executionContext) _CabinetSettings(ctx context.Context, sel ast.SelectionSet, obj *kabinet.CabinetSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cabinetSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CabinetSettings")
+		case "autoCreateCabinets":
+			out.Values[i] = ec._CabinetSettings_autoCreateCabinets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autoSendInvitations":
+			out.Values[i] = ec._CabinetSettings_autoSendInvitations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invitationChannel":
+			out.Values[i] = ec._CabinetSettings_invitationChannel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "emailSubject":
+			out.Values[i] = ec._CabinetSettings_emailSubject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "emailTemplate":
+			out.Values[i] = ec._CabinetSettings_emailTemplate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "smsTemplate":
+			out.Values[i] = ec._CabinetSettings_smsTemplate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "androidUrl":
+			out.Values[i] = ec._CabinetSettings_androidUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "iosUrl":
+			out.Values[i] = ec._CabinetSettings_iosUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "codeTtlDays":
+			out.Values[i] = ec._CabinetSettings_codeTtlDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "consentVersion":
+			out.Values[i] = ec._CabinetSettings_consentVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var collectionDigestImplementors = []string{"CollectionDigest"}
+
+func (ec *executionContext) _CollectionDigest(ctx context.Context, sel ast.SelectionSet, obj *sync1.CollectionDigest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionDigestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionDigest")
+		case "count":
+			out.Values[i] = ec._CollectionDigest_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "digest":
+			out.Values[i] = ec._CollectionDigest_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -12589,6 +14263,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "unblockCabinet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unblockCabinet(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reissueActivationCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reissueActivationCode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCabinetSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCabinetSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "activate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_activate(ctx, field)
@@ -12599,6 +14294,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "login":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_login(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changePassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changePassword(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -13131,6 +14833,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_cabinets(ctx, field)
 				})
+		case "cabinetSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_cabinetSettings(ctx, field)
+				})
 		case "authPolicy":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -13285,9 +14993,52 @@ func (ec *executionContext) _QuickLoginSetup(ctx context.Context, sel ast.Select
 	return out
 }
 
+var syncIntegrityImplementors = []string{"SyncIntegrity"}
+
+func (ec *executionContext) _SyncIntegrity(ctx context.Context, sel ast.SelectionSet, obj *sync1.Integrity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncIntegrityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncIntegrity")
+		case "payslips":
+			out.Values[i] = ec._SyncIntegrity_payslips(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leaveBalances":
+			out.Values[i] = ec._SyncIntegrity_leaveBalances(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "vacations":
+			out.Values[i] = ec._SyncIntegrity_vacations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var syncResultImplementors = []string{"SyncResult"}
 
-func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSet, obj *model.SyncResult) graphql.Marshaler {
+func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSet, obj *sync1.Result) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, syncResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13326,6 +15077,16 @@ func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "limit":
+			out.Values[i] = ec._SyncResult_limit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "integrity":
+			out.Values[i] = ec._SyncResult_integrity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13345,7 +15106,7 @@ func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSe
 
 var tombstoneImplementors = []string{"Tombstone"}
 
-func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet, obj *model.Tombstone) graphql.Marshaler {
+func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Tombstone) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tombstoneImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13860,11 +15621,11 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNCabinet2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Cabinet) graphql.Marshaler {
+func (ec *executionContext) marshalNCabinet2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.Cabinet) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCabinet2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinet(ctx, sel, v[i])
+		return ec.marshalNCabinet2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinet(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13876,12 +15637,36 @@ func (ec *executionContext) marshalNCabinet2ᚕᚖgithubᚗcomᚋkabinetᚋkabin
 	return ret
 }
 
-func (ec *executionContext) marshalNCabinet2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinet(ctx context.Context, sel ast.SelectionSet, v *model.Cabinet) graphql.Marshaler {
+func (ec *executionContext) marshalNCabinet2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinet(ctx context.Context, sel ast.SelectionSet, v *kabinet.Cabinet) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Cabinet!")
 		return graphql.Null
 	}
 	return ec._Cabinet(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCabinetEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.CabinetEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCabinetEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCabinetEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetEvent(ctx context.Context, sel ast.SelectionSet, v *kabinet.CabinetEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CabinetEvent!")
+		return graphql.Null
+	}
+	return ec._CabinetEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCabinetResult2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CabinetResult) graphql.Marshaler {
@@ -13908,14 +15693,35 @@ func (ec *executionContext) marshalNCabinetResult2ᚖgithubᚗcomᚋkabinetᚋka
 	return ec._CabinetResult(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNCabinetStatus2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetStatus(ctx context.Context, v any) (model.CabinetStatus, error) {
-	var res model.CabinetStatus
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) marshalNCabinetSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetSettings(ctx context.Context, sel ast.SelectionSet, v *kabinet.CabinetSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CabinetSettings!")
+		return graphql.Null
+	}
+	return ec._CabinetSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCabinetSettingsInput2githubᚗcomᚋkabinetᚋkabinetᚋactivationᚐSettingsInput(ctx context.Context, v any) (activation.SettingsInput, error) {
+	res, err := ec.unmarshalInputCabinetSettingsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCabinetStatus2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetStatus(ctx context.Context, sel ast.SelectionSet, v model.CabinetStatus) graphql.Marshaler {
-	return v
+func (ec *executionContext) unmarshalNCabinetStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCabinetStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CabinetStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx context.Context, sel ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+	return ec._CollectionDigest(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNCreateOrganizationInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCreateOrganizationInput(ctx context.Context, v any) (model.CreateOrganizationInput, error) {
@@ -14217,14 +16023,18 @@ func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.S
 	return ret
 }
 
-func (ec *executionContext) unmarshalNInvitationChannel2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐInvitationChannel(ctx context.Context, v any) (model.InvitationChannel, error) {
-	var res model.InvitationChannel
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNInvitationChannel2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNInvitationChannel2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐInvitationChannel(ctx context.Context, sel ast.SelectionSet, v model.InvitationChannel) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNInvitationChannel2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "InvitationChannel!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNItemWarning2githubᚗcomᚋkabinetᚋkabinetᚐItemError(ctx context.Context, sel ast.SelectionSet, v kabinet.ItemError) graphql.Marshaler {
@@ -14608,7 +16418,7 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐSyncResult(ctx context.Context, sel ast.SelectionSet, v *model.SyncResult) graphql.Marshaler {
+func (ec *executionContext) marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐResult(ctx context.Context, sel ast.SelectionSet, v *sync1.Result) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SyncResult!")
 		return graphql.Null
@@ -14616,11 +16426,15 @@ func (ec *executionContext) marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabin
 	return ec._SyncResult(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTombstone2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Tombstone) graphql.Marshaler {
+func (ec *executionContext) marshalNTombstone2githubᚗcomᚋkabinetᚋkabinetᚐTombstone(ctx context.Context, sel ast.SelectionSet, v kabinet.Tombstone) graphql.Marshaler {
+	return ec._Tombstone(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTombstone2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐTombstoneᚄ(ctx context.Context, sel ast.SelectionSet, v []kabinet.Tombstone) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTombstone2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstone(ctx, sel, v[i])
+		return ec.marshalNTombstone2githubᚗcomᚋkabinetᚋkabinetᚐTombstone(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14632,22 +16446,18 @@ func (ec *executionContext) marshalNTombstone2ᚕᚖgithubᚗcomᚋkabinetᚋkab
 	return ret
 }
 
-func (ec *executionContext) marshalNTombstone2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstone(ctx context.Context, sel ast.SelectionSet, v *model.Tombstone) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Tombstone!")
-		return graphql.Null
-	}
-	return ec._Tombstone(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNTombstoneType2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstoneType(ctx context.Context, v any) (model.TombstoneType, error) {
-	var res model.TombstoneType
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNTombstoneType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTombstoneType2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐTombstoneType(ctx context.Context, sel ast.SelectionSet, v model.TombstoneType) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNTombstoneType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TombstoneType!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNVacation2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐVacationᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.Vacation) graphql.Marshaler {
@@ -14865,20 +16675,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalOCabinetStatus2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetStatus(ctx context.Context, v any) (*model.CabinetStatus, error) {
+func (ec *executionContext) unmarshalOCabinetStatus2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.CabinetStatus)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOCabinetStatus2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetStatus(ctx context.Context, sel ast.SelectionSet, v *model.CabinetStatus) graphql.Marshaler {
+func (ec *executionContext) marshalOCabinetStatus2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalODate2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -15028,6 +16840,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInvitationChannel2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInvitationChannel2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
 	return res
 }
 
@@ -15198,6 +17028,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSyncIntegrity2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐIntegrity(ctx context.Context, sel ast.SelectionSet, v *sync1.Integrity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SyncIntegrity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

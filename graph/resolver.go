@@ -10,9 +10,11 @@ import (
 	"context"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/push"
+	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
 )
 
@@ -30,9 +32,13 @@ type Store interface {
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
-	Store   Store
-	Tenancy *tenancy.Service
-	Payroll *payroll.Service
-	Auth    *auth.Service
-	Push    *push.Service
+	Store       Store
+	Tenancy     *tenancy.Service
+	Payroll     *payroll.Service
+	Auth        *auth.Service
+	SyncService *ksync.Service // field not named Sync: queryResolver has a Sync method
+	// Activation runs cabinets, invitations, activation and password sign-in.
+	Activation *activation.Service
+	// Push holds notification settings, push tokens and the delivery log.
+	Push *push.Service
 }

@@ -7,19 +7,48 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/payroll"
+	sync1 "github.com/kabinet/kabinet/sync"
 )
 
 // ID is the resolver for the id field.
 func (r *auditEntryResolver) ID(ctx context.Context, obj *kabinet.AuditEntry) (string, error) {
 	return strconv.FormatInt(obj.ID, 10), nil
+}
+
+// LastError is the resolver for the lastError field.
+func (r *cabinetResolver) LastError(ctx context.Context, obj *kabinet.Cabinet) (*string, error) {
+	return nullable(obj.LastError), nil
+}
+
+// LastChannel is the resolver for the lastChannel field.
+func (r *cabinetResolver) LastChannel(ctx context.Context, obj *kabinet.Cabinet) (*string, error) {
+	return nullable(obj.LastChannel), nil
+}
+
+// History is the resolver for the history field.
+func (r *cabinetResolver) History(ctx context.Context, obj *kabinet.Cabinet) ([]*kabinet.CabinetEvent, error) {
+	evs, err := r.Activation.History(ctx, obj.OrgID, obj.EmployeeID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*kabinet.CabinetEvent, len(evs))
+	for i := range evs {
+		out[i] = &evs[i]
+	}
+	return out, nil
+}
+
+// Channel is the resolver for the channel field.
+func (r *cabinetEventResolver) Channel(ctx context.Context, obj *kabinet.CabinetEvent) (*string, error) {
+	return nullable(obj.Channel), nil
 }
 
 // Platform is the resolver for the platform field.
@@ -49,7 +78,7 @@ func (r *departmentResolver) HeadExternalID(ctx context.Context, obj *kabinet.De
 
 // Platform is the resolver for the platform field.
 func (r *deviceResolver) Platform(ctx context.Context, obj *kabinet.Device) (model.Platform, error) {
-	panic(fmt.Errorf("not implemented: Platform - platform"))
+	return model.Platform(obj.Platform), nil
 }
 
 // QuickLoginMethod is the resolver for the quickLoginMethod field.
@@ -64,7 +93,11 @@ func (r *deviceResolver) Current(ctx context.Context, obj *kabinet.Device) (bool
 
 // Login is the resolver for the login field.
 func (r *employeeResolver) Login(ctx context.Context, obj *kabinet.Employee) (*string, error) {
-	panic(fmt.Errorf("not implemented: Login - login"))
+	if obj.Login != "" {
+		return &obj.Login, nil
+	}
+	l, err := r.Activation.EmployeeLogin(ctx, obj.OrgID, obj.ID)
+	return nullable(l), err
 }
 
 // MiddleName is the resolver for the middleName field.
@@ -158,27 +191,72 @@ func (r *mutationResolver) CancelVacation(ctx context.Context, externalID string
 
 // CreateCabinets is the resolver for the createCabinets field.
 func (r *mutationResolver) CreateCabinets(ctx context.Context, employeeExternalIds []string) ([]*model.CabinetResult, error) {
-	panic(fmt.Errorf("not implemented: CreateCabinets - createCabinets"))
+	rs, err := r.Activation.CreateCabinets(ctx, orgID(ctx), employeeExternalIds)
+	if err != nil {
+		return nil, err
+	}
+	return cabinetResults(rs), nil
 }
 
 // SendInvitations is the resolver for the sendInvitations field.
-func (r *mutationResolver) SendInvitations(ctx context.Context, employeeExternalIds []string, channel model.InvitationChannel) ([]*model.CabinetResult, error) {
-	panic(fmt.Errorf("not implemented: SendInvitations - sendInvitations"))
+func (r *mutationResolver) SendInvitations(ctx context.Context, employeeExternalIds []string, channel string) ([]*model.CabinetResult, error) {
+	rs, err := r.Activation.SendInvitations(ctx, orgID(ctx), employeeExternalIds, channel)
+	if err != nil {
+		return nil, err
+	}
+	return cabinetResults(rs), nil
 }
 
 // BlockCabinet is the resolver for the blockCabinet field.
-func (r *mutationResolver) BlockCabinet(ctx context.Context, employeeExternalID string) (*model.Cabinet, error) {
-	panic(fmt.Errorf("not implemented: BlockCabinet - blockCabinet"))
+func (r *mutationResolver) BlockCabinet(ctx context.Context, employeeExternalID string) (*kabinet.Cabinet, error) {
+	return r.Activation.Block(ctx, orgID(ctx), employeeExternalID, "blocked by HR")
+}
+
+// UnblockCabinet is the resolver for the unblockCabinet field.
+func (r *mutationResolver) UnblockCabinet(ctx context.Context, employeeExternalID string) (*kabinet.Cabinet, error) {
+	return r.Activation.Unblock(ctx, orgID(ctx), employeeExternalID)
+}
+
+// ReissueActivationCode is the resolver for the reissueActivationCode field.
+func (r *mutationResolver) ReissueActivationCode(ctx context.Context, employeeExternalID string, channel *string) (*model.CabinetResult, error) {
+	res, err := r.Activation.ReissueCode(ctx, orgID(ctx), employeeExternalID, deref(channel))
+	if err != nil {
+		return nil, err
+	}
+	return cabinetResult(res), nil
+}
+
+// UpdateCabinetSettings is the resolver for the updateCabinetSettings field.
+func (r *mutationResolver) UpdateCabinetSettings(ctx context.Context, input activation.SettingsInput) (*kabinet.CabinetSettings, error) {
+	return r.Activation.UpdateSettings(ctx, orgID(ctx), input)
 }
 
 // Activate is the resolver for the activate field.
 func (r *mutationResolver) Activate(ctx context.Context, input model.ActivateInput) (*model.AuthPayload, error) {
-	panic(fmt.Errorf("not implemented: Activate - activate"))
+	sess, err := r.Activation.Activate(ctx, activation.ActivateInput{Code: input.ActivationCode, Login: deref(input.Login),
+		Password: input.Password, Device: toDevice(input.Device), ConsentVersion: deref(input.ConsentVersion)})
+	if err != nil {
+		return nil, err
+	}
+	return r.authPayload(ctx, sess)
 }
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error) {
-	panic(fmt.Errorf("not implemented: Login - login"))
+	sess, err := r.Activation.Login(ctx, activation.LoginInput{Login: input.Login, Password: input.Password, Device: toDevice(input.Device)})
+	if err != nil {
+		return nil, err
+	}
+	return r.authPayload(ctx, sess)
+}
+
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, oldPassword string, newPassword string) (*model.AuthPayload, error) {
+	sess, err := r.Activation.ChangePassword(ctx, kabinet.ActorFrom(ctx), oldPassword, newPassword)
+	if err != nil {
+		return nil, err
+	}
+	return r.authPayload(ctx, sess)
 }
 
 // UpdateAuthPolicy is the resolver for the updateAuthPolicy field.
@@ -217,7 +295,7 @@ func (r *mutationResolver) SetupQuickLogin(ctx context.Context, input model.Setu
 	if err != nil {
 		return nil, err
 	}
-	return &model.QuickLoginSetup{Method: res.Method, DeviceID: res.ClientID, DeviceSecret: optional(res.DeviceSecret)}, nil
+	return &model.QuickLoginSetup{Method: res.Method, DeviceID: res.ClientID, DeviceSecret: nullable(res.DeviceSecret)}, nil
 }
 
 // QuickLoginChallenge is the resolver for the quickLoginChallenge field.
@@ -241,7 +319,10 @@ func (r *mutationResolver) QuickLogin(ctx context.Context, input model.QuickLogi
 
 // MarkPayslipViewed is the resolver for the markPayslipViewed field.
 func (r *mutationResolver) MarkPayslipViewed(ctx context.Context, input model.MarkPayslipViewedInput) (*kabinet.Payslip, error) {
-	panic(fmt.Errorf("not implemented: MarkPayslipViewed - markPayslipViewed"))
+	a := kabinet.ActorFrom(ctx)
+	return r.SyncService.MarkPayslipViewed(ctx, a.OrgID, a.EmployeeID, sync1.View{
+		PayslipID: input.PayslipID, ViewedAt: input.ViewedAt, ClientMutationID: input.ClientMutationID,
+	})
 }
 
 // RegisterPushToken is the resolver for the registerPushToken field.
@@ -316,8 +397,13 @@ func (r *queryResolver) AuditLog(ctx context.Context, before *string, limit *int
 }
 
 // Cabinets is the resolver for the cabinets field.
-func (r *queryResolver) Cabinets(ctx context.Context, status *model.CabinetStatus) ([]*model.Cabinet, error) {
-	panic(fmt.Errorf("not implemented: Cabinets - cabinets"))
+func (r *queryResolver) Cabinets(ctx context.Context, status *string) ([]*kabinet.Cabinet, error) {
+	return r.Activation.Cabinets(ctx, orgID(ctx), deref(status))
+}
+
+// CabinetSettings is the resolver for the cabinetSettings field.
+func (r *queryResolver) CabinetSettings(ctx context.Context) (*kabinet.CabinetSettings, error) {
+	return r.Activation.Settings(ctx, orgID(ctx))
 }
 
 // AuthPolicy is the resolver for the authPolicy field.
@@ -346,8 +432,9 @@ func (r *queryResolver) LoginHistory(ctx context.Context, limit *int) ([]*kabine
 }
 
 // Sync is the resolver for the sync field.
-func (r *queryResolver) Sync(ctx context.Context, cursor *string, limit *int) (*model.SyncResult, error) {
-	panic(fmt.Errorf("not implemented: Sync - sync"))
+func (r *queryResolver) Sync(ctx context.Context, cursor *string, limit *int) (*sync1.Result, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.SyncService.Sync(ctx, a.OrgID, a.EmployeeID, deref(cursor), limit)
 }
 
 // NotificationSettings is the resolver for the notificationSettings field.
@@ -366,6 +453,12 @@ func (r *queryResolver) Deliveries(ctx context.Context, employeeExternalID *stri
 
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
+
+// Cabinet returns CabinetResolver implementation.
+func (r *Resolver) Cabinet() CabinetResolver { return &cabinetResolver{r} }
+
+// CabinetEvent returns CabinetEventResolver implementation.
+func (r *Resolver) CabinetEvent() CabinetEventResolver { return &cabinetEventResolver{r} }
 
 // Delivery returns DeliveryResolver implementation.
 func (r *Resolver) Delivery() DeliveryResolver { return &deliveryResolver{r} }
@@ -395,6 +488,8 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
 	auditEntryResolver           struct{ *Resolver }
+	cabinetResolver              struct{ *Resolver }
+	cabinetEventResolver         struct{ *Resolver }
 	deliveryResolver             struct{ *Resolver }
 	deliveryAttemptResolver      struct{ *Resolver }
 	departmentResolver           struct{ *Resolver }

@@ -128,12 +128,24 @@ func TestPayslipReminderReasonGone(t *testing.T) {
 			setViewed(t, f, ps[0].ID)
 			f.env.App.Push.PayslipViewed(ctx, f.org, ps[0].EmployeeID, ps[0].ID)
 		}},
+		{"ViewedOnThePhone", func(t *testing.T, f *fixture) {
+			ps, _ := f.env.App.DB.Payslips(context.Background(), f.org, kabinet.PayslipFilter{})
+			tok := f.env.EmployeeToken(t, f.org, "E-1")
+			f.env.Do(t, tok, `mutation($in: MarkPayslipViewedInput!) { markPayslipViewed(input: $in) { id } }`, map[string]any{"in": map[string]any{
+				"payslipId": ps[0].ID, "viewedAt": f.env.Clock.Now().Format(time.RFC3339), "clientMutationId": "m-1"}}).Must(t, nil)
+			if n, _, _ := f.env.App.DB.OutboxStats(context.Background(), f.env.Clock.Now().Add(30*24*time.Hour)); n != 0 {
+				t.Fatalf("got %d planned after the view, want 0 (cancelled by the sync hook)", n)
+			}
+		}},
 		{"ViewedWithoutHook", func(t *testing.T, f *fixture) {
 			ps, _ := f.env.App.DB.Payslips(context.Background(), f.org, kabinet.PayslipFilter{})
 			setViewed(t, f, ps[0].ID) // the dispatcher's own re-check must catch it
 		}},
 		{"Retracted", func(t *testing.T, f *fixture) {
 			f.env.Do(t, f.key, `mutation { retractPayslip(externalId: "PS-1") }`, nil).Must(t, nil)
+		}},
+		{"BlockedByHR", func(t *testing.T, f *fixture) {
+			f.env.Do(t, f.key, `mutation { blockCabinet(employeeExternalId: "E-1") { status } }`, nil).Must(t, nil)
 		}},
 		{"Blocked", func(t *testing.T, f *fixture) {
 			f.env.App.Dispatcher.Gate = gateFunc(func(ctx context.Context, orgID, employeeID string) error {

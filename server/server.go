@@ -175,13 +175,13 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 // still work, protected ones answer UNAUTHENTICATED with the reason.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Behind Fiber's adaptor the request context is fasthttp's pooled
-		// RequestCtx, whose Done is the server's shutdown channel. Every
-		// context.WithCancel below it (database/sql makes many) would start a
-		// goroutine that reads the RequestCtx after it is reused for another
-		// request: a data race. Requests are not cancelled by fasthttp
-		// anyway, and graceful shutdown waits for them.
-		ctx := context.WithoutCancel(r.Context())
+		// The adaptor's request context is fasthttp's RequestCtx, which is
+		// reused after the request and closes Done only at shutdown:
+		// contexts derived from it (database/sql watches them from
+		// goroutines) then read it while it is being reset, a data race.
+		// Each request gets a context of its own, ended when it returns.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
 			host = r.RemoteAddr

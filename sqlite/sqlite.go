@@ -45,6 +45,7 @@ func Open(ctx context.Context, path string, clock kabinet.Clock) (*DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_synchronous", "NORMAL") // durable across process crashes in WAL mode
+	q.Set("_stmt_cache_size", "64") // reuse prepared statements per connection
 	wq := url.Values{}
 	for k, v := range q {
 		wq[k] = v

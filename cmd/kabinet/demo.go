@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/demo"
@@ -27,5 +28,34 @@ func seedDemo(ctx context.Context, a *app.App, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\n  Demo organisation %q created with %d employees.\n  API key (shown once):\n\n    export KABINET_KEY=%s\n\n",
 		res.Org.Name, len(res.Employees), res.APIKey)
+	return printActivationCodes(ctx, a, res.Org.ID, res.Employees, out)
+}
+
+// printActivationCodes creates the demo employees' cabinets and prints a few
+// activation codes, so that a newcomer can try `activate` straight away.
+func printActivationCodes(ctx context.Context, a *app.App, orgID string, employees []string, out io.Writer) error {
+	rs, err := a.Activation.CreateCabinets(ctx, orgID, employees)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  Cabinets created. Activation codes (each works once to set a password; keep them for a reinstall):\n\n")
+	shown := 0
+	for _, r := range rs {
+		if r.ActivationCode == "" || shown == 3 {
+			continue
+		}
+		e, err := a.DB.EmployeeByExternalID(ctx, orgID, r.EmployeeExternalID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "    %s  %s %s %s (%s)\n", r.ActivationCode, e.LastName, e.FirstName, e.MiddleName, r.EmployeeExternalID)
+		shown++
+	}
+	addr := a.Config.Addr
+	if strings.HasPrefix(addr, ":") {
+		addr = "localhost" + addr
+	}
+	fmt.Fprintf(out, "\n  Try:\n\n    curl -s %s/graphql -H 'Content-Type: application/json' -d '{\"query\":\"mutation { activate(input: {activationCode: \\\"<code>\\\", password: \\\"a-long-secret\\\", device: {id: \\\"demo-phone\\\", platform: ANDROID}}) { accessToken employee { login } } }\"}'\n\n",
+		addr)
 	return nil
 }

@@ -106,7 +106,11 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 	str("KABINET_BOOTSTRAP_TOKEN", &cfg.BootstrapToken)
 	str("KABINET_SECRET", &cfg.Secret)
 	cfg.Push = providers.ConfigFromEnv(getenv)
-	for name, dst := range map[string]*int{"KABINET_MAX_BODY_BYTES": &cfg.BodyLimit, "KABINET_MAX_BATCH": &cfg.MaxBatch} {
+	str("KABINET_SMTP_URL", &cfg.SMTPURL)
+	str("KABINET_SMTP_FROM", &cfg.SMTPFrom)
+	str("KABINET_SMS_WEBHOOK_URL", &cfg.SMSWebhookURL)
+	for name, dst := range map[string]*int{"KABINET_MAX_BODY_BYTES": &cfg.BodyLimit, "KABINET_MAX_BATCH": &cfg.MaxBatch,
+		"KABINET_SYNC_RETENTION_DAYS": &cfg.SyncRetentionDays} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {

@@ -32,17 +32,9 @@ type AuthPayload struct {
 	QuickLoginMethod *string `json:"quickLoginMethod,omitempty"`
 }
 
-type Cabinet struct {
-	Employee    *kabinet.Employee `json:"employee"`
-	Status      CabinetStatus     `json:"status"`
-	InvitedAt   *time.Time        `json:"invitedAt,omitempty"`
-	ActivatedAt *time.Time        `json:"activatedAt,omitempty"`
-	LastError   *string           `json:"lastError,omitempty"`
-}
-
 type CabinetResult struct {
-	EmployeeExternalID string        `json:"employeeExternalId"`
-	Status             CabinetStatus `json:"status"`
+	EmployeeExternalID string `json:"employeeExternalId"`
+	Status             string `json:"status"`
 	// Set when a new activation code was issued, so HR can also hand it over another way.
 	ActivationCode *string `json:"activationCode,omitempty"`
 	LastError      *string `json:"lastError,omitempty"`
@@ -78,9 +70,9 @@ type LoginInput struct {
 
 type MarkPayslipViewedInput struct {
 	PayslipID string `json:"payslipId"`
-	// When the payslip was viewed on the phone.
+	// When the payslip was viewed on the phone. The earliest view is kept, clamped to [publication, server now]; more than 24 hours ahead of the server is BAD_USER_INPUT.
 	ViewedAt time.Time `json:"viewedAt"`
-	// Makes a replay of the same offline action have the effect of once.
+	// Makes a replay of the same offline action have the effect of once (1 to 128 bytes, unique per employee).
 	ClientMutationID string `json:"clientMutationId"`
 }
 
@@ -135,141 +127,6 @@ type SetupQuickLoginInput struct {
 	Pin *string `json:"pin,omitempty"`
 	// BIOMETRIC: base64 DER SubjectPublicKeyInfo of a P-256 key.
 	PublicKey *string `json:"publicKey,omitempty"`
-}
-
-type SyncResult struct {
-	Payslips      []*kabinet.Payslip      `json:"payslips"`
-	LeaveBalances []*kabinet.LeaveBalance `json:"leaveBalances"`
-	Vacations     []*kabinet.Vacation     `json:"vacations"`
-	Deleted       []*Tombstone            `json:"deleted"`
-	// Opaque; pass it to the next sync.
-	Cursor  string `json:"cursor"`
-	HasMore bool   `json:"hasMore"`
-}
-
-type Tombstone struct {
-	Type TombstoneType `json:"type"`
-	ID   string        `json:"id"`
-}
-
-type CabinetStatus string
-
-const (
-	CabinetStatusNotCreated   CabinetStatus = "NOT_CREATED"
-	CabinetStatusCreated      CabinetStatus = "CREATED"
-	CabinetStatusCreateFailed CabinetStatus = "CREATE_FAILED"
-	CabinetStatusInviteFailed CabinetStatus = "INVITE_FAILED"
-	CabinetStatusInvited      CabinetStatus = "INVITED"
-	CabinetStatusActive       CabinetStatus = "ACTIVE"
-	CabinetStatusBlocked      CabinetStatus = "BLOCKED"
-)
-
-var AllCabinetStatus = []CabinetStatus{
-	CabinetStatusNotCreated,
-	CabinetStatusCreated,
-	CabinetStatusCreateFailed,
-	CabinetStatusInviteFailed,
-	CabinetStatusInvited,
-	CabinetStatusActive,
-	CabinetStatusBlocked,
-}
-
-func (e CabinetStatus) IsValid() bool {
-	switch e {
-	case CabinetStatusNotCreated, CabinetStatusCreated, CabinetStatusCreateFailed, CabinetStatusInviteFailed, CabinetStatusInvited, CabinetStatusActive, CabinetStatusBlocked:
-		return true
-	}
-	return false
-}
-
-func (e CabinetStatus) String() string {
-	return string(e)
-}
-
-func (e *CabinetStatus) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = CabinetStatus(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid CabinetStatus", str)
-	}
-	return nil
-}
-
-func (e CabinetStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *CabinetStatus) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e CabinetStatus) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type InvitationChannel string
-
-const (
-	InvitationChannelEmail InvitationChannel = "EMAIL"
-	InvitationChannelSms   InvitationChannel = "SMS"
-)
-
-var AllInvitationChannel = []InvitationChannel{
-	InvitationChannelEmail,
-	InvitationChannelSms,
-}
-
-func (e InvitationChannel) IsValid() bool {
-	switch e {
-	case InvitationChannelEmail, InvitationChannelSms:
-		return true
-	}
-	return false
-}
-
-func (e InvitationChannel) String() string {
-	return string(e)
-}
-
-func (e *InvitationChannel) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = InvitationChannel(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid InvitationChannel", str)
-	}
-	return nil
-}
-
-func (e InvitationChannel) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *InvitationChannel) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e InvitationChannel) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
 }
 
 type Platform string
@@ -440,63 +297,6 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type TombstoneType string
-
-const (
-	TombstoneTypePayslip      TombstoneType = "PAYSLIP"
-	TombstoneTypeLeaveBalance TombstoneType = "LEAVE_BALANCE"
-	TombstoneTypeVacation     TombstoneType = "VACATION"
-)
-
-var AllTombstoneType = []TombstoneType{
-	TombstoneTypePayslip,
-	TombstoneTypeLeaveBalance,
-	TombstoneTypeVacation,
-}
-
-func (e TombstoneType) IsValid() bool {
-	switch e {
-	case TombstoneTypePayslip, TombstoneTypeLeaveBalance, TombstoneTypeVacation:
-		return true
-	}
-	return false
-}
-
-func (e TombstoneType) String() string {
-	return string(e)
-}
-
-func (e *TombstoneType) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = TombstoneType(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid TombstoneType", str)
-	}
-	return nil
-}
-
-func (e TombstoneType) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *TombstoneType) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e TombstoneType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,144 @@
+package activation_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/activation"
+)
+
+func TestNewCode(t *testing.T) {
+	seen := map[string]bool{}
+	counts := map[rune]int{}
+	for i := 0; i < 2000; i++ {
+		c := activation.NewCode()
+		if len(c) != activation.CodeLength {
+			t.Fatalf("got code %q of length %d, want %d", c, len(c), activation.CodeLength)
+		}
+		for _, r := range c {
+			if !strings.ContainsRune(activation.CodeAlphabet, r) {
+				t.Fatalf("got %q in code %q, want only %s", r, c, activation.CodeAlphabet)
+			}
+			counts[r]++
+		}
+		if seen[c] {
+			t.Fatalf("got code %q twice", c)
+		}
+		seen[c] = true
+	}
+	// 24,000 symbols over 31 letters: about 774 each; a biased generator
+	// (modulo without rejection) or a missing letter shows up here.
+	for _, r := range activation.CodeAlphabet {
+		if n := counts[r]; n < 600 || n > 950 {
+			t.Errorf("got %d occurrences of %q, want about 774", n, r)
+		}
+	}
+	for _, bad := range "0O1IL" {
+		if strings.ContainsRune(activation.CodeAlphabet, bad) {
+			t.Errorf("alphabet holds the ambiguous %q", bad)
+		}
+	}
+}
+
+func TestNormalizeCode(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"ABCD-EFGH-JKMN", "ABCDEFGHJKMN", true},
+		{"abcd-efgh-jkmn", "ABCDEFGHJKMN", true},
+		{"abcdefghjkmn", "ABCDEFGHJKMN", true},
+		{" abcd efgh jkmn ", "ABCDEFGHJKMN", true},
+		{"ABCD–EFGH–JKMN", "ABCDEFGHJKMN", true}, // en dash from a phone keyboard
+		{"АВСD-ЕFGН-JКМN", "ABCDEFGHJKMN", true}, // Cyrillic look-alikes
+		{"ABCD-EFGH-JKM", "", false},             // too short
+		{"ABCD-EFGH-JKMNP", "", false},           // too long
+		{"ABCD-EFGH-JKM0", "", false},            // 0 is not in the alphabet
+		{"ABCD-EFGH-JKMO", "", false},            // nor O
+		{"ABCD-EFGH-JKM1", "", false},            // nor 1
+		{"ABCD-EFGH-JKMI", "", false},            // nor I
+		{"ABCD-EFGH-JKML", "", false},            // nor L
+		{"ABCD-EFGH-JKM!", "", false},
+		{"", "", false},
+		{strings.Repeat("A", 100), "", false},
+	} {
+		got, ok := activation.NormalizeCode(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("NormalizeCode(%q): got %q, %v, want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	if got := activation.FormatCode("ABCDEFGHJKMN"); got != "ABCD-EFGH-JKMN" {
+		t.Errorf("FormatCode: got %q, want ABCD-EFGH-JKMN", got)
+	}
+}
+
+func TestCheckPassword(t *testing.T) {
+	for _, tt := range []struct {
+		password, login, code string
+		ok                    bool
+	}{
+		{"correct horse battery", "ИвановИИ", "ABCDEFGHJKMN", true},
+		{"Сложный-пароль-7", "ИвановИИ", "", true},
+		{"short7!", "", "", false},
+		{"12345678", "", "", false},
+		{"Password1", "", "", false},
+		{"QWERTY123", "", "", false},
+		{"йцукенгш", "", "", false},
+		{"aaaaaaaaaaaa", "", "", false},
+		{"ИвановИИ12", "ИвановИИ12", "", false},
+		{"ивановии12", "ИвановИИ12", "", false},
+		{"abcd-efgh-jkmn", "", "ABCDEFGHJKMN", false},
+		{strings.Repeat("x", 129) + "y", "", "", false},
+	} {
+		err := activation.CheckPassword(tt.password, tt.login, tt.code)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckPassword(%q, %q, %q): got %v, want ok=%v", tt.password, tt.login, tt.code, err, tt.ok)
+		}
+		if err != nil && kabinet.ErrorCode(err) != kabinet.EBADINPUT {
+			t.Errorf("CheckPassword(%q): got code %s, want BAD_USER_INPUT", tt.password, kabinet.ErrorCode(err))
+		}
+	}
+}
+
+func TestLoginBase(t *testing.T) {
+	for _, tt := range []struct {
+		last, first, middle, want string
+	}{
+		{"Иванов", "Иван", "Иванович", "ИвановИИ"},
+		{"ПЕТРОВА", "анна", "", "ПетроваА"},
+		{"Римский-Корсаков", "Николай", "Андреевич", "Римский-КорсаковНА"},
+		{"де Голль", "Шарль", "", "ДеГолльШ"},
+		{"Smith", "John", "Paul", "SmithJP"},
+		{"", "", "", "user"},
+	} {
+		got := activation.LoginBase(&kabinet.Employee{LastName: tt.last, FirstName: tt.first, MiddleName: tt.middle})
+		if got != tt.want {
+			t.Errorf("LoginBase(%s %s %s): got %q, want %q", tt.last, tt.first, tt.middle, got, tt.want)
+		}
+	}
+}
+
+func TestCheckLogin(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"ivan.petrov", "ivan.petrov", true},
+		{"  Иван_Петров-2 ", "Иван_Петров-2", true},
+		{"abc", "abc", true},
+		{"ab", "", false},
+		{strings.Repeat("я", 65), "", false},
+		{"ivan petrov", "", false},
+		{"ivan@petrov", "", false},
+		{"ivan'; drop", "", false},
+	} {
+		got, err := activation.CheckLogin(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("CheckLogin(%q): got %q, %v, want %q, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+	if got := activation.NormalizeLogin(" ИвановИИ2 "); got != "ивановии2" {
+		t.Errorf("NormalizeLogin: got %q, want ивановии2", got)
+	}
+}
