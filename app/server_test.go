@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,6 +40,25 @@ func TestProbesAndMetrics(t *testing.T) {
 	env := testkit.Start(t)
 	_, key := env.NewOrg(t, "Org")
 	env.Do(t, key, `{ departments { id } }`, nil).Must(t, nil)
+	// Many requests of several methods and routes: label values must not
+	// alias fasthttp's reused buffers (they did, and /metrics answered 500).
+	var wg sync.WaitGroup
+	for w := 0; w < 5; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				for _, p := range []string{"/healthz", "/metrics"} {
+					if resp, err := env.Client.Get(env.URL + p); err == nil {
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+				}
+				env.Do(t, key, `{ departments { id } }`, nil)
+			}
+		}()
+	}
+	wg.Wait()
 	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
 		resp, body := get(t, env.URL+path)
 		if resp.StatusCode != 200 || body != want {
@@ -48,7 +68,9 @@ func TestProbesAndMetrics(t *testing.T) {
 	resp, body := get(t, env.URL+"/metrics")
 	for _, want := range []string{
 		`kabinet_http_requests_total{method="POST",route="/graphql",status="200"}`,
-		`kabinet_graphql_operations_total{code="OK",field="query.departments"} 1`,
+		`kabinet_graphql_operations_total{code="OK",field="query.departments"} 51`,
+		`kabinet_http_requests_total{method="GET",route="/metrics",status="200"} 50`,
+		`process_resident_memory_bytes`,
 		`kabinet_graphql_operations_total{code="OK",field="mutation.createOrganization"} 1`,
 		`go_goroutines`,
 	} {

@@ -88,6 +88,9 @@ func run(ctx context.Context, cfg Config, name string, d time.Duration, fn func(
 				case err == errStop:
 					cancel()
 					return
+				case err == errIdle:
+					time.Sleep(time.Millisecond) // others hold the remaining work
+					continue
 				case ctx.Err() != nil && err != nil:
 					return // cut off by the deadline: not the server's fault
 				}
@@ -182,9 +185,13 @@ func Payday(ctx context.Context, c *Client, cfg Config, org *Org) (Summary, erro
 	queue := append([]*Phone(nil), org.Phones...)
 	s := run(ctx, cfg, "payday", d, func(ctx context.Context, _, _ int) error {
 		qmu.Lock()
-		if len(queue) == 0 {
+		if remaining.Load() == 0 {
 			qmu.Unlock()
 			return errStop
+		}
+		if len(queue) == 0 {
+			qmu.Unlock()
+			return errIdle
 		}
 		p := queue[0]
 		queue = queue[1:]
@@ -230,8 +237,12 @@ func Payday(ctx context.Context, c *Client, cfg Config, org *Org) (Summary, erro
 	return s, nil
 }
 
-// errStop tells run that the scenario is complete; the call made no request.
-var errStop = errors.New("stop")
+// errStop tells run that the scenario is complete, errIdle that there is
+// nothing to do for the moment; neither call made a request.
+var (
+	errStop = errors.New("stop")
+	errIdle = errors.New("idle")
+)
 
 func (p *Phone) payslipOf(period string) string {
 	p.mu.Lock()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,10 +29,14 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 	return m
 }
 
+// observe counts a request. Fiber's strings alias fasthttp buffers that are
+// reused by the next request, so label values are cloned before Prometheus
+// keeps them.
 func (m *httpMetrics) observe(route, method string, status int, d time.Duration) {
 	if route == "" || route == "/" {
 		route = "other" // unknown paths must not explode the label set
 	}
+	route, method = strings.Clone(route), strings.Clone(method)
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route).Observe(d.Seconds())
 }
