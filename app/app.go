@@ -24,6 +24,8 @@ import (
 	"github.com/kabinet/kabinet/keys"
 	"github.com/kabinet/kabinet/passhash"
 	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/push"
+	"github.com/kabinet/kabinet/push/providers"
 	"github.com/kabinet/kabinet/server"
 	"github.com/kabinet/kabinet/sqlite"
 	ksync "github.com/kabinet/kabinet/sync"
@@ -41,6 +43,8 @@ type Config struct {
 	BodyLimit      int    // KABINET_MAX_BODY_BYTES
 	MaxBatch       int    // KABINET_MAX_BATCH
 	ShutdownGrace  time.Duration
+	// Push is FCM and APNs (KABINET_FCM_*, KABINET_APNS_*); zero: the log sender.
+	Push providers.Config
 	// SyncRetentionDays is how long sync keeps changes and tombstones
 	// (KABINET_SYNC_RETENTION_DAYS); an older cursor must full-sync.
 	SyncRetentionDays int
@@ -79,7 +83,7 @@ func (c *Config) Validate() error {
 	if _, err := c.invitationSenders(nil); err != nil {
 		return err
 	}
-	return nil
+	return c.Push.Validate()
 }
 
 // invitationSenders builds the invitation senders: SMTP and the SMS
@@ -125,6 +129,11 @@ type App struct {
 	Activation *activation.Service
 	// Compactor runs in the background between Start and Close.
 	Compactor *ksync.Compactor
+	// Push holds notification settings, push tokens and the planner;
+	// Dispatcher delivers (started by Start unless Options.NoDispatcher).
+	Push          *push.Service
+	Dispatcher    *push.Dispatcher
+	runDispatcher bool
 
 	ln   net.Listener
 	done chan error
@@ -140,6 +149,11 @@ type Options struct {
 	// TuneAuth, if set, adjusts the auth service before the server starts
 	// (tests: limits, cheaper hashing).
 	TuneAuth func(*auth.Service)
+	// PushSender delivers notifications; nil: the log sender.
+	PushSender push.Sender
+	// NoDispatcher leaves the dispatcher stopped: tests call
+	// Dispatcher.DispatchDue themselves.
+	NoDispatcher bool
 }
 
 // New opens the store (applying migrations) and builds every service.
@@ -171,9 +185,6 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	hasher := passhash.New(passhash.DefaultParams, 0)
 	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
 		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper")}
-	if opt.TuneAuth != nil {
-		opt.TuneAuth(a.Auth)
-	}
 	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor")}
 	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
 		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
@@ -189,10 +200,17 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	a.Auth.Gate = a.Activation
 	a.Payroll.Listeners = append(a.Payroll.Listeners, a.Activation)
+	if err := a.newPush(ctx, opt); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if opt.TuneAuth != nil {
+		opt.TuneAuth(a.Auth) // after the wiring: a test may replace the new-device notifier
+	}
 
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
-		Activation: a.Activation}, graph.Options{
+		Activation: a.Activation, Push: a.Push}, graph.Options{
 		Logger:  opt.Logger,
 		Auditor: db,
 		Metrics: ops.observe,
@@ -240,6 +258,13 @@ func (a *App) Start() error {
 		defer a.workers.Done()
 		a.Activation.Run(ctx) // the invitation outbox, dismissals
 	}()
+	if a.runDispatcher {
+		a.workers.Add(1)
+		go func() {
+			defer a.workers.Done()
+			a.Dispatcher.Run(ctx) // records the sends in flight before it returns
+		}()
+	}
 	a.Logger.Info("kabinet listening", "addr", ln.Addr().String(), "db", a.Config.DB)
 	return nil
 }

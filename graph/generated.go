@@ -38,10 +38,13 @@ type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
 	Cabinet() CabinetResolver
 	CabinetEvent() CabinetEventResolver
+	Delivery() DeliveryResolver
+	DeliveryAttempt() DeliveryAttemptResolver
 	Department() DepartmentResolver
 	Device() DeviceResolver
 	Employee() EmployeeResolver
 	Mutation() MutationResolver
+	NotificationSettings() NotificationSettingsResolver
 	Query() QueryResolver
 }
 
@@ -127,6 +130,7 @@ type ComplexityRoot struct {
 	}
 
 	Delivery struct {
+		Attempts           func(childComplexity int) int
 		EmployeeExternalID func(childComplexity int) int
 		Error              func(childComplexity int) int
 		ID                 func(childComplexity int) int
@@ -136,6 +140,12 @@ type ComplexityRoot struct {
 		SentAt             func(childComplexity int) int
 		Stage              func(childComplexity int) int
 		Status             func(childComplexity int) int
+	}
+
+	DeliveryAttempt struct {
+		At      func(childComplexity int) int
+		Error   func(childComplexity int) int
+		Outcome func(childComplexity int) int
 	}
 
 	Department struct {
@@ -219,6 +229,7 @@ type ComplexityRoot struct {
 		RefreshSession             func(childComplexity int, refreshToken string) int
 		RegisterPushToken          func(childComplexity int, input model.RegisterPushTokenInput) int
 		ReissueActivationCode      func(childComplexity int, employeeExternalID string, channel *string) int
+		RemindUnviewedPayslips     func(childComplexity int, period string) int
 		RetractPayslip             func(childComplexity int, externalID string) int
 		RevokeDevice               func(childComplexity int, id string) int
 		SendInvitations            func(childComplexity int, employeeExternalIds []string, channel string) int
@@ -232,13 +243,21 @@ type ComplexityRoot struct {
 	}
 
 	NotificationSettings struct {
-		ManagerVacationReminderDaysBefore func(childComplexity int) int
-		PayslipReminderDays               func(childComplexity int) int
-		SendDelaySeconds                  func(childComplexity int) int
-		Timezone                          func(childComplexity int) int
-		VacationReminderDaysBefore        func(childComplexity int) int
-		WindowEnd                         func(childComplexity int) int
-		WindowStart                       func(childComplexity int) int
+		ManagerDays      func(childComplexity int) int
+		PayslipDays      func(childComplexity int) int
+		SendDelaySeconds func(childComplexity int) int
+		Texts            func(childComplexity int) int
+		Timezone         func(childComplexity int) int
+		VacationDays     func(childComplexity int) int
+		WindowEnd        func(childComplexity int) int
+		WindowStart      func(childComplexity int) int
+	}
+
+	NotificationText struct {
+		Body   func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Locale func(childComplexity int) int
+		Title  func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -358,6 +377,14 @@ type CabinetResolver interface {
 type CabinetEventResolver interface {
 	Channel(ctx context.Context, obj *kabinet.CabinetEvent) (*string, error)
 }
+type DeliveryResolver interface {
+	Platform(ctx context.Context, obj *kabinet.Delivery) (*model.Platform, error)
+
+	Error(ctx context.Context, obj *kabinet.Delivery) (*string, error)
+}
+type DeliveryAttemptResolver interface {
+	Error(ctx context.Context, obj *kabinet.DeliveryAttempt) (*string, error)
+}
 type DepartmentResolver interface {
 	ParentExternalID(ctx context.Context, obj *kabinet.Department) (*string, error)
 	HeadExternalID(ctx context.Context, obj *kabinet.Department) (*string, error)
@@ -408,7 +435,11 @@ type MutationResolver interface {
 	QuickLogin(ctx context.Context, input model.QuickLoginInput) (*model.AuthPayload, error)
 	MarkPayslipViewed(ctx context.Context, input model.MarkPayslipViewedInput) (*kabinet.Payslip, error)
 	RegisterPushToken(ctx context.Context, input model.RegisterPushTokenInput) (bool, error)
-	UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*model.NotificationSettings, error)
+	UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*kabinet.NotificationSettings, error)
+	RemindUnviewedPayslips(ctx context.Context, period string) (int, error)
+}
+type NotificationSettingsResolver interface {
+	SendDelaySeconds(ctx context.Context, obj *kabinet.NotificationSettings) (int, error)
 }
 type QueryResolver interface {
 	Organization(ctx context.Context) (*kabinet.Organization, error)
@@ -423,8 +454,8 @@ type QueryResolver interface {
 	Devices(ctx context.Context) ([]*kabinet.Device, error)
 	LoginHistory(ctx context.Context, limit *int) ([]*kabinet.LoginEvent, error)
 	Sync(ctx context.Context, cursor *string, limit *int) (*sync1.Result, error)
-	NotificationSettings(ctx context.Context) (*model.NotificationSettings, error)
-	Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*model.Delivery, error)
+	NotificationSettings(ctx context.Context) (*kabinet.NotificationSettings, error)
+	Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*kabinet.Delivery, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -748,6 +779,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateOrganizationPayload.Organization(childComplexity), true
 
+	case "Delivery.attempts":
+		if e.ComplexityRoot.Delivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Attempts(childComplexity), true
 	case "Delivery.employeeExternalId":
 		if e.ComplexityRoot.Delivery.EmployeeExternalID == nil {
 			break
@@ -802,6 +839,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Delivery.Status(childComplexity), true
+
+	case "DeliveryAttempt.at":
+		if e.ComplexityRoot.DeliveryAttempt.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.At(childComplexity), true
+	case "DeliveryAttempt.error":
+		if e.ComplexityRoot.DeliveryAttempt.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.Error(childComplexity), true
+	case "DeliveryAttempt.outcome":
+		if e.ComplexityRoot.DeliveryAttempt.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.Outcome(childComplexity), true
 
 	case "Department.externalId":
 		if e.ComplexityRoot.Department.ExternalID == nil {
@@ -1261,6 +1317,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReissueActivationCode(childComplexity, args["employeeExternalId"].(string), args["channel"].(*string)), true
+	case "Mutation.remindUnviewedPayslips":
+		if e.ComplexityRoot.Mutation.RemindUnviewedPayslips == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_remindUnviewedPayslips_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemindUnviewedPayslips(childComplexity, args["period"].(string)), true
 	case "Mutation.retractPayslip":
 		if e.ComplexityRoot.Mutation.RetractPayslip == nil {
 			break
@@ -1373,23 +1440,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.Mutation.UpsertEmployees(childComplexity, args["input"].([]*payroll.EmployeeInput)), true
 
 	case "NotificationSettings.managerVacationReminderDaysBefore":
-		if e.ComplexityRoot.NotificationSettings.ManagerVacationReminderDaysBefore == nil {
+		if e.ComplexityRoot.NotificationSettings.ManagerDays == nil {
 			break
 		}
 
-		return e.ComplexityRoot.NotificationSettings.ManagerVacationReminderDaysBefore(childComplexity), true
+		return e.ComplexityRoot.NotificationSettings.ManagerDays(childComplexity), true
 	case "NotificationSettings.payslipReminderDays":
-		if e.ComplexityRoot.NotificationSettings.PayslipReminderDays == nil {
+		if e.ComplexityRoot.NotificationSettings.PayslipDays == nil {
 			break
 		}
 
-		return e.ComplexityRoot.NotificationSettings.PayslipReminderDays(childComplexity), true
+		return e.ComplexityRoot.NotificationSettings.PayslipDays(childComplexity), true
 	case "NotificationSettings.sendDelaySeconds":
 		if e.ComplexityRoot.NotificationSettings.SendDelaySeconds == nil {
 			break
 		}
 
 		return e.ComplexityRoot.NotificationSettings.SendDelaySeconds(childComplexity), true
+	case "NotificationSettings.texts":
+		if e.ComplexityRoot.NotificationSettings.Texts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSettings.Texts(childComplexity), true
 	case "NotificationSettings.timezone":
 		if e.ComplexityRoot.NotificationSettings.Timezone == nil {
 			break
@@ -1397,11 +1470,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NotificationSettings.Timezone(childComplexity), true
 	case "NotificationSettings.vacationReminderDaysBefore":
-		if e.ComplexityRoot.NotificationSettings.VacationReminderDaysBefore == nil {
+		if e.ComplexityRoot.NotificationSettings.VacationDays == nil {
 			break
 		}
 
-		return e.ComplexityRoot.NotificationSettings.VacationReminderDaysBefore(childComplexity), true
+		return e.ComplexityRoot.NotificationSettings.VacationDays(childComplexity), true
 	case "NotificationSettings.windowEnd":
 		if e.ComplexityRoot.NotificationSettings.WindowEnd == nil {
 			break
@@ -1414,6 +1487,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationSettings.WindowStart(childComplexity), true
+
+	case "NotificationText.body":
+		if e.ComplexityRoot.NotificationText.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationText.Body(childComplexity), true
+	case "NotificationText.kind":
+		if e.ComplexityRoot.NotificationText.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationText.Kind(childComplexity), true
+	case "NotificationText.locale":
+		if e.ComplexityRoot.NotificationText.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationText.Locale(childComplexity), true
+	case "NotificationText.title":
+		if e.ComplexityRoot.NotificationText.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationText.Title(childComplexity), true
 
 	case "Organization.createdAt":
 		if e.ComplexityRoot.Organization.CreatedAt == nil {
@@ -1884,6 +1982,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("MarkPayslipViewedInput", ec.unmarshalInputMarkPayslipViewedInput),
 			graphql.NewInputUnmarshaler("NotificationSettingsInput", ec.unmarshalInputNotificationSettingsInput),
+			graphql.NewInputUnmarshaler("NotificationTextInput", ec.unmarshalInputNotificationTextInput),
 			graphql.NewInputUnmarshaler("PayslipInput", ec.unmarshalInputPayslipInput),
 			graphql.NewInputUnmarshaler("PayslipLineInput", ec.unmarshalInputPayslipLineInput),
 			graphql.NewInputUnmarshaler("QuickLoginInput", ec.unmarshalInputQuickLoginInput),
@@ -2086,6 +2185,8 @@ type Mutation {
   # --- Reminders and push ---
   registerPushToken(input: RegisterPushTokenInput!): Boolean! @auth(role: EMPLOYEE)
   updateNotificationSettings(input: NotificationSettingsInput!): NotificationSettings! @auth(role: ORGANIZATION)
+  "Reminds every employee who has not viewed their payslip of the period (YYYY-MM), inside the window like every reminder. Returns how many were planned."
+  remindUnviewedPayslips(period: String!): Int! @auth(role: ORGANIZATION)
 }
 
 # ---------------------------------------------------------------- Operator
@@ -2562,6 +2663,28 @@ type NotificationSettings {
   vacationReminderDaysBefore: [Int!]!
   managerVacationReminderDaysBefore: [Int!]!
   timezone: String!
+  "HR's wording per kind and locale; kinds without one use the built-in texts."
+  texts: [NotificationText!]!
+}
+
+"""
+HR's title and body of one kind of notification in one locale. Kinds:
+PAYSLIP_REMINDER, VACATION_REMINDER, MANAGER_VACATION_REMINDER, NEW_DEVICE,
+PAYSLIP_BROADCAST. Placeholders: {period}, {startsOn}, {endsOn},
+{name}, {model}, {days}.
+"""
+type NotificationText {
+  kind: String!
+  locale: String!
+  title: String!
+  body: String!
+}
+
+input NotificationTextInput {
+  kind: String!
+  locale: String!
+  title: String!
+  body: String!
 }
 
 input NotificationSettingsInput {
@@ -2572,13 +2695,21 @@ input NotificationSettingsInput {
   vacationReminderDaysBefore: [Int!]
   managerVacationReminderDaysBefore: [Int!]
   timezone: String
+  "Replaces every text override; an empty list returns to the built-in texts."
+  texts: [NotificationTextInput!]
 }
 
 enum DeliveryStatus {
   PLANNED
+  "Handed to the provider; the outcome is not recorded yet."
+  SENDING
+  "A transient failure; another attempt is planned."
+  RETRYING
   SENT
   FAILED
   CANCELLED
+  "No device with a push token, or no credentials for the device's provider."
+  UNDELIVERABLE
 }
 
 type Delivery {
@@ -2590,6 +2721,15 @@ type Delivery {
   status: DeliveryStatus!
   plannedAt: DateTime!
   sentAt: DateTime
+  error: String
+  "Every attempt to hand it to the provider, oldest first."
+  attempts: [DeliveryAttempt!]!
+}
+
+type DeliveryAttempt {
+  at: DateTime!
+  "SENT, RETRY, FAILED, INVALID_TOKEN, UNDELIVERABLE or IN_DOUBT (the server stopped while sending)."
+  outcome: String!
   error: String
 }
 `, BuiltIn: false},
@@ -2772,8 +2912,22 @@ func (ec *executionContext) childFields_Delivery(ctx context.Context, field grap
 		return ec.fieldContext_Delivery_sentAt(ctx, field)
 	case "error":
 		return ec.fieldContext_Delivery_error(ctx, field)
+	case "attempts":
+		return ec.fieldContext_Delivery_attempts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Delivery", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryAttempt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_DeliveryAttempt_at(ctx, field)
+	case "outcome":
+		return ec.fieldContext_DeliveryAttempt_outcome(ctx, field)
+	case "error":
+		return ec.fieldContext_DeliveryAttempt_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryAttempt", field.Name)
 }
 
 func (ec *executionContext) childFields_Department(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2918,8 +3072,24 @@ func (ec *executionContext) childFields_NotificationSettings(ctx context.Context
 		return ec.fieldContext_NotificationSettings_managerVacationReminderDaysBefore(ctx, field)
 	case "timezone":
 		return ec.fieldContext_NotificationSettings_timezone(ctx, field)
+	case "texts":
+		return ec.fieldContext_NotificationSettings_texts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_NotificationText_kind(ctx, field)
+	case "locale":
+		return ec.fieldContext_NotificationText_locale(ctx, field)
+	case "title":
+		return ec.fieldContext_NotificationText_title(ctx, field)
+	case "body":
+		return ec.fieldContext_NotificationText_body(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationText", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3455,6 +3625,20 @@ func (ec *executionContext) field_Mutation_reissueActivationCode_args(ctx contex
 		return nil, err
 	}
 	args["channel"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_remindUnviewedPayslips_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg0
 	return args, nil
 }
 
@@ -5011,7 +5195,7 @@ func (ec *executionContext) fieldContext_CreateOrganizationPayload_apiKey(_ cont
 	return graphql.NewScalarFieldContext("CreateOrganizationPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _Delivery_id(ctx context.Context, field graphql.CollectedField, obj *model.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _Delivery_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5034,7 +5218,7 @@ func (ec *executionContext) fieldContext_Delivery_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Delivery_kind(ctx context.Context, field graphql.CollectedField, obj *model.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _Delivery_kind(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5057,7 +5241,7 @@ func (ec *executionContext) fieldContext_Delivery_kind(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, "String")
 }
 
-func (ec *executionContext) _Delivery_stage(ctx context.Context, field graphql.CollectedField, obj *model.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _Delivery_stage(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5080,7 +5264,7 @@ func (ec *executionContext) fieldContext_Delivery_stage(_ context.Context, field
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Delivery_employeeExternalId(ctx context.Context, field graphql.CollectedField, obj *model.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _Delivery_employeeExternalId(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5103,7 +5287,7 @@ func (ec *executionContext) fieldContext_Delivery_employeeExternalId(_ context.C
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, "String")
 }
 
-func (ec *executionContext) _Delivery_platform(ctx context.Context, field graphql.CollectedField, obj *model.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _Delivery_platform(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5112,7 +5296,7 @@ func (ec *executionContext) _Delivery_platform(ctx context.Context, field graphq
 			return ec.fieldContext_Delivery_platform(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Platform, nil
+			return ec.Resolvers.Delivery().Platform(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Platform) graphql.Marshaler {
@@ -5123,10 +5307,10 @@ func (ec *executionContext) _Delivery_platform(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Delivery_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Delivery", field, false, false, "Platform")
+	return graphql.NewScalarFieldContext("Delivery", field, true, true, "Platform")
 }
 
-func (ec *executionContext) _Delivery_status(ctx context.Context, field graphql.CollectedField, obj *model.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _Delivery_status(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5138,8 +5322,8 @@ func (ec *executionContext) _Delivery_status(ctx context.Context, field graphql.
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.DeliveryStatus) graphql.Marshaler {
-			return ec.marshalNDeliveryStatus2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDeliveryStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNDeliveryStatus2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5149,7 +5333,7 @@ func (ec *executionContext) fieldContext_Delivery_status(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, "DeliveryStatus")
 }
 
-func (ec *executionContext) _Delivery_plannedAt(ctx context.Context, field graphql.CollectedField, obj *model.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _Delivery_plannedAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5172,7 +5356,7 @@ func (ec *executionContext) fieldContext_Delivery_plannedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Delivery_sentAt(ctx context.Context, field graphql.CollectedField, obj *model.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _Delivery_sentAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5195,7 +5379,7 @@ func (ec *executionContext) fieldContext_Delivery_sentAt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Delivery_error(ctx context.Context, field graphql.CollectedField, obj *model.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _Delivery_error(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5204,7 +5388,7 @@ func (ec *executionContext) _Delivery_error(ctx context.Context, field graphql.C
 			return ec.fieldContext_Delivery_error(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Error, nil
+			return ec.Resolvers.Delivery().Error(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5215,7 +5399,108 @@ func (ec *executionContext) _Delivery_error(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Delivery_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Delivery", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Delivery", field, true, true, "String")
+}
+
+func (ec *executionContext) _Delivery_attempts(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []kabinet.DeliveryAttempt) graphql.Marshaler {
+			return ec.marshalNDeliveryAttempt2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐDeliveryAttemptᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Delivery",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliveryAttempt(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeliveryAttempt_at(ctx context.Context, field graphql.CollectedField, obj *kabinet.DeliveryAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryAttempt_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryAttempt_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryAttempt", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DeliveryAttempt_outcome(ctx context.Context, field graphql.CollectedField, obj *kabinet.DeliveryAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryAttempt_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryAttempt_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryAttempt", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeliveryAttempt_error(ctx context.Context, field graphql.CollectedField, obj *kabinet.DeliveryAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryAttempt_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DeliveryAttempt().Error(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryAttempt_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryAttempt", field, true, true, "String")
 }
 
 func (ec *executionContext) _Department_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.Department) (ret graphql.Marshaler) {
@@ -7871,11 +8156,11 @@ func (ec *executionContext) _Mutation_updateNotificationSettings(ctx context.Con
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal *model.NotificationSettings
+					var zeroVal *kabinet.NotificationSettings
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.NotificationSettings
+					var zeroVal *kabinet.NotificationSettings
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -7884,8 +8169,8 @@ func (ec *executionContext) _Mutation_updateNotificationSettings(ctx context.Con
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationSettings) graphql.Marshaler {
-			return ec.marshalNNotificationSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐNotificationSettings(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.NotificationSettings) graphql.Marshaler {
+			return ec.marshalNNotificationSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationSettings(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7915,7 +8200,69 @@ func (ec *executionContext) fieldContext_Mutation_updateNotificationSettings(ctx
 	return fc, nil
 }
 
-func (ec *executionContext) _NotificationSettings_windowStart(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mutation_remindUnviewedPayslips(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_remindUnviewedPayslips(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemindUnviewedPayslips(ctx, fc.Args["period"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_remindUnviewedPayslips(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_remindUnviewedPayslips_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationSettings_windowStart(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7938,7 +8285,7 @@ func (ec *executionContext) fieldContext_NotificationSettings_windowStart(_ cont
 	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "String")
 }
 
-func (ec *executionContext) _NotificationSettings_windowEnd(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_windowEnd(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7961,7 +8308,7 @@ func (ec *executionContext) fieldContext_NotificationSettings_windowEnd(_ contex
 	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "String")
 }
 
-func (ec *executionContext) _NotificationSettings_sendDelaySeconds(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_sendDelaySeconds(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7970,7 +8317,7 @@ func (ec *executionContext) _NotificationSettings_sendDelaySeconds(ctx context.C
 			return ec.fieldContext_NotificationSettings_sendDelaySeconds(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.SendDelaySeconds, nil
+			return ec.Resolvers.NotificationSettings().SendDelaySeconds(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -7981,10 +8328,10 @@ func (ec *executionContext) _NotificationSettings_sendDelaySeconds(ctx context.C
 	)
 }
 func (ec *executionContext) fieldContext_NotificationSettings_sendDelaySeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("NotificationSettings", field, true, true, "Int")
 }
 
-func (ec *executionContext) _NotificationSettings_payslipReminderDays(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_payslipReminderDays(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7993,7 +8340,7 @@ func (ec *executionContext) _NotificationSettings_payslipReminderDays(ctx contex
 			return ec.fieldContext_NotificationSettings_payslipReminderDays(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PayslipReminderDays, nil
+			return obj.PayslipDays, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
@@ -8007,7 +8354,7 @@ func (ec *executionContext) fieldContext_NotificationSettings_payslipReminderDay
 	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NotificationSettings_vacationReminderDaysBefore(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_vacationReminderDaysBefore(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8016,7 +8363,7 @@ func (ec *executionContext) _NotificationSettings_vacationReminderDaysBefore(ctx
 			return ec.fieldContext_NotificationSettings_vacationReminderDaysBefore(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.VacationReminderDaysBefore, nil
+			return obj.VacationDays, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
@@ -8030,7 +8377,7 @@ func (ec *executionContext) fieldContext_NotificationSettings_vacationReminderDa
 	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NotificationSettings_managerVacationReminderDaysBefore(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_managerVacationReminderDaysBefore(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8039,7 +8386,7 @@ func (ec *executionContext) _NotificationSettings_managerVacationReminderDaysBef
 			return ec.fieldContext_NotificationSettings_managerVacationReminderDaysBefore(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ManagerVacationReminderDaysBefore, nil
+			return obj.ManagerDays, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
@@ -8053,7 +8400,7 @@ func (ec *executionContext) fieldContext_NotificationSettings_managerVacationRem
 	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NotificationSettings_timezone(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_timezone(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8074,6 +8421,130 @@ func (ec *executionContext) _NotificationSettings_timezone(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_NotificationSettings_timezone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationSettings_texts(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationSettings_texts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Texts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []kabinet.NotificationText) graphql.Marshaler {
+			return ec.marshalNNotificationText2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐNotificationTextᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationSettings_texts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationText(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationText_kind(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationText_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationText_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationText", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationText_locale(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationText_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationText_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationText", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationText_title(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationText_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationText_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationText", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationText_body(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationText_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationText_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationText", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.Organization) (ret graphql.Marshaler) {
@@ -9473,11 +9944,11 @@ func (ec *executionContext) _Query_notificationSettings(ctx context.Context, fie
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal *model.NotificationSettings
+					var zeroVal *kabinet.NotificationSettings
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.NotificationSettings
+					var zeroVal *kabinet.NotificationSettings
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -9486,8 +9957,8 @@ func (ec *executionContext) _Query_notificationSettings(ctx context.Context, fie
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationSettings) graphql.Marshaler {
-			return ec.marshalNNotificationSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐNotificationSettings(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.NotificationSettings) graphql.Marshaler {
+			return ec.marshalNNotificationSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationSettings(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9524,11 +9995,11 @@ func (ec *executionContext) _Query_deliveries(ctx context.Context, field graphql
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
 				if err != nil {
-					var zeroVal []*model.Delivery
+					var zeroVal []*kabinet.Delivery
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal []*model.Delivery
+					var zeroVal []*kabinet.Delivery
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, role)
@@ -9537,8 +10008,8 @@ func (ec *executionContext) _Query_deliveries(ctx context.Context, field graphql
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Delivery) graphql.Marshaler {
-			return ec.marshalNDelivery2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDeliveryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.Delivery) graphql.Marshaler {
+			return ec.marshalNDelivery2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐDeliveryᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12071,7 +12542,7 @@ func (ec *executionContext) unmarshalInputNotificationSettingsInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"windowStart", "windowEnd", "sendDelaySeconds", "payslipReminderDays", "vacationReminderDaysBefore", "managerVacationReminderDaysBefore", "timezone"}
+	fieldsInOrder := [...]string{"windowStart", "windowEnd", "sendDelaySeconds", "payslipReminderDays", "vacationReminderDaysBefore", "managerVacationReminderDaysBefore", "timezone", "texts"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12127,6 +12598,13 @@ func (ec *executionContext) unmarshalInputNotificationSettingsInput(ctx context.
 				return it, err
 			}
 			it.Timezone = data
+		case "texts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("texts"))
+			data, err := ec.unmarshalONotificationTextInput2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationTextᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Texts = data
 		}
 	}
 	return it, nil
@@ -12141,6 +12619,69 @@ func (ec *executionContext) unmarshalInputNotificationSettingsInput(ctx context.
 func UnmarshalNotificationSettingsInput(ctx context.Context, raw any) (model.NotificationSettingsInput, error) {
 	var out model.NotificationSettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "NotificationSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNotificationTextInput(ctx context.Context, obj any) (kabinet.NotificationText, error) {
+	var it kabinet.NotificationText
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "locale", "title", "body"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNotificationTextInput unmarshals raw into the NotificationTextInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNotificationTextInput(ctx context.Context, raw any) (kabinet.NotificationText, error) {
+	var out kabinet.NotificationText
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NotificationTextInput", raw, &out)
 	return out, err
 }
 
@@ -13097,7 +13638,7 @@ func (ec *executionContext) _CreateOrganizationPayload(ctx context.Context, sel 
 
 var deliveryImplementors = []string{"Delivery"}
 
-func (ec *executionContext) _Delivery(ctx context.Context, sel ast.SelectionSet, obj *model.Delivery) graphql.Marshaler {
+func (ec *executionContext) _Delivery(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Delivery) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13109,48 +13650,99 @@ func (ec *executionContext) _Delivery(ctx context.Context, sel ast.SelectionSet,
 		case "id":
 			out.Values[i] = ec._Delivery_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._Delivery_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "stage":
 			out.Values[i] = ec._Delivery_stage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "employeeExternalId":
 			out.Values[i] = ec._Delivery_employeeExternalId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "platform":
-			out.Values[i] = ec._Delivery_platform(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Delivery_platform(ctx, field, obj)
+				})
 		case "status":
 			out.Values[i] = ec._Delivery_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "plannedAt":
 			out.Values[i] = ec._Delivery_plannedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sentAt":
 			out.Values[i] = ec._Delivery_sentAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "error":
-			out.Values[i] = ec._Delivery_error(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Delivery_error(ctx, field, obj)
+				})
+		case "attempts":
+			out.Values[i] = ec._Delivery_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deliveryAttemptImplementors = []string{"DeliveryAttempt"}
+
+func (ec *executionContext) _DeliveryAttempt(ctx context.Context, sel ast.SelectionSet, obj *kabinet.DeliveryAttempt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryAttemptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliveryAttempt")
+		case "at":
+			out.Values[i] = ec._DeliveryAttempt_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outcome":
+			out.Values[i] = ec._DeliveryAttempt_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "error":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DeliveryAttempt_error(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13783,6 +14375,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "remindUnviewedPayslips":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_remindUnviewedPayslips(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13802,7 +14401,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var notificationSettingsImplementors = []string{"NotificationSettings"}
 
-func (ec *executionContext) _NotificationSettings(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationSettings) graphql.Marshaler {
+func (ec *executionContext) _NotificationSettings(ctx context.Context, sel ast.SelectionSet, obj *kabinet.NotificationSettings) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13814,35 +14413,89 @@ func (ec *executionContext) _NotificationSettings(ctx context.Context, sel ast.S
 		case "windowStart":
 			out.Values[i] = ec._NotificationSettings_windowStart(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "windowEnd":
 			out.Values[i] = ec._NotificationSettings_windowEnd(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sendDelaySeconds":
-			out.Values[i] = ec._NotificationSettings_sendDelaySeconds(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._NotificationSettings_sendDelaySeconds(ctx, field, obj)
+				})
 		case "payslipReminderDays":
 			out.Values[i] = ec._NotificationSettings_payslipReminderDays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "vacationReminderDaysBefore":
 			out.Values[i] = ec._NotificationSettings_vacationReminderDaysBefore(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "managerVacationReminderDaysBefore":
 			out.Values[i] = ec._NotificationSettings_managerVacationReminderDaysBefore(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timezone":
 			out.Values[i] = ec._NotificationSettings_timezone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "texts":
+			out.Values[i] = ec._NotificationSettings_texts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationTextImplementors = []string{"NotificationText"}
+
+func (ec *executionContext) _NotificationText(ctx context.Context, sel ast.SelectionSet, obj *kabinet.NotificationText) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationTextImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationText")
+		case "kind":
+			out.Values[i] = ec._NotificationText_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "locale":
+			out.Values[i] = ec._NotificationText_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._NotificationText_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "body":
+			out.Values[i] = ec._NotificationText_body(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15140,11 +15793,11 @@ func (ec *executionContext) marshalNDecimal2string(ctx context.Context, sel ast.
 	return res
 }
 
-func (ec *executionContext) marshalNDelivery2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDeliveryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Delivery) graphql.Marshaler {
+func (ec *executionContext) marshalNDelivery2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐDeliveryᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.Delivery) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDelivery2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDelivery(ctx, sel, v[i])
+		return ec.marshalNDelivery2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐDelivery(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -15156,7 +15809,7 @@ func (ec *executionContext) marshalNDelivery2ᚕᚖgithubᚗcomᚋkabinetᚋkabi
 	return ret
 }
 
-func (ec *executionContext) marshalNDelivery2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDelivery(ctx context.Context, sel ast.SelectionSet, v *model.Delivery) graphql.Marshaler {
+func (ec *executionContext) marshalNDelivery2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐDelivery(ctx context.Context, sel ast.SelectionSet, v *kabinet.Delivery) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Delivery!")
 		return graphql.Null
@@ -15164,14 +15817,38 @@ func (ec *executionContext) marshalNDelivery2ᚖgithubᚗcomᚋkabinetᚋkabinet
 	return ec._Delivery(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNDeliveryStatus2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDeliveryStatus(ctx context.Context, v any) (model.DeliveryStatus, error) {
-	var res model.DeliveryStatus
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) marshalNDeliveryAttempt2githubᚗcomᚋkabinetᚋkabinetᚐDeliveryAttempt(ctx context.Context, sel ast.SelectionSet, v kabinet.DeliveryAttempt) graphql.Marshaler {
+	return ec._DeliveryAttempt(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDeliveryAttempt2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐDeliveryAttemptᚄ(ctx context.Context, sel ast.SelectionSet, v []kabinet.DeliveryAttempt) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeliveryAttempt2githubᚗcomᚋkabinetᚋkabinetᚐDeliveryAttempt(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNDeliveryStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDeliveryStatus2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDeliveryStatus(ctx context.Context, sel ast.SelectionSet, v model.DeliveryStatus) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNDeliveryStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DeliveryStatus!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNDepartment2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.Department) graphql.Marshaler {
@@ -15457,7 +16134,7 @@ func (ec *executionContext) unmarshalNMarkPayslipViewedInput2githubᚗcomᚋkabi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNNotificationSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐNotificationSettings(ctx context.Context, sel ast.SelectionSet, v *model.NotificationSettings) graphql.Marshaler {
+func (ec *executionContext) marshalNNotificationSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationSettings(ctx context.Context, sel ast.SelectionSet, v *kabinet.NotificationSettings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NotificationSettings!")
 		return graphql.Null
@@ -15468,6 +16145,31 @@ func (ec *executionContext) marshalNNotificationSettings2ᚖgithubᚗcomᚋkabin
 func (ec *executionContext) unmarshalNNotificationSettingsInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐNotificationSettingsInput(ctx context.Context, v any) (model.NotificationSettingsInput, error) {
 	res, err := ec.unmarshalInputNotificationSettingsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationText2githubᚗcomᚋkabinetᚋkabinetᚐNotificationText(ctx context.Context, sel ast.SelectionSet, v kabinet.NotificationText) graphql.Marshaler {
+	return ec._NotificationText(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNNotificationText2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐNotificationTextᚄ(ctx context.Context, sel ast.SelectionSet, v []kabinet.NotificationText) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationText2githubᚗcomᚋkabinetᚋkabinetᚐNotificationText(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNNotificationTextInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationText(ctx context.Context, v any) (*kabinet.NotificationText, error) {
+	res, err := ec.unmarshalInputNotificationTextInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *kabinet.Organization) graphql.Marshaler {
@@ -16157,6 +16859,23 @@ func (ec *executionContext) marshalOInvitationChannel2ᚖstring(ctx context.Cont
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalONotificationTextInput2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationTextᚄ(ctx context.Context, v any) ([]*kabinet.NotificationText, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*kabinet.NotificationText, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNotificationTextInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationText(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOPayslipLineInput2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋpayrollᚐPayslipLineInputᚄ(ctx context.Context, v any) ([]payroll.PayslipLineInput, error) {

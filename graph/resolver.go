@@ -13,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/push"
 	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
 )
@@ -38,4 +39,6 @@ type Resolver struct {
 	SyncService *ksync.Service // field not named Sync: queryResolver has a Sync method
 	// Activation runs cabinets, invitations, activation and password sign-in.
 	Activation *activation.Service
+	// Push holds notification settings, push tokens and the delivery log.
+	Push *push.Service
 }

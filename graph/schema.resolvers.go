@@ -7,8 +7,8 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/activation"
@@ -49,6 +49,21 @@ func (r *cabinetResolver) History(ctx context.Context, obj *kabinet.Cabinet) ([]
 // Channel is the resolver for the channel field.
 func (r *cabinetEventResolver) Channel(ctx context.Context, obj *kabinet.CabinetEvent) (*string, error) {
 	return nullable(obj.Channel), nil
+}
+
+// Platform is the resolver for the platform field.
+func (r *deliveryResolver) Platform(ctx context.Context, obj *kabinet.Delivery) (*model.Platform, error) {
+	return platformPtr(obj.Platform), nil
+}
+
+// Error is the resolver for the error field.
+func (r *deliveryResolver) Error(ctx context.Context, obj *kabinet.Delivery) (*string, error) {
+	return nonEmptyPtr(obj.Error), nil
+}
+
+// Error is the resolver for the error field.
+func (r *deliveryAttemptResolver) Error(ctx context.Context, obj *kabinet.DeliveryAttempt) (*string, error) {
+	return nonEmptyPtr(obj.Error), nil
 }
 
 // ParentExternalID is the resolver for the parentExternalId field.
@@ -313,12 +328,22 @@ func (r *mutationResolver) MarkPayslipViewed(ctx context.Context, input model.Ma
 
 // RegisterPushToken is the resolver for the registerPushToken field.
 func (r *mutationResolver) RegisterPushToken(ctx context.Context, input model.RegisterPushTokenInput) (bool, error) {
-	panic(fmt.Errorf("not implemented: RegisterPushToken - registerPushToken"))
+	return true, r.Push.RegisterPushToken(ctx, kabinet.ActorFrom(ctx), string(input.Provider), input.Token)
 }
 
 // UpdateNotificationSettings is the resolver for the updateNotificationSettings field.
-func (r *mutationResolver) UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*model.NotificationSettings, error) {
-	panic(fmt.Errorf("not implemented: UpdateNotificationSettings - updateNotificationSettings"))
+func (r *mutationResolver) UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*kabinet.NotificationSettings, error) {
+	return r.Push.UpdateSettings(ctx, orgID(ctx), settingsInput(input))
+}
+
+// RemindUnviewedPayslips is the resolver for the remindUnviewedPayslips field.
+func (r *mutationResolver) RemindUnviewedPayslips(ctx context.Context, period string) (int, error) {
+	return r.Push.RemindUnviewedPayslips(ctx, orgID(ctx), period)
+}
+
+// SendDelaySeconds is the resolver for the sendDelaySeconds field.
+func (r *notificationSettingsResolver) SendDelaySeconds(ctx context.Context, obj *kabinet.NotificationSettings) (int, error) {
+	return int(obj.SendDelay / time.Second), nil
 }
 
 // Organization is the resolver for the organization field.
@@ -414,13 +439,17 @@ func (r *queryResolver) Sync(ctx context.Context, cursor *string, limit *int) (*
 }
 
 // NotificationSettings is the resolver for the notificationSettings field.
-func (r *queryResolver) NotificationSettings(ctx context.Context) (*model.NotificationSettings, error) {
-	panic(fmt.Errorf("not implemented: NotificationSettings - notificationSettings"))
+func (r *queryResolver) NotificationSettings(ctx context.Context) (*kabinet.NotificationSettings, error) {
+	return r.Push.Settings(ctx, orgID(ctx))
 }
 
 // Deliveries is the resolver for the deliveries field.
-func (r *queryResolver) Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*model.Delivery, error) {
-	panic(fmt.Errorf("not implemented: Deliveries - deliveries"))
+func (r *queryResolver) Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*kabinet.Delivery, error) {
+	n, err := limitArg(limit, 1000)
+	if err != nil {
+		return nil, err
+	}
+	return r.Push.Deliveries(ctx, orgID(ctx), deref(employeeExternalID), n)
 }
 
 // AuditEntry returns AuditEntryResolver implementation.
@@ -431,6 +460,12 @@ func (r *Resolver) Cabinet() CabinetResolver { return &cabinetResolver{r} }
 
 // CabinetEvent returns CabinetEventResolver implementation.
 func (r *Resolver) CabinetEvent() CabinetEventResolver { return &cabinetEventResolver{r} }
+
+// Delivery returns DeliveryResolver implementation.
+func (r *Resolver) Delivery() DeliveryResolver { return &deliveryResolver{r} }
+
+// DeliveryAttempt returns DeliveryAttemptResolver implementation.
+func (r *Resolver) DeliveryAttempt() DeliveryAttemptResolver { return &deliveryAttemptResolver{r} }
 
 // Department returns DepartmentResolver implementation.
 func (r *Resolver) Department() DepartmentResolver { return &departmentResolver{r} }
@@ -444,16 +479,24 @@ func (r *Resolver) Employee() EmployeeResolver { return &employeeResolver{r} }
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
+// NotificationSettings returns NotificationSettingsResolver implementation.
+func (r *Resolver) NotificationSettings() NotificationSettingsResolver {
+	return &notificationSettingsResolver{r}
+}
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
-	auditEntryResolver   struct{ *Resolver }
-	cabinetResolver      struct{ *Resolver }
-	cabinetEventResolver struct{ *Resolver }
-	departmentResolver   struct{ *Resolver }
-	deviceResolver       struct{ *Resolver }
-	employeeResolver     struct{ *Resolver }
-	mutationResolver     struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
+	auditEntryResolver           struct{ *Resolver }
+	cabinetResolver              struct{ *Resolver }
+	cabinetEventResolver         struct{ *Resolver }
+	deliveryResolver             struct{ *Resolver }
+	deliveryAttemptResolver      struct{ *Resolver }
+	departmentResolver           struct{ *Resolver }
+	deviceResolver               struct{ *Resolver }
+	employeeResolver             struct{ *Resolver }
+	mutationResolver             struct{ *Resolver }
+	notificationSettingsResolver struct{ *Resolver }
+	queryResolver                struct{ *Resolver }
 )

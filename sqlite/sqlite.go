@@ -53,6 +53,9 @@ func Open(ctx context.Context, path string, clock kabinet.Clock) (*DB, error) {
 	// Writers take the lock at BEGIN, so that two writers never deadlock
 	// upgrading a read lock.
 	wq.Set("_txlock", "immediate")
+	// 64 MiB of page cache for the one writer: set-based planning inserts
+	// hundreds of thousands of outbox rows into several indexes at once.
+	wq.Set("_cache_size", "-65536")
 	rq := url.Values{}
 	for k, v := range q {
 		rq[k] = v

@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/kabinet/kabinet/app"
+	"github.com/kabinet/kabinet/push/providers"
 	"github.com/kabinet/kabinet/sqlite"
 )
 
@@ -109,6 +110,7 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 	str("KABINET_DB", &cfg.DB)
 	str("KABINET_BOOTSTRAP_TOKEN", &cfg.BootstrapToken)
 	str("KABINET_SECRET", &cfg.Secret)
+	cfg.Push = providers.ConfigFromEnv(getenv)
 	str("KABINET_SMTP_URL", &cfg.SMTPURL)
 	str("KABINET_SMTP_FROM", &cfg.SMTPFrom)
 	str("KABINET_SMS_WEBHOOK_URL", &cfg.SMSWebhookURL)

@@ -52,18 +52,6 @@ type CreateOrganizationPayload struct {
 	APIKey string `json:"apiKey"`
 }
 
-type Delivery struct {
-	ID                 string         `json:"id"`
-	Kind               string         `json:"kind"`
-	Stage              int            `json:"stage"`
-	EmployeeExternalID string         `json:"employeeExternalId"`
-	Platform           *Platform      `json:"platform,omitempty"`
-	Status             DeliveryStatus `json:"status"`
-	PlannedAt          time.Time      `json:"plannedAt"`
-	SentAt             *time.Time     `json:"sentAt,omitempty"`
-	Error              *string        `json:"error,omitempty"`
-}
-
 type DeviceInput struct {
 	// App-generated, stable per install.
 	ID         string   `json:"id"`
@@ -91,16 +79,6 @@ type MarkPayslipViewedInput struct {
 type Mutation struct {
 }
 
-type NotificationSettings struct {
-	WindowStart                       string `json:"windowStart"`
-	WindowEnd                         string `json:"windowEnd"`
-	SendDelaySeconds                  int    `json:"sendDelaySeconds"`
-	PayslipReminderDays               []int  `json:"payslipReminderDays"`
-	VacationReminderDaysBefore        []int  `json:"vacationReminderDaysBefore"`
-	ManagerVacationReminderDaysBefore []int  `json:"managerVacationReminderDaysBefore"`
-	Timezone                          string `json:"timezone"`
-}
-
 type NotificationSettingsInput struct {
 	WindowStart                       *string `json:"windowStart,omitempty"`
 	WindowEnd                         *string `json:"windowEnd,omitempty"`
@@ -109,6 +87,8 @@ type NotificationSettingsInput struct {
 	VacationReminderDaysBefore        []int   `json:"vacationReminderDaysBefore,omitempty"`
 	ManagerVacationReminderDaysBefore []int   `json:"managerVacationReminderDaysBefore,omitempty"`
 	Timezone                          *string `json:"timezone,omitempty"`
+	// Replaces every text override; an empty list returns to the built-in texts.
+	Texts []*kabinet.NotificationText `json:"texts,omitempty"`
 }
 
 type Query struct {
@@ -147,65 +127,6 @@ type SetupQuickLoginInput struct {
 	Pin *string `json:"pin,omitempty"`
 	// BIOMETRIC: base64 DER SubjectPublicKeyInfo of a P-256 key.
 	PublicKey *string `json:"publicKey,omitempty"`
-}
-
-type DeliveryStatus string
-
-const (
-	DeliveryStatusPlanned   DeliveryStatus = "PLANNED"
-	DeliveryStatusSent      DeliveryStatus = "SENT"
-	DeliveryStatusFailed    DeliveryStatus = "FAILED"
-	DeliveryStatusCancelled DeliveryStatus = "CANCELLED"
-)
-
-var AllDeliveryStatus = []DeliveryStatus{
-	DeliveryStatusPlanned,
-	DeliveryStatusSent,
-	DeliveryStatusFailed,
-	DeliveryStatusCancelled,
-}
-
-func (e DeliveryStatus) IsValid() bool {
-	switch e {
-	case DeliveryStatusPlanned, DeliveryStatusSent, DeliveryStatusFailed, DeliveryStatusCancelled:
-		return true
-	}
-	return false
-}
-
-func (e DeliveryStatus) String() string {
-	return string(e)
-}
-
-func (e *DeliveryStatus) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = DeliveryStatus(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid DeliveryStatus", str)
-	}
-	return nil
-}
-
-func (e DeliveryStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *DeliveryStatus) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e DeliveryStatus) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
 }
 
 type Platform string

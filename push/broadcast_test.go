@@ -1,0 +1,36 @@
+package push_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/testkit"
+)
+
+func TestRemindUnviewedPayslips(t *testing.T) {
+	f := newFixture(t, 3)
+	for _, e := range []string{"E-1", "E-2", "E-3"} {
+		f.device(t, e, "phone")
+	}
+	f.env.PublishPayslips(t, f.key, testkit.Payslip("PS-1", "E-1", "2026-10"), testkit.Payslip("PS-2", "E-2", "2026-10"),
+		testkit.Payslip("PS-3", "E-3", "2026-09"))
+	f.env.Clock.Set(time.Date(2026, 11, 2, 19, 0, 0, 0, time.UTC)) // 22:00 Moscow: outside the window
+	var out struct{ RemindUnviewedPayslips int }
+	f.env.Do(t, f.key, `mutation { remindUnviewedPayslips(period: "2026-10") }`, nil).Must(t, &out)
+	if out.RemindUnviewedPayslips != 2 {
+		t.Fatalf("got %d planned, want 2", out.RemindUnviewedPayslips)
+	}
+	f.dispatch(t)
+	if n := len(f.rec.sent()); n != 0 {
+		t.Fatalf("got %d sent at 22:00 local, want 0", n)
+	}
+	f.env.Clock.Set(time.Date(2026, 11, 3, 6, 0, 0, 0, time.UTC))
+	f.dispatch(t)
+	got := f.rec.sent()
+	if len(got) != 2 || got[0].N.Kind != "PAYSLIP_BROADCAST" {
+		t.Fatalf("got %+v, want two broadcasts at 09:00 local", got)
+	}
+	t.Run("ErrPeriod", func(t *testing.T) {
+		f.env.Do(t, f.key, `mutation { remindUnviewedPayslips(period: "October") }`, nil).WantCode(t, "BAD_USER_INPUT")
+	})
+}

@@ -1,0 +1,72 @@
+package push
+
+import (
+	"time"
+
+	"github.com/kabinet/kabinet"
+)
+
+// deliverAt is the first instant at or after t inside the window, in loc's
+// local time. It is the only place that calls the window function.
+func deliverAt(w Window, t time.Time, loc *time.Location) time.Time {
+	return NextInWindow(t, 0, w, loc)
+}
+
+// location loads an IANA zone; an unknown one (which validation keeps out)
+// falls back to Moscow time, Kabinet's home zone, rather than failing.
+func location(zone string) *time.Location {
+	if loc, err := time.LoadLocation(zone); err == nil && zone != "" {
+		return loc
+	}
+	loc, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// exactDue is a reminder's due time: the stored one, or for reminders due
+// on a local date (vacations), local midnight of that date in loc plus the
+// send delay.
+func exactDue(due time.Time, localDate string, delay time.Duration, loc *time.Location) time.Time {
+	if localDate == "" {
+		return due
+	}
+	d, err := time.ParseInLocation(kabinet.DateLayout, localDate, loc)
+	if err != nil {
+		return due
+	}
+	return d.Add(delay)
+}
+
+// dayOver reports whether the local date a reminder is about has ended in
+// loc at now: a vacation reminder is only good on its day, so none goes out
+// after the vacation began (stage 0 is the first day's morning reminder).
+func dayOver(localDate string, now time.Time, loc *time.Location) bool {
+	if localDate == "" {
+		return false
+	}
+	d, err := time.ParseInLocation(kabinet.DateLayout, localDate, loc)
+	if err != nil {
+		return false
+	}
+	y, m, day := d.Date()
+	return !now.Before(time.Date(y, m, day+1, 0, 0, 0, 0, loc))
+}
+
+// endOfDay is the end of the local date in loc.
+func endOfDay(localDate string, loc *time.Location) time.Time {
+	d, err := time.ParseInLocation(kabinet.DateLayout, localDate, loc)
+	if err != nil {
+		return time.Time{}
+	}
+	y, m, day := d.Date()
+	return time.Date(y, m, day+1, 0, 0, 0, 0, loc)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

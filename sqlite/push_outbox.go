@@ -1,0 +1,302 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/kabinet/kabinet"
+)
+
+// The dispatcher's side of the outbox. Work is claimed with a lease:
+// claimed_by names the dispatcher instance and the lease end is stored in the
+// row's next-look time (not_before, next_attempt_at), so rows of an instance
+// that died come due again by themselves once the lease is over.
+//
+// On SQLite there is one writer, so a claim (select + update in one write
+// transaction) is atomic. On PostgreSQL the same claim is written
+//
+//	UPDATE push_deliveries SET status = 'CLAIMED', claimed_by = $1, next_attempt_at = $2
+//	WHERE id IN (SELECT id FROM push_deliveries WHERE status IN (…) AND next_attempt_at <= $3
+//	             ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+//
+// so that several instances share the work without waiting on each other;
+// every later write is guarded by claimed_by, so an instance whose lease ran
+// out and whose rows were taken over cannot overwrite the new owner's result.
+
+// goneExpr is why the reason of outbox row o no longer holds, "" if it holds.
+// r is the recipient employee; :now the current time.
+const goneExpr = `CASE
+	WHEN r.dismissed_on <> '' AND r.dismissed_on < date(:now / 1000, 'unixepoch') THEN 'recipient dismissed'
+	WHEN o.kind IN ('PAYSLIP_REMINDER', 'PAYSLIP_BROADCAST') THEN COALESCE((SELECT CASE
+		WHEN p.retracted_at IS NOT NULL THEN 'payslip withdrawn'
+		WHEN p.viewed_at IS NOT NULL THEN 'payslip viewed'
+		WHEN p.employee_id <> o.employee_id THEN 'payslip moved to another employee'
+		ELSE '' END FROM payslips p WHERE p.id = o.subject_id), 'payslip gone')
+	WHEN o.kind IN ('VACATION_REMINDER', 'MANAGER_VACATION_REMINDER') THEN COALESCE((SELECT CASE
+		WHEN v.cancelled_at IS NOT NULL THEN 'vacation cancelled'
+		WHEN v.starts_on <> o.subject_key OR v.employee_id <> o.employee_id THEN 'vacation moved'
+		ELSE '' END FROM vacations v WHERE v.id = o.subject_id), 'vacation gone')
+	ELSE '' END`
+
+// ClaimOutbox first cancels payslip reminders overtaken by a later overdue
+// stage (after downtime only the latest stage goes out), then claims up to
+// limit due PLANNED outbox rows for owner until leaseUntil.
+func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*kabinet.OutboxItem, error) {
+	var out []*kabinet.OutboxItem
+	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = 'superseded by a later stage', updated_at = :now
+			WHERE status = 'PLANNED' AND not_before <= :now AND kind = 'PAYSLIP_REMINDER' AND due_at <= :now AND EXISTS (
+				SELECT 1 FROM push_outbox o2 WHERE o2.kind = push_outbox.kind AND o2.subject_id = push_outbox.subject_id
+				AND o2.subject_key = push_outbox.subject_key AND o2.recipient_id = push_outbox.recipient_id
+				AND o2.stage > push_outbox.stage AND o2.due_at <= :now AND o2.status IN ('PLANNED', 'DISPATCHED', 'NO_DEVICE'))`,
+			sql.Named("now", ms(now))); err != nil {
+			return err
+		}
+		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ? ORDER BY not_before LIMIT ?`, ms(now), limit)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		idj := mustJSON(ids)
+		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET claimed_by = ?, lease_until = ?, not_before = ?, updated_at = ?
+			WHERE id IN (SELECT value FROM json_each(?))`, owner, ms(leaseUntil), ms(leaseUntil), ms(now), idj); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.org_id, o.kind, o.subject_id, o.stage, o.recipient_id, o.due_at, o.local_date,
+			`+goneExpr+`,
+			COALESCE(NULLIF(r.timezone, ''),
+				(SELECT d.timezone FROM devices d WHERE d.employee_id = r.id AND d.revoked_at IS NULL AND d.timezone <> '' ORDER BY d.last_seen_at DESC LIMIT 1),
+				NULLIF(s.timezone, ''), org.timezone)
+			FROM push_outbox o JOIN employees r ON r.id = o.recipient_id JOIN organizations org ON org.id = o.org_id
+			LEFT JOIN notification_settings s ON s.org_id = o.org_id
+			WHERE o.id IN (SELECT value FROM json_each(:ids))`, sql.Named("ids", idj), sql.Named("now", ms(now)))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			it := &kabinet.OutboxItem{}
+			var due int64
+			if err := rows.Scan(&it.ID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &due, &it.LocalDate, &it.Gone, &it.Zone); err != nil {
+				return err
+			}
+			it.DueAt = fromMS(due)
+			out = append(out, it)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// ApplyOutbox writes the dispatcher's decisions on rows it claimed. Rows to
+// expand get one PENDING delivery per active device of the recipient that
+// has a push token (never the new device itself for a new-device notice), in
+// one statement; an expanded payslip stage cancels the deliveries of earlier
+// stages still waiting. Rows no longer claimed by owner are left alone.
+func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet.OutboxDecision) error {
+	now := ms(db.now())
+	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+		var expand []string
+		for _, d := range decisions {
+			switch d.Action {
+			case kabinet.OutboxExpand:
+				expand = append(expand, d.ID)
+			case kabinet.OutboxCancel:
+				if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, claimed_by = '', updated_at = ?
+					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, d.Note, now, d.ID, owner); err != nil {
+					return err
+				}
+			case kabinet.OutboxReplan:
+				if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET not_before = ?, claimed_by = '', lease_until = 0, updated_at = ?
+					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, ms(d.NotBefore), now, d.ID, owner); err != nil {
+					return err
+				}
+			}
+		}
+		if len(expand) == 0 {
+			return nil
+		}
+		ids := mustJSON(expand)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO push_deliveries (id, outbox_id, org_id, device_id, platform, provider, status,
+			next_attempt_at, created_at, updated_at)
+			SELECT `+newRowID("dl")+`, o.id, o.org_id, d.id, d.platform, t.provider, 'PENDING', :now, :now, :now
+			FROM push_outbox o JOIN devices d ON d.employee_id = o.recipient_id AND d.revoked_at IS NULL
+			JOIN push_tokens t ON t.device_id = d.id
+			WHERE o.id IN (SELECT value FROM json_each(:ids)) AND o.claimed_by = :owner AND o.status = 'PLANNED'
+			AND NOT (o.kind = 'NEW_DEVICE' AND d.id = o.subject_id)
+			ON CONFLICT (outbox_id, device_id) DO NOTHING`,
+			sql.Named("now", now), sql.Named("ids", ids), sql.Named("owner", owner)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE push_deliveries SET status = 'CANCELLED', error = 'superseded by a later stage', updated_at = :now
+			WHERE status IN ('PENDING', 'CLAIMED') AND outbox_id IN (
+				SELECT o1.id FROM push_outbox o2 JOIN push_outbox o1 ON o1.kind = o2.kind AND o1.subject_id = o2.subject_id
+				AND o1.subject_key = o2.subject_key AND o1.recipient_id = o2.recipient_id AND o1.stage < o2.stage
+				WHERE o2.id IN (SELECT value FROM json_each(:ids)) AND o2.kind = 'PAYSLIP_REMINDER')`,
+			sql.Named("now", now), sql.Named("ids", ids)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE push_outbox SET claimed_by = '', updated_at = :now,
+			status = CASE WHEN EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.outbox_id = push_outbox.id) THEN 'DISPATCHED' ELSE 'NO_DEVICE' END,
+			note = CASE WHEN EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.outbox_id = push_outbox.id) THEN '' ELSE 'no device with a push token' END
+			WHERE id IN (SELECT value FROM json_each(:ids)) AND claimed_by = :owner AND status = 'PLANNED'`,
+			sql.Named("now", now), sql.Named("ids", ids), sql.Named("owner", owner))
+		return err
+	})
+}
+
+// ClaimDeliveries claims up to limit deliveries for owner until leaseUntil:
+// PENDING ones that are due, and CLAIMED or SENDING ones whose claimer's
+// lease ran out. A SENDING one was possibly handed to the provider before its
+// claimer stopped: it is counted in InDoubt and an IN_DOUBT attempt is logged.
+func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*kabinet.DeliveryItem, error) {
+	var out []*kabinet.DeliveryItem
+	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')
+			AND next_attempt_at <= ? LIMIT ?`, ms(now), limit)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		idj := mustJSON(ids)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
+			SELECT id, ?, 'IN_DOUBT', 'the dispatcher stopped while sending; the provider may have it' FROM push_deliveries
+			WHERE id IN (SELECT value FROM json_each(?)) AND status = 'SENDING'`, ms(now), idj); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE push_deliveries SET in_doubt = in_doubt + (status = 'SENDING'), status = 'CLAIMED',
+			claimed_by = ?, next_attempt_at = ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
+			owner, ms(leaseUntil), ms(now), idj); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT pd.id, pd.outbox_id, o.org_id, o.kind, o.subject_id, o.stage, o.recipient_id, o.employee_id,
+			pd.device_id, pd.platform, COALESCE(t.provider, ''), COALESCE(t.token, ''), o.due_at, o.local_date, o.params,
+			`+goneExpr+`, dev.revoked_at IS NOT NULL,
+			COALESCE(NULLIF(r.timezone, ''), NULLIF(dev.timezone, ''), NULLIF(s.timezone, ''), org.timezone),
+			pd.attempts, pd.first_attempt_at, pd.in_doubt,
+			(SELECT count(*) FROM payslips p2 WHERE p2.employee_id = o.recipient_id AND p2.viewed_at IS NULL AND p2.retracted_at IS NULL)
+			FROM push_deliveries pd JOIN push_outbox o ON o.id = pd.outbox_id JOIN employees r ON r.id = o.recipient_id
+			JOIN devices dev ON dev.id = pd.device_id JOIN organizations org ON org.id = o.org_id
+			LEFT JOIN notification_settings s ON s.org_id = o.org_id LEFT JOIN push_tokens t ON t.device_id = pd.device_id
+			WHERE pd.id IN (SELECT value FROM json_each(:ids))`, sql.Named("ids", idj), sql.Named("now", ms(now)))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			it := &kabinet.DeliveryItem{}
+			var due int64
+			var first sql.NullInt64
+			var params string
+			if err := rows.Scan(&it.ID, &it.OutboxID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &it.EmployeeID,
+				&it.DeviceID, &it.Platform, &it.Provider, &it.Token, &due, &it.LocalDate, &params, &it.Gone, &it.DeviceRevoked,
+				&it.Zone, &it.Attempts, &first, &it.InDoubt, &it.Unviewed); err != nil {
+				return err
+			}
+			it.DueAt, it.FirstAttemptAt = fromMS(due), nullTime(first)
+			if err := json.Unmarshal([]byte(params), &it.Params); err != nil {
+				return err
+			}
+			out = append(out, it)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// ApplyDeliveries writes changes of deliveries claimed by owner, each with
+// its attempt in the log, in one transaction, and returns the ids it
+// changed: a delivery cancelled or taken over meanwhile is not changed, and
+// the dispatcher must then not send it. Marking SENDING counts an attempt.
+func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.DeliveryUpdate) ([]string, error) {
+	now := db.now()
+	var done []string
+	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		done = done[:0]
+		upd, err := tx.PrepareContext(ctx, `UPDATE push_deliveries SET status = ?, next_attempt_at = ?, error = ?,
+			provider_id = CASE WHEN ? <> '' THEN ? ELSE provider_id END,
+			claimed_by = CASE WHEN ? IN ('CLAIMED', 'SENDING') THEN claimed_by ELSE '' END,
+			attempts = attempts + (? = 'SENDING'),
+			first_attempt_at = CASE WHEN ? = 'SENDING' THEN COALESCE(first_attempt_at, ?) ELSE first_attempt_at END,
+			sent_at = CASE WHEN ? = 'SENT' THEN ? ELSE sent_at END, updated_at = ?
+			WHERE id = ? AND claimed_by = ? AND status IN ('CLAIMED', 'SENDING')`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		att, err := tx.PrepareContext(ctx, `INSERT INTO push_attempts (delivery_id, at, outcome, error) VALUES (?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer att.Close()
+		for _, u := range ups {
+			next := u.NextAttemptAt
+			if next.IsZero() {
+				next = now
+			}
+			res, err := upd.ExecContext(ctx, u.Status, ms(next), u.Error, u.ProviderID, u.ProviderID, u.Status, u.Status,
+				u.Status, ms(now), u.Status, ms(now), ms(now), u.ID, owner)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			done = append(done, u.ID)
+			if u.Outcome != "" {
+				if _, err := att.ExecContext(ctx, u.ID, ms(now), u.Outcome, u.Error); err != nil {
+					return err
+				}
+			}
+			if u.RetireToken != "" {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM push_tokens WHERE token = ? AND device_id = (SELECT device_id FROM push_deliveries WHERE id = ?)`,
+					u.RetireToken, u.ID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return done, err
+}
+
+// OutboxStats reports the work waiting at now: planned notifications and
+// undelivered deliveries, and the due time of the oldest of them that is due.
+func (db *DB) OutboxStats(ctx context.Context, now time.Time) (depth int, oldestDue time.Time, err error) {
+	var a, b int
+	var o1, o2 sql.NullInt64
+	err = db.read.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM push_outbox WHERE status = 'PLANNED'),
+		(SELECT count(*) FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')),
+		(SELECT min(not_before) FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ?1),
+		(SELECT min(next_attempt_at) FROM push_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1)`, ms(now)).
+		Scan(&a, &b, &o1, &o2)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	for _, o := range []sql.NullInt64{o1, o2} {
+		if o.Valid && (oldestDue.IsZero() || fromMS(o.Int64).Before(oldestDue)) {
+			oldestDue = fromMS(o.Int64)
+		}
+	}
+	return a + b, oldestDue, nil
+}
+
+func queryStrings(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
