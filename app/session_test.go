@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,4 +96,40 @@ func TestAuthPolicy(t *testing.T) {
 			t.Fatalf("got pinLength %d after refused updates, want 6", out.AuthPolicy.PinLength)
 		}
 	})
+}
+
+// TestTokensOnSharedConnections: many employees' tokens over keep-alive
+// connections, concurrently; each request must run as its own employee.
+// (Header bytes behind Fiber's adaptor are reused between requests: a token
+// kept without copying once made one employee's request run as another.)
+func TestTokensOnSharedConnections(t *testing.T) {
+	env := testkit.Start(t)
+	org, key := env.NewOrg(t, "Org")
+	ids := env.SeedEmployees(t, key, 12)
+	tokens := map[string]string{}
+	for _, id := range ids {
+		tokens[id] = env.EmployeeToken(t, org, id)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 1000)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := 0; round < 10; round++ {
+				for _, id := range ids {
+					var out struct{ Me struct{ ExternalID string } }
+					env.Do(t, tokens[id], `{ me { externalId } }`, nil).Must(t, &out)
+					if out.Me.ExternalID != id {
+						errs <- fmt.Sprintf("the token of %s ran as %s", id, out.Me.ExternalID)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -59,7 +60,7 @@ func (c *authCache) putToken(tok string, cl claims) {
 	if c.tokens == nil || len(c.tokens) >= maxCachedItems {
 		c.tokens = make(map[string]cachedClaims) // crude but bounded: refill from live traffic
 	}
-	c.tokens[tok] = cachedClaims{c: cl, exp: cl.ExpiresAt.Time}
+	c.tokens[strings.Clone(tok)] = cachedClaims{c: cl, exp: cl.ExpiresAt.Time} // a copy: callers may pass aliased bytes
 }
 
 func (c *authCache) session(id string, now time.Time) (*kabinet.SessionInfo, bool) {

@@ -186,8 +186,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if err != nil {
 			host = r.RemoteAddr
 		}
-		actor := &kabinet.Actor{RequestID: r.Header.Get(fiber.HeaderXRequestID), Address: host, UserAgent: r.UserAgent()}
-		if h := r.Header.Get("Authorization"); h != "" {
+		// Header values behind the adaptor alias fasthttp's buffers, which the
+		// next request overwrites: anything kept beyond this request (the
+		// token is a cache key) must be a copy.
+		actor := &kabinet.Actor{RequestID: strings.Clone(r.Header.Get(fiber.HeaderXRequestID)), Address: strings.Clone(host),
+			UserAgent: strings.Clone(r.UserAgent())}
+		if h := strings.Clone(r.Header.Get("Authorization")); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			var a *kabinet.Actor
 			if !ok || strings.TrimSpace(token) == "" {
