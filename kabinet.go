@@ -106,7 +106,11 @@ func (b *BatchError) Err() error {
 	for _, it := range b.items {
 		bad[it.Index] = true
 	}
-	msg := fmt.Sprintf("%d of the %s are invalid; nothing was written (first: item %d: %s)", len(bad), b.what, first.Index, first.Reason)
+	noun := "items"
+	if len(bad) == 1 {
+		noun = "item"
+	}
+	msg := fmt.Sprintf("the batch of %s has %d invalid %s; nothing was written (first: item %d: %s)", b.what, len(bad), noun, first.Index, first.Reason)
 	return &Error{Code: EBADINPUT, Message: msg, Items: b.items}
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -99,7 +100,11 @@ func TestReadyzFailsWithoutDatabase(t *testing.T) {
 }
 
 func TestTransport(t *testing.T) {
-	env := testkit.Start(t, func(c *app.Config, _ *app.Options) { c.BodyLimit = 4096 })
+	logs := &syncBuffer{}
+	env := testkit.Start(t, func(c *app.Config, o *app.Options) {
+		c.BodyLimit = 4096
+		o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
 	_, key := env.NewOrg(t, "Org")
 	env.SeedEmployees(t, key, 3)
 
@@ -121,9 +126,22 @@ func TestTransport(t *testing.T) {
 	t.Run("GetRefusesMutations", func(t *testing.T) {
 		q := url.QueryEscape(`mutation { retractPayslip(externalId: "x") }`)
 		resp, body := get(t, env.URL+"/graphql?query="+q, "Authorization", "Bearer "+key)
-		if resp.StatusCode == 200 && !strings.Contains(body, "errors") {
-			t.Fatalf("a mutation over GET ran: %d %s", resp.StatusCode, body)
+		if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(body, `"code":"BAD_USER_INPUT"`) {
+			t.Fatalf("a mutation over GET: got %d %s, want 405 with BAD_USER_INPUT", resp.StatusCode, body)
 		}
+		resp, body = get(t, env.URL+"/graphql?query="+url.QueryEscape(`{ organization { name } }`)+"&variables=nope", "Authorization", "Bearer "+key)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `"code":"BAD_USER_INPUT"`) {
+			t.Fatalf("bad GET variables: got %d %s", resp.StatusCode, body)
+		}
+	})
+	t.Run("ErrContentType", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/graphql", strings.NewReader(`{ departments { id } }`))
+		req.Header.Set("Content-Type", "text/plain")
+		r := env.Send(t, req)
+		if r.Status != http.StatusUnsupportedMediaType {
+			t.Errorf("got HTTP %d, want 415", r.Status)
+		}
+		r.WantCode(t, "BAD_USER_INPUT")
 	})
 	t.Run("ErrBodyTooLarge", func(t *testing.T) {
 		big := `{ departments { id } }` + strings.Repeat(" ", 5000)
@@ -152,10 +170,17 @@ func TestTransport(t *testing.T) {
 	t.Run("ErrMalformed", func(t *testing.T) {
 		env.Do(t, key, `{ departments { id `, nil).WantCode(t, "BAD_USER_INPUT")
 		env.Do(t, key, `{ nosuchfield }`, nil).WantCode(t, "BAD_USER_INPUT")
-		req, _ := http.NewRequest(http.MethodPost, env.URL+"/graphql", strings.NewReader(`{"query": `))
+		// Broken JSON carrying a password: BAD_USER_INPUT, and the body is
+		// neither echoed nor logged.
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/graphql",
+			strings.NewReader(`{"query":"mutation { login(input: {login: \"x\", password: \"SECRET-PW-123\"}) { accessToken } }",}`))
 		req.Header.Set("Content-Type", "application/json")
-		if r := env.Send(t, req); r.Status != 400 || len(r.Errors) == 0 {
-			t.Fatalf("got HTTP %d %+v for broken JSON, want 400 with errors", r.Status, r.Errors)
+		r := env.Send(t, req)
+		if r.Status != 400 || r.Code() != "BAD_USER_INPUT" || strings.Contains(r.Errors[0].Message, "SECRET") {
+			t.Fatalf("got HTTP %d %+v for broken JSON, want 400 BAD_USER_INPUT without the body", r.Status, r.Errors)
+		}
+		if strings.Contains(logs.String(), "SECRET-PW-123") {
+			t.Fatalf("the password reached the log: %s", logs.String())
 		}
 		env.Do(t, key, `mutation($p: [PayslipInput!]!) { publishPayslips(input: $p) { created } }`,
 			map[string]any{"p": []any{map[string]any{"externalId": "x", "employeeExternalId": "E-1", "period": "2026-10", "accrued": 1.5, "deducted": "0", "paid": "0"}}}).

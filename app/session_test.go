@@ -1,11 +1,14 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/internal/testkit"
 )
 
@@ -25,12 +28,15 @@ func TestEmployeeSession(t *testing.T) {
 	t.Run("Devices", func(t *testing.T) {
 		var out struct {
 			Devices []struct {
-				ID, Platform, Model string
-				Current             bool
+				ID, InstallID, Platform, Model string
+				Current                        bool
 			}
 		}
-		env.Do(t, s.AccessToken, `{ devices { id platform model current } }`, nil).Must(t, &out)
-		if len(out.Devices) != 1 || out.Devices[0].Platform != "ANDROID" || out.Devices[0].Model != "Pixel 8" || !out.Devices[0].Current {
+		// Signing in again without the model keeps the one recorded.
+		env.App.Auth.StartSession(context.Background(), org, s.EmployeeID, kabinet.Device{ClientID: "device-1", Platform: "ANDROID"}, kabinet.MethodPassword)
+		env.Do(t, s.AccessToken, `{ devices { id installId platform model current } }`, nil).Must(t, &out)
+		if len(out.Devices) != 1 || out.Devices[0].Platform != "ANDROID" || out.Devices[0].Model != "Pixel 8" || !out.Devices[0].Current ||
+			out.Devices[0].InstallID != "device-1" || !strings.HasPrefix(out.Devices[0].ID, "dev_") {
 			t.Fatalf("got devices %+v", out.Devices)
 		}
 	})

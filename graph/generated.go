@@ -158,6 +158,7 @@ type ComplexityRoot struct {
 
 	Device struct {
 		AppVersion       func(childComplexity int) int
+		ClientID         func(childComplexity int) int
 		Current          func(childComplexity int) int
 		FirstSeenAt      func(childComplexity int) int
 		ID               func(childComplexity int) int
@@ -896,6 +897,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Device.AppVersion(childComplexity), true
+	case "Device.installId":
+		if e.ComplexityRoot.Device.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.ClientID(childComplexity), true
 	case "Device.current":
 		if e.ComplexityRoot.Device.Current == nil {
 			break
@@ -2185,7 +2192,7 @@ type Mutation {
   # --- Reminders and push ---
   registerPushToken(input: RegisterPushTokenInput!): Boolean! @auth(role: EMPLOYEE)
   updateNotificationSettings(input: NotificationSettingsInput!): NotificationSettings! @auth(role: ORGANIZATION)
-  "Reminds every employee who has not viewed their payslip of the period (YYYY-MM), inside the window like every reminder. Returns how many were planned."
+  "Reminds every employee who has not viewed their payslip of the period (YYYY-MM), inside the window like every reminder. Returns how many reminders were planned; repeating it for the same period within 12 hours plans nothing twice."
   remindUnviewedPayslips(period: String!): Int! @auth(role: ORGANIZATION)
 }
 
@@ -2573,7 +2580,10 @@ input QuickLoginInput {
 }
 
 type Device {
+  "The server's id of this device: revokeDevice takes it."
   id: ID!
+  "The app's own id of this install (DeviceInput.id); quickLoginChallenge and QuickLoginSetup.deviceId use it."
+  installId: String!
   platform: Platform!
   model: String
   appVersion: String
@@ -2950,6 +2960,8 @@ func (ec *executionContext) childFields_Device(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Device_id(ctx, field)
+	case "installId":
+		return ec.fieldContext_Device_installId(ctx, field)
 	case "platform":
 		return ec.fieldContext_Device_platform(ctx, field)
 	case "model":
@@ -5639,6 +5651,29 @@ func (ec *executionContext) _Device_id(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Device_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Device", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Device_installId(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_installId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_installId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
 }
 
 func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.CollectedField, obj *kabinet.Device) (ret graphql.Marshaler) {
@@ -13828,6 +13863,11 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 			out.Values[i] = graphql.MarshalString("Device")
 		case "id":
 			out.Values[i] = ec._Device_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "installId":
+			out.Values[i] = ec._Device_installId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

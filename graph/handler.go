@@ -79,7 +79,7 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 		return errors.New("panic")
 	})
 	srv.AroundRootFields(rootFields(o))
-	return srv
+	return transportGuard(srv)
 }
 
 // rootFields observes every root field once it has run: its metrics, and
@@ -198,6 +198,13 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			case kabinet.EBADINPUT:
 				return gqlErr // raised by our own extensions (depth limit)
 			}
+		}
+		if gqlErr.Extensions == nil && strings.HasPrefix(gqlErr.Message, "json request body could not be decoded") {
+			// gqlgen's message quotes the whole body (passwords, codes): it is
+			// neither logged nor returned.
+			gqlErr.Message = "the request body is not valid JSON"
+			gqlErr.Extensions = map[string]any{"code": kabinet.EBADINPUT}
+			return gqlErr
 		}
 		a := kabinet.ActorFrom(ctx)
 		log.ErrorContext(ctx, "internal error", "request_id", a.RequestID, "err", err.Error())

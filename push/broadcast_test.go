@@ -20,6 +20,13 @@ func TestRemindUnviewedPayslips(t *testing.T) {
 	if out.RemindUnviewedPayslips != 2 {
 		t.Fatalf("got %d planned, want 2", out.RemindUnviewedPayslips)
 	}
+	// HR clicks again an hour later: nothing is planned twice.
+	f.env.Clock.Add(time.Hour)
+	f.env.Do(t, f.key, `mutation { remindUnviewedPayslips(period: "2026-10") }`, nil).Must(t, &out)
+	if out.RemindUnviewedPayslips != 0 {
+		t.Fatalf("got %d planned by a repeat, want 0", out.RemindUnviewedPayslips)
+	}
+	f.env.Clock.Add(-time.Hour)
 	f.dispatch(t)
 	if n := len(f.rec.sent()); n != 0 {
 		t.Fatalf("got %d sent at 22:00 local, want 0", n)
@@ -30,6 +37,15 @@ func TestRemindUnviewedPayslips(t *testing.T) {
 	if len(got) != 2 || got[0].N.Kind != "PAYSLIP_BROADCAST" {
 		t.Fatalf("got %+v, want two broadcasts at 09:00 local", got)
 	}
+	t.Run("AgainNextDay", func(t *testing.T) {
+		f.rec.reset()
+		f.env.Clock.Set(time.Date(2026, 11, 4, 7, 0, 0, 0, time.UTC))
+		f.env.Do(t, f.key, `mutation { remindUnviewedPayslips(period: "2026-10") }`, nil).Must(t, &out)
+		f.dispatch(t)
+		if out.RemindUnviewedPayslips != 2 || len(f.rec.sent()) != 2 {
+			t.Fatalf("a broadcast a day later: planned %d, sent %d; want 2 and 2", out.RemindUnviewedPayslips, len(f.rec.sent()))
+		}
+	})
 	t.Run("ErrPeriod", func(t *testing.T) {
 		f.env.Do(t, f.key, `mutation { remindUnviewedPayslips(period: "October") }`, nil).WantCode(t, "BAD_USER_INPUT")
 	})

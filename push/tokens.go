@@ -37,7 +37,7 @@ func checkToken(provider, token string) error {
 	case len(token) > maxTokenLen:
 		return kabinet.Errorf(kabinet.EBADINPUT, "the push token is too long (%d bytes, at most %d)", len(token), maxTokenLen)
 	case len(token) < minTokenLen:
-		return kabinet.Errorf(kabinet.EBADINPUT, "the push token is too short to be a %s token", provider)
+		return kabinet.Errorf(kabinet.EBADINPUT, "the push token is too short for %s", provider)
 	}
 	if provider == kabinet.ProviderAPNs {
 		if len(token)%2 != 0 || len(token) < 64 || len(token) > 200 || strings.Trim(strings.ToLower(token), "0123456789abcdef") != "" {

@@ -232,14 +232,16 @@ func (db *DB) IssueCode(ctx context.Context, orgID, employeeID, codeHash string,
 	return c, issued, err
 }
 
-// CabinetInviteFailed sets INVITE_FAILED with the channel and reason. An
-// ACTIVE cabinet stays ACTIVE (with the error shown), a BLOCKED one keeps
-// its block; the event is recorded either way.
+// CabinetInviteFailed records an invitation that could not even be tried
+// (no address for the channel): INVITE_FAILED with the channel and reason.
+// An INVITED cabinet stays INVITED — no new code was issued, so the code
+// already sent still works — with the error shown; an ACTIVE cabinet stays
+// ACTIVE, a BLOCKED one keeps its block; the event is recorded either way.
 func (db *DB) CabinetInviteFailed(ctx context.Context, orgID, employeeID, channel, reason string) (*kabinet.Cabinet, error) {
 	now := db.now()
 	var c *kabinet.Cabinet
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
-		if err := inviteSettled(ctx, tx, orgID, employeeID, channel, reason, now); err != nil {
+		if err := inviteSettled(ctx, tx, orgID, employeeID, channel, reason, now, true); err != nil {
 			return err
 		}
 		var err error
@@ -250,7 +252,9 @@ func (db *DB) CabinetInviteFailed(ctx context.Context, orgID, employeeID, channe
 }
 
 // inviteSettled records the outcome of an invitation (reason "" = sent).
-func inviteSettled(ctx context.Context, tx *sql.Tx, orgID, employeeID, channel, reason string, now time.Time) error {
+// codeKept says the failed attempt issued no new code, so an INVITED
+// cabinet's code is still out there and working.
+func inviteSettled(ctx context.Context, tx *sql.Tx, orgID, employeeID, channel, reason string, now time.Time, codeKept bool) error {
 	var status string
 	if err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE org_id = ? AND employee_id = ?`, orgID, employeeID).Scan(&status); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -270,7 +274,7 @@ func inviteSettled(ctx context.Context, tx *sql.Tx, orgID, employeeID, channel, 
 	switch status {
 	case kabinet.CabinetCreated, kabinet.CabinetInvited, kabinet.CabinetInviteFailed:
 		next = kabinet.CabinetInvited
-		if reason != "" {
+		if reason != "" && !(codeKept && status == kabinet.CabinetInvited) {
 			next = kabinet.CabinetInviteFailed
 		}
 	}
@@ -353,7 +357,7 @@ func (db *DB) SettleInvitation(ctx context.Context, inv *kabinet.Invitation, sen
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // settled by another sender
 		}
-		return inviteSettled(ctx, tx, inv.OrgID, inv.EmployeeID, inv.Channel, sendErr, now)
+		return inviteSettled(ctx, tx, inv.OrgID, inv.EmployeeID, inv.Channel, sendErr, now, false)
 	})
 }
 

@@ -51,9 +51,14 @@ func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit i
 			r.SentAt = nullTime(sent)
 			if dstatus == "" { // not fanned out
 				r.Status, r.Error = outboxStatus(ostatus), note
-				r.PlannedAt = fromMS(notBefore)
-				if ostatus == "PLANNED" && plannedAt != nil {
-					r.PlannedAt = plannedAt(fromMS(due), fromMS(notBefore), localDate, zone)
+				r.PlannedAt = fromMS(due)
+				if plannedAt != nil {
+					// A claimed row's not_before is its lease end, not a plan.
+					nb := notBefore
+					if ostatus != "PLANNED" {
+						nb = due
+					}
+					r.PlannedAt = plannedAt(fromMS(due), fromMS(nb), localDate, zone)
 				}
 			} else {
 				r.Status, r.Error = deliveryStatus(dstatus, derr), derr

@@ -200,17 +200,31 @@ func (db *DB) PlanNewDevice(ctx context.Context, orgID, employeeID string, dev *
 	})
 }
 
+// broadcastDedup is how long a repeated broadcast of one period is a repeat.
+const broadcastDedup = 12 * time.Hour
+
 // PlanPayslipBroadcast plans HR's one-off reminder to everyone who has not
 // viewed their payslip of the period, due at now+delay, and returns how many
-// were planned. Each call is a new broadcast (its stage is the next number).
+// were planned. Each call is a new broadcast (its stage is the next number),
+// except a repeat of the same period within broadcastDedup, which plans only
+// what the first did not (payslips published since).
 func (db *DB) PlanPayslipBroadcast(ctx context.Context, orgID, period string, delay time.Duration) (int64, error) {
 	now := db.now()
 	var n int64
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		// Each broadcast is a stage of its own, except that HR repeating the
+		// same period within broadcastDedup (a double click, a retry after a
+		// timeout) reuses the last stage: the unique key then drops the repeats.
 		var stage int
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(stage), 0) + 1 FROM push_outbox WHERE org_id = ? AND kind = ?`,
-			orgID, kabinet.NotifyPayslipBroadcast).Scan(&stage); err != nil {
+		var last sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(stage), 0) + 1,
+			(SELECT MAX(stage) FROM push_outbox WHERE org_id = ? AND kind = ? AND json_extract(params, '$.period') = ? AND created_at > ?)
+			FROM push_outbox WHERE org_id = ? AND kind = ?`,
+			orgID, kabinet.NotifyPayslipBroadcast, period, ms(now.Add(-broadcastDedup)), orgID, kabinet.NotifyPayslipBroadcast).Scan(&stage, &last); err != nil {
 			return err
+		}
+		if last.Valid {
+			stage = int(last.Int64)
 		}
 		due := ms(now.Add(delay))
 		res, err := tx.ExecContext(ctx, `INSERT INTO push_outbox (id, org_id, kind, subject_id, stage, recipient_id, employee_id,

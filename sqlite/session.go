@@ -50,7 +50,11 @@ func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDev
 			_, err = tx.ExecContext(ctx, `INSERT INTO devices (id, org_id, employee_id, client_id, platform, model, app_version, timezone, first_seen_at, last_seen_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, s.Session.OrgID, s.Session.EmployeeID, d.ClientID, d.Platform, d.Model, d.AppVersion, d.Timezone, ms(now), ms(now))
 		case err == nil:
-			_, err = tx.ExecContext(ctx, `UPDATE devices SET platform = ?, model = ?, app_version = ?, timezone = ?, last_seen_at = ?, revoked_at = NULL WHERE id = ?`,
+			// What the app did not send this time keeps its earlier value:
+			// losing the device's zone would move its quiet hours.
+			_, err = tx.ExecContext(ctx, `UPDATE devices SET platform = ?, model = coalesce(nullif(?, ''), model),
+				app_version = coalesce(nullif(?, ''), app_version), timezone = coalesce(nullif(?, ''), timezone),
+				last_seen_at = ?, revoked_at = NULL WHERE id = ?`,
 				d.Platform, d.Model, d.AppVersion, d.Timezone, ms(now), d.ID)
 		}
 		if err != nil {
