@@ -249,10 +249,14 @@ func (a *App) Start() error {
 	go func() { a.done <- a.Server.Serve(ln) }()
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stopWorkers = cancel
-	a.workers.Add(2)
+	a.workers.Add(3)
 	go func() {
 		defer a.workers.Done()
 		a.Compactor.Run(ctx)
+	}()
+	go func() {
+		defer a.workers.Done()
+		(&memoryReleaser{lastRequest: a.Server.LastRequest, idle: 10 * time.Second, every: 5 * time.Second}).Run(ctx)
 	}()
 	go func() {
 		defer a.workers.Done()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -21,7 +22,11 @@ type Report struct {
 	RSSStartMB  float64   `json:"rss_start_mb"`
 	RSSPeakMB   float64   `json:"rss_peak_mb"`
 	RSSEndMB    float64   `json:"rss_end_mb"`
-	Scenarios   []Summary `json:"scenarios"`
+	// RSSIdleMB is read after the run and a quiet pause (--settle): the
+	// server should be back near its start (no leak).
+	RSSIdleMB float64   `json:"rss_after_idle_mb"`
+	Settle    string    `json:"settle"`
+	Scenarios []Summary `json:"scenarios"`
 }
 
 // Main parses the command line and runs the harness.
@@ -38,6 +43,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, out io
 	fs.DurationVar(&cfg.Duration, "duration", 20*time.Second, "how long each scenario runs")
 	fs.StringVar(&scenario, "scenario", "all", "all, sync-idle, payday or login")
 	fs.StringVar(&jsonPath, "json", "", "also write the summary as JSON to this file")
+	fs.DurationVar(&cfg.Settle, "settle", 20*time.Second, "quiet pause after the run before the last RSS reading")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +55,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, out io
 	}
 	rep, err := Run(ctx, cfg, scenario)
 	if rep != nil {
-		fmt.Fprintf(out, "\nserver RSS: %.1f MB at start, %.1f MB peak, %.1f MB at the end\n", rep.RSSStartMB, rep.RSSPeakMB, rep.RSSEndMB)
+		fmt.Fprintf(out, "\nserver RSS: %.1f MB at start, %.1f MB peak, %.1f MB at the end, %.1f MB after %s idle\n",
+			rep.RSSStartMB, rep.RSSPeakMB, rep.RSSEndMB, rep.RSSIdleMB, rep.Settle)
 		for _, s := range rep.Scenarios {
 			s.Print(out)
 		}
@@ -72,26 +79,18 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 	}
 	c := NewClient(cfg.Target, cfg.Concurrency)
 	rep := &Report{Target: cfg.Target, Employees: cfg.Employees, Months: cfg.Months, Concurrency: cfg.Concurrency, StartedAt: time.Now().UTC()}
-	mb := func(b int64) float64 { return float64(b) / (1 << 20) }
-	rep.RSSStartMB = mb(c.RSS(ctx))
-	peak := rep.RSSStartMB
-	watch, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	go func() {
-		for watch.Err() == nil {
-			if r := mb(c.RSS(watch)); r > peak {
-				peak = r
-			}
-			select {
-			case <-watch.Done():
-			case <-time.After(250 * time.Millisecond):
-			}
-		}
-	}()
+	rep.Settle = cfg.Settle.String()
+	w := watchRSS(ctx, c)
+	rep.RSSStartMB = w.now(ctx)
 	finish := func() {
-		stopWatch()
-		rep.RSSPeakMB = max(peak, rep.RSSStartMB)
-		rep.RSSEndMB = mb(c.RSS(ctx))
+		w.stop()
+		rep.RSSPeakMB = max(w.overall(), rep.RSSStartMB)
+		rep.RSSEndMB = w.now(ctx)
+		select {
+		case <-ctx.Done():
+		case <-time.After(cfg.Settle):
+		}
+		rep.RSSIdleMB = w.now(ctx)
 	}
 	org, err := Setup(ctx, c, cfg)
 	if err != nil {
@@ -99,11 +98,18 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 		return rep, err
 	}
 	if scenario == "all" || scenario == "sync-idle" {
+		w.reset()
 		base := Baseline(ctx, c, cfg)
-		rep.Scenarios = append(rep.Scenarios, base, SyncIdle(ctx, c, cfg, org, base))
+		base.Extra["server_rss_peak_mb"] = w.peak()
+		w.reset()
+		idle := SyncIdle(ctx, c, cfg, org, base)
+		idle.Extra["server_rss_peak_mb"] = w.peak()
+		rep.Scenarios = append(rep.Scenarios, base, idle)
 	}
 	if scenario == "all" || scenario == "payday" {
+		w.reset()
 		s, err := Payday(ctx, c, cfg, org)
+		s.Extra["server_rss_peak_mb"] = w.peak()
 		rep.Scenarios = append(rep.Scenarios, s)
 		if err != nil {
 			finish()
@@ -111,13 +117,48 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 		}
 	}
 	if scenario == "all" || scenario == "login" {
+		w.reset()
 		s, err := Login(ctx, c, cfg, org)
 		if err != nil {
 			finish()
 			return rep, err
 		}
+		s.Extra["server_rss_peak_mb"] = w.peak()
 		rep.Scenarios = append(rep.Scenarios, s)
 	}
 	finish()
 	return rep, nil
 }
+
+// rssWatch samples the server's RSS four times a second.
+type rssWatch struct {
+	c      *Client
+	mu     sync.Mutex
+	max    float64 // since the last reset
+	all    float64 // over the whole run
+	cancel context.CancelFunc
+}
+
+func watchRSS(ctx context.Context, c *Client) *rssWatch {
+	w := &rssWatch{c: c}
+	ctx, w.cancel = context.WithCancel(ctx)
+	go func() {
+		for ctx.Err() == nil {
+			r := w.now(ctx)
+			w.mu.Lock()
+			w.max, w.all = max(w.max, r), max(w.all, r)
+			w.mu.Unlock()
+			select {
+			case <-ctx.Done():
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	}()
+	return w
+}
+
+func (w *rssWatch) now(ctx context.Context) float64 { return float64(w.c.RSS(ctx)) / (1 << 20) }
+func (w *rssWatch) stop()                           { w.cancel() }
+func (w *rssWatch) reset()                          { w.mu.Lock(); w.max = 0; w.mu.Unlock() }
+func (w *rssWatch) peak() float64                   { w.mu.Lock(); defer w.mu.Unlock(); return w.max }
+func (w *rssWatch) overall() float64                { w.mu.Lock(); defer w.mu.Unlock(); return w.all }

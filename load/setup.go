@@ -46,6 +46,7 @@ type Config struct {
 	Months         int
 	Concurrency    int
 	Duration       time.Duration
+	Settle         time.Duration // quiet pause before the last RSS reading
 	Out            io.Writer
 	// Now is the harness's idea of the current month (payday publishes the next).
 	Now time.Time

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -47,6 +48,17 @@ type Config struct {
 type Server struct {
 	app *fiber.App
 	cfg Config
+	// last is when the latest request ended (Unix nanoseconds).
+	last atomic.Int64
+}
+
+// LastRequest is when the latest request ended; zero before the first.
+func (s *Server) LastRequest() time.Time {
+	n := s.last.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 // New builds the Fiber app.
@@ -133,6 +145,7 @@ func (s *Server) accessLog(m *httpMetrics) fiber.Handler {
 		d := time.Since(start)
 		route := c.Route().Path
 		m.observe(route, c.Method(), status, d)
+		s.last.Store(time.Now().UnixNano())
 		level := slog.LevelInfo
 		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
 			level = slog.LevelDebug
