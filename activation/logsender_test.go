@@ -1,37 +1,18 @@
 package activation_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/internal/testkit"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestLogSender: without SMTP and SMS configuration, invitations go to the
 // log with their code, so a demo works on a laptop.
 func TestLogSender(t *testing.T) {
-	var buf syncBuffer
+	var buf testkit.Buffer
 	env := testkit.Start(t, func(_ *app.Config, o *app.Options) {
 		o.Logger = slog.New(slog.NewTextHandler(&buf, nil))
 	})

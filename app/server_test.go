@@ -100,7 +100,7 @@ func TestReadyzFailsWithoutDatabase(t *testing.T) {
 }
 
 func TestTransport(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	env := testkit.Start(t, func(c *app.Config, o *app.Options) {
 		c.BodyLimit = 4096
 		o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -87,7 +87,7 @@ type APNs struct {
 	noRecord bool
 	requests int
 	reqs     []APNsRequest
-	script   script
+	Replies
 }
 
 // NewAPNs starts a fake APNs with a fresh P-256 signing key, key id
@@ -97,7 +97,7 @@ func NewAPNs(t testing.TB) *APNs {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &APNs{KeyID: "ABC123DEFG", TeamID: "DEF123GHIJ", Topic: "ru.kabinet.app", key: key, script: newScript()}
+	a := &APNs{KeyID: "ABC123DEFG", TeamID: "DEF123GHIJ", Topic: "ru.kabinet.app", key: key, Replies: newReplies()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /3/device/{token}", a.serve)
 	a.srv = httptest.NewUnstartedServer(mux)
@@ -133,35 +133,6 @@ func (a *APNs) WriteCA(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// Script queues replies for token, answered in order before the responder
-// or the default.
-func (a *APNs) Script(token string, replies ...Reply) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.script.queues[token] = append(a.script.queues[token], replies...)
-}
-
-// FailThenSucceed makes the next n requests for token answer r, then 200.
-func (a *APNs) FailThenSucceed(token string, n int, r Reply) {
-	a.Script(token, append(repeat(r, n), APNsOK)...)
-}
-
-// SetDefault sets the reply for tokens with nothing queued (initially 200).
-func (a *APNs) SetDefault(r Reply) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.script.def = r
-}
-
-// SetResponder decides replies for tokens with nothing queued; attempt
-// counts this token's requests from 1. It is called with the fake's lock
-// held, so it must not call the fake.
-func (a *APNs) SetResponder(fn func(token string, attempt int) Reply) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.script.responder = fn
 }
 
 // Requests returns a copy of every authenticated request, in arrival order.
@@ -223,7 +194,7 @@ func (a *APNs) serve(w http.ResponseWriter, r *http.Request) {
 		Payload:    payload,
 	}
 	a.mu.Lock()
-	reply := a.script.next(req.Token)
+	reply := a.Replies.next(req.Token)
 	req.Status = reply.status()
 	req.ResponseID = req.ID
 	if req.ResponseID == "" {

@@ -68,12 +68,12 @@ type FCM struct {
 	tokenRequests int
 	requests      int
 	msgs          []FCMMessage
-	script        script
+	Replies
 }
 
 // NewFCM starts a fake FCM for project "kabinet-test".
 func NewFCM(t testing.TB) *FCM {
-	f := &FCM{ProjectID: "kabinet-test", keys: map[string]*rsa.PublicKey{}, accessTokens: map[string]bool{}, script: newScript()}
+	f := &FCM{ProjectID: "kabinet-test", keys: map[string]*rsa.PublicKey{}, accessTokens: map[string]bool{}, Replies: newReplies()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", f.serveToken)
 	mux.HandleFunc("POST /v1/projects/{project}/messages:send", f.serveSend)
@@ -130,35 +130,6 @@ func (f *FCM) ServiceAccountJSON(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// Script queues replies for token, answered in order before the
-// responder or the default. FailThenSucceed is Script(token, r×n…, FCMOK).
-func (f *FCM) Script(token string, replies ...Reply) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.script.queues[token] = append(f.script.queues[token], replies...)
-}
-
-// FailThenSucceed makes the next n requests for token answer r, then 200.
-func (f *FCM) FailThenSucceed(token string, n int, r Reply) {
-	f.Script(token, append(repeat(r, n), FCMOK)...)
-}
-
-// SetDefault sets the reply for tokens with nothing queued (initially 200).
-func (f *FCM) SetDefault(r Reply) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.script.def = r
-}
-
-// SetResponder decides replies for tokens with nothing queued; attempt
-// counts this token's requests from 1. It is called with the fake's lock
-// held, so it must not call the fake.
-func (f *FCM) SetResponder(fn func(token string, attempt int) Reply) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.script.responder = fn
 }
 
 // Messages returns a copy of every message received, in arrival order.
@@ -333,7 +304,7 @@ func (f *FCM) serveSend(w http.ResponseWriter, r *http.Request) {
 
 	f.mu.Lock()
 	f.requests++
-	reply := f.script.next(m.Token)
+	reply := f.Replies.next(m.Token)
 	m.Status = reply.status()
 	if !f.noRecord {
 		f.msgs = append(f.msgs, m)

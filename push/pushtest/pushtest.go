@@ -9,6 +9,7 @@ package pushtest
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -43,21 +44,54 @@ func (r Reply) status() int {
 	return r.Status
 }
 
-// script answers per token: queued replies first, then the responder, then
-// the default.
-type script struct {
+// Replies scripts a fake's answers per token. FCM and APNs embed it, so
+// both are scripted the same way.
+type Replies struct {
+	mu        sync.Mutex
 	queues    map[string][]Reply
 	attempts  map[string]int
 	def       Reply
 	responder func(token string, attempt int) Reply
 }
 
-func newScript() script {
-	return script{queues: map[string][]Reply{}, attempts: map[string]int{}}
+func newReplies() Replies {
+	return Replies{queues: map[string][]Reply{}, attempts: map[string]int{}}
 }
 
-// next returns the reply for one request to token. The caller holds the lock.
-func (s *script) next(token string) Reply {
+// Script queues replies for token, answered in order before the responder
+// or the default.
+func (s *Replies) Script(token string, replies ...Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queues[token] = append(s.queues[token], replies...)
+}
+
+// FailThenSucceed makes the next n requests for token answer r, then
+// success (the zero Reply).
+func (s *Replies) FailThenSucceed(token string, n int, r Reply) {
+	s.Script(token, append(repeat(r, n), Reply{})...)
+}
+
+// SetDefault sets the reply for tokens with nothing queued (initially success).
+func (s *Replies) SetDefault(r Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.def = r
+}
+
+// SetResponder decides replies for tokens with nothing queued; attempt
+// counts this token's requests from 1. It is called with the script's lock
+// held, so it must not script the fake.
+func (s *Replies) SetResponder(fn func(token string, attempt int) Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.responder = fn
+}
+
+// next returns the reply for one request to token.
+func (s *Replies) next(token string) Reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.attempts[token]++
 	if q := s.queues[token]; len(q) > 0 {
 		s.queues[token] = q[1:]
