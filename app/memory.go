@@ -8,7 +8,7 @@ import (
 
 // memoryReleaser returns memory to the operating system once the server has
 // been idle for a while after serving. A burst (a payday, a sign-in storm
-// hashing passwords at 19 MiB each) leaves the Go heap large, and with no
+// hashing passwords at 9 MiB each) leaves the Go heap large, and with no
 // allocation to trigger the collector it would stay so for minutes.
 type memoryReleaser struct {
 	lastRequest func() time.Time

@@ -26,7 +26,7 @@ import (
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
 // is not set: the GC works harder as the heap nears it and returns memory to
-// the OS, so that bursts (argon2 hashing in a sign-in storm holds 19 MiB per
+// the OS, so that bursts (argon2 hashing in a sign-in storm holds 9 MiB per
 // hash) do not leave the process large. It is a target, not a cap.
 const defaultMemoryLimit = 128 << 20
 
