@@ -33,11 +33,14 @@ type syncPage struct {
 // syncOnce pulls one page into the phone and reports what changed.
 func syncOnce(ctx context.Context, c *Client, p *Phone) (changed int, more bool, err error) {
 	var cursor any
+	p.mu.Lock()
 	if p.Cursor != "" {
 		cursor = p.Cursor
 	}
+	access := p.Access
+	p.mu.Unlock()
 	var out syncPage
-	if err := c.Do(ctx, p.Access, syncQuery, map[string]any{"c": cursor, "l": 500}, &out); err != nil {
+	if err := c.Do(ctx, access, syncQuery, map[string]any{"c": cursor, "l": 500}, &out); err != nil {
 		return 0, false, err
 	}
 	p.mu.Lock()
