@@ -4,7 +4,7 @@
 // live here.
 package graph
 
-//go:generate go tool gqlgen generate
+//go:generate go run github.com/kabinet/kabinet/internal/cmd/gqlgen
 
 import (
 	"context"
