@@ -91,23 +91,42 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 		writeMarshalled(w, resp)
 		return
 	}
-	var b bytes.Buffer
-	b.Grow(len(resp.Data) + len(resp.Data)/64 + 64)
-	b.WriteString("{")
+	head := []byte("{")
 	if len(resp.Errors) > 0 {
 		errs, err := json.Marshal(resp.Errors)
 		if err != nil {
 			writeMarshalled(w, resp)
 			return
 		}
-		b.WriteString(`"errors":`)
-		b.Write(errs)
-		b.WriteString(",")
+		head = append(append(append(head, `"errors":`...), errs...), ',')
 	}
-	b.WriteString(`"data":`)
-	json.HTMLEscape(&b, resp.Data)
-	b.WriteString("}")
-	w.Write(b.Bytes())
+	w.Write(append(head, `"data":`...))
+	if needsHTMLEscape(resp.Data) {
+		var b bytes.Buffer
+		json.HTMLEscape(&b, resp.Data)
+		w.Write(b.Bytes())
+	} else {
+		w.Write(resp.Data) // most responses: no copy
+	}
+	io.WriteString(w, "}")
+}
+
+// needsHTMLEscape reports whether data has a character json.HTMLEscape
+// changes: <, >, & or U+2028, U+2029 (E2 80 A8, E2 80 A9 in UTF-8).
+func needsHTMLEscape(data []byte) bool {
+	if bytes.IndexAny(data, "<>&") >= 0 {
+		return true
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], 0xE2)
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if i+1 < len(data) && data[i] == 0x80 && (data[i+1] == 0xA8 || data[i+1] == 0xA9) {
+			return true
+		}
+	}
 }
 
 // writeMarshalled writes resp as transport.POST does.

@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -94,5 +96,16 @@ func TestJSONPOSTUnreadableBody(t *testing.T) {
 	}
 	if got, want := do(jsonPOST{}), do(transport.POST{}); got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestNeedsHTMLEscape(t *testing.T) {
+	for _, s := range []string{"", `{"a":"b"}`, "Оклад é 😀", "\u2027\u202a", "x\xe2", "x\xe2\x80", `"\u003c"`,
+		"<", ">", "&", "a\u2028", "\u2029b", "\xe2\xe2\x80\xa8", "Оклад <", "\xe2\x80\xa9"} {
+		var b bytes.Buffer
+		json.HTMLEscape(&b, []byte(s))
+		if got, want := needsHTMLEscape([]byte(s)), b.String() != s; got != want {
+			t.Errorf("%q: got %v, want %v", s, got, want)
+		}
 	}
 }
