@@ -42,9 +42,13 @@ type fieldMarshaler[T any] func(ec *executionContext, ctx context.Context, field
 // run (errors take their path from it) and never keep it.
 func marshalInPlace[T any](ctx context.Context, ec *executionContext, sel ast.SelectionSet, implementors []string, typeName string, obj *T, marshal fieldMarshaler[T]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, implementors)
-	out := &inPlaceObject{fields: fields, values: make([]graphql.Marshaler, len(fields))}
-	fc := &graphql.FieldContext{Object: typeName}
-	ctx = graphql.WithFieldContext(ctx, fc)
+	out := &inPlaceObject{fields: fields}
+	if len(fields) <= len(out.inline) {
+		out.values = out.inline[:len(fields)]
+	} else {
+		out.values = make([]graphql.Marshaler, len(fields))
+	}
+	fc, ctx := fieldContext(ctx, typeName)
 	invalid := false
 	for i, field := range fields {
 		if field.Name == "__typename" {
@@ -61,6 +65,31 @@ func marshalInPlace[T any](ctx context.Context, ec *executionContext, sel ast.Se
 		return graphql.Null
 	}
 	return out
+}
+
+// fieldContext returns the field context for the fields of an object
+// marshalled under ctx. The elements of a list share one: the list's
+// elementSlot keeps it from one element to the next.
+func fieldContext(ctx context.Context, typeName string) (*graphql.FieldContext, context.Context) {
+	slot, _ := ctx.Value(elementSlotKey{}).(*elementSlot)
+	if slot != nil && slot.parent == ctx && slot.fc.Object == typeName {
+		return slot.fc, slot.ctx
+	}
+	fc := &graphql.FieldContext{Object: typeName}
+	fctx := graphql.WithFieldContext(ctx, fc)
+	if slot != nil && slot.fc == nil {
+		slot.parent, slot.fc, slot.ctx = ctx, fc, fctx
+	}
+	return fc, fctx
+}
+
+type elementSlotKey struct{}
+
+// elementSlot is the field context the elements of one list share.
+type elementSlot struct {
+	parent context.Context
+	fc     *graphql.FieldContext
+	ctx    context.Context
 }
 
 // marshalField marshals one field, turning a panic into an error on the
@@ -81,6 +110,7 @@ func marshalField[T any](ctx context.Context, ec *executionContext, field graphq
 type inPlaceObject struct {
 	fields []graphql.CollectedField
 	values []graphql.Marshaler
+	inline [8]graphql.Marshaler // values of small objects, in the same allocation
 }
 
 // MarshalGQL writes the object as JSON. Response names are GraphQL names
@@ -112,6 +142,7 @@ func marshalSliceSequentially(ctx context.Context, length int, _ int64, omitPani
 	}
 	index := 0
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &index})
+	ctx = context.WithValue(ctx, elementSlotKey{}, &elementSlot{})
 	for i := range length {
 		index = i
 		if omitPanicHandler {
