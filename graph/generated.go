@@ -13294,59 +13294,25 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 var authPolicyImplementors = []string{"AuthPolicy"}
 
 func (ec *executionContext) _AuthPolicy(ctx context.Context, sel ast.SelectionSet, obj *kabinet.AuthPolicy) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, authPolicyImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, authPolicyImplementors, "AuthPolicy", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.AuthPolicy) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("AuthPolicy")
 		case "quickLoginMethods":
-			out.Values[i] = ec._AuthPolicy_quickLoginMethods(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNQuickLoginMethod2ᚕstringᚄ(ctx, field.Selections, obj.QuickLoginMethods)
 		case "pinLength":
-			out.Values[i] = ec._AuthPolicy_pinLength(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.PINLength)
 		case "maxPinAttempts":
-			out.Values[i] = ec._AuthPolicy_maxPinAttempts(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.MaxPINAttempts)
 		case "accessTokenTtlSeconds":
-			out.Values[i] = ec._AuthPolicy_accessTokenTtlSeconds(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.AccessTokenTTLSeconds)
 		case "refreshTokenTtlSeconds":
-			out.Values[i] = ec._AuthPolicy_refreshTokenTtlSeconds(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.RefreshTokenTTLSeconds)
 		case "askLoginOnActivation":
-			out.Values[i] = ec._AuthPolicy_askLoginOnActivation(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.AskLoginOnActivation)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var cabinetImplementors = []string{"Cabinet"}
@@ -13472,203 +13438,85 @@ func (ec *executionContext) _CabinetEvent(ctx context.Context, sel ast.Selection
 var cabinetResultImplementors = []string{"CabinetResult"}
 
 func (ec *executionContext) _CabinetResult(ctx context.Context, sel ast.SelectionSet, obj *model.CabinetResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cabinetResultImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, cabinetResultImplementors, "CabinetResult", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *model.CabinetResult) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("CabinetResult")
 		case "employeeExternalId":
-			out.Values[i] = ec._CabinetResult_employeeExternalId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.EmployeeExternalID)
 		case "status":
-			out.Values[i] = ec._CabinetResult_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNCabinetStatus2string(ctx, field.Selections, obj.Status)
 		case "activationCode":
-			out.Values[i] = ec._CabinetResult_activationCode(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ActivationCode)
 		case "lastError":
-			out.Values[i] = ec._CabinetResult_lastError(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var cabinetSettingsImplementors = []string{"CabinetSettings"}
 
 func (ec *executionContext) _CabinetSettings(ctx context.Context, sel ast.SelectionSet, obj *kabinet.CabinetSettings) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cabinetSettingsImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, cabinetSettingsImplementors, "CabinetSettings", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetSettings) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("CabinetSettings")
 		case "autoCreateCabinets":
-			out.Values[i] = ec._CabinetSettings_autoCreateCabinets(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.AutoCreateCabinets)
 		case "autoSendInvitations":
-			out.Values[i] = ec._CabinetSettings_autoSendInvitations(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.AutoSendInvitations)
 		case "invitationChannel":
-			out.Values[i] = ec._CabinetSettings_invitationChannel(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInvitationChannel2string(ctx, field.Selections, obj.InvitationChannel)
 		case "emailSubject":
-			out.Values[i] = ec._CabinetSettings_emailSubject(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.EmailSubject)
 		case "emailTemplate":
-			out.Values[i] = ec._CabinetSettings_emailTemplate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.EmailTemplate)
 		case "smsTemplate":
-			out.Values[i] = ec._CabinetSettings_smsTemplate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.SMSTemplate)
 		case "androidUrl":
-			out.Values[i] = ec._CabinetSettings_androidUrl(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.AndroidURL)
 		case "iosUrl":
-			out.Values[i] = ec._CabinetSettings_iosUrl(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.IOSURL)
 		case "codeTtlDays":
-			out.Values[i] = ec._CabinetSettings_codeTtlDays(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.CodeTTLDays)
 		case "consentVersion":
-			out.Values[i] = ec._CabinetSettings_consentVersion(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.ConsentVersion)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var collectionDigestImplementors = []string{"CollectionDigest"}
 
 func (ec *executionContext) _CollectionDigest(ctx context.Context, sel ast.SelectionSet, obj *sync1.CollectionDigest) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, collectionDigestImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, collectionDigestImplementors, "CollectionDigest", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *sync1.CollectionDigest) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("CollectionDigest")
 		case "count":
-			out.Values[i] = ec._CollectionDigest_count(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
 		case "digest":
-			out.Values[i] = ec._CollectionDigest_digest(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Digest)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var createOrganizationPayloadImplementors = []string{"CreateOrganizationPayload"}
 
 func (ec *executionContext) _CreateOrganizationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateOrganizationPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, createOrganizationPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, createOrganizationPayloadImplementors, "CreateOrganizationPayload", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *model.CreateOrganizationPayload) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("CreateOrganizationPayload")
 		case "organization":
-			out.Values[i] = ec._CreateOrganizationPayload_organization(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐOrganization(ctx, field.Selections, obj.Organization)
 		case "apiKey":
-			out.Values[i] = ec._CreateOrganizationPayload_apiKey(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.APIKey)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var deliveryImplementors = []string{"Delivery"}
@@ -14041,170 +13889,71 @@ func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet,
 var itemWarningImplementors = []string{"ItemWarning"}
 
 func (ec *executionContext) _ItemWarning(ctx context.Context, sel ast.SelectionSet, obj *kabinet.ItemError) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, itemWarningImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, itemWarningImplementors, "ItemWarning", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.ItemError) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("ItemWarning")
 		case "index":
-			out.Values[i] = ec._ItemWarning_index(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Index)
 		case "externalId":
-			out.Values[i] = ec._ItemWarning_externalId(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOString2string(ctx, field.Selections, obj.ExternalID)
 		case "field":
-			out.Values[i] = ec._ItemWarning_field(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOString2string(ctx, field.Selections, obj.Field)
 		case "reason":
-			out.Values[i] = ec._ItemWarning_reason(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Reason)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var leaveBalanceImplementors = []string{"LeaveBalance"}
 
 func (ec *executionContext) _LeaveBalance(ctx context.Context, sel ast.SelectionSet, obj *kabinet.LeaveBalance) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, leaveBalanceImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, leaveBalanceImplementors, "LeaveBalance", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveBalance) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("LeaveBalance")
 		case "id":
-			out.Values[i] = ec._LeaveBalance_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNID2string(ctx, field.Selections, obj.ID)
 		case "leaveTypeCode":
-			out.Values[i] = ec._LeaveBalance_leaveTypeCode(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.LeaveTypeCode)
 		case "leaveTypeTitle":
-			out.Values[i] = ec._LeaveBalance_leaveTypeTitle(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.LeaveTypeTitle)
 		case "asOf":
-			out.Values[i] = ec._LeaveBalance_asOf(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDate2string(ctx, field.Selections, obj.AsOf)
 		case "entitledDays":
-			out.Values[i] = ec._LeaveBalance_entitledDays(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.EntitledDays)
 		case "usedDays":
-			out.Values[i] = ec._LeaveBalance_usedDays(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.UsedDays)
 		case "remainingDays":
-			out.Values[i] = ec._LeaveBalance_remainingDays(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.RemainingDays)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var loginEventImplementors = []string{"LoginEvent"}
 
 func (ec *executionContext) _LoginEvent(ctx context.Context, sel ast.SelectionSet, obj *kabinet.LoginEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, loginEventImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, loginEventImplementors, "LoginEvent", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("LoginEvent")
 		case "at":
-			out.Values[i] = ec._LoginEvent_at(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.At)
 		case "deviceId":
-			out.Values[i] = ec._LoginEvent_deviceId(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOString2string(ctx, field.Selections, obj.DeviceID)
 		case "deviceModel":
-			out.Values[i] = ec._LoginEvent_deviceModel(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOString2string(ctx, field.Selections, obj.DeviceModel)
 		case "address":
-			out.Values[i] = ec._LoginEvent_address(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Address)
 		case "method":
-			out.Values[i] = ec._LoginEvent_method(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Method)
 		case "success":
-			out.Values[i] = ec._LoginEvent_success(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Success)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -14511,311 +14260,129 @@ func (ec *executionContext) _NotificationSettings(ctx context.Context, sel ast.S
 var notificationTextImplementors = []string{"NotificationText"}
 
 func (ec *executionContext) _NotificationText(ctx context.Context, sel ast.SelectionSet, obj *kabinet.NotificationText) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationTextImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, notificationTextImplementors, "NotificationText", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationText) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("NotificationText")
 		case "kind":
-			out.Values[i] = ec._NotificationText_kind(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Kind)
 		case "locale":
-			out.Values[i] = ec._NotificationText_locale(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Locale)
 		case "title":
-			out.Values[i] = ec._NotificationText_title(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Title)
 		case "body":
-			out.Values[i] = ec._NotificationText_body(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Body)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var organizationImplementors = []string{"Organization"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Organization) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, organizationImplementors, "Organization", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.Organization) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("Organization")
 		case "id":
-			out.Values[i] = ec._Organization_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNID2string(ctx, field.Selections, obj.ID)
 		case "name":
-			out.Values[i] = ec._Organization_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 		case "timezone":
-			out.Values[i] = ec._Organization_timezone(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Timezone)
 		case "createdAt":
-			out.Values[i] = ec._Organization_createdAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var payslipImplementors = []string{"Payslip"}
 
 func (ec *executionContext) _Payslip(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Payslip) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, payslipImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, payslipImplementors, "Payslip", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.Payslip) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("Payslip")
 		case "id":
-			out.Values[i] = ec._Payslip_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNID2string(ctx, field.Selections, obj.ID)
 		case "externalId":
-			out.Values[i] = ec._Payslip_externalId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.ExternalID)
 		case "employeeExternalId":
-			out.Values[i] = ec._Payslip_employeeExternalId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.EmployeeExternalID)
 		case "period":
-			out.Values[i] = ec._Payslip_period(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Period)
 		case "publishedAt":
-			out.Values[i] = ec._Payslip_publishedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.PublishedAt)
 		case "currency":
-			out.Values[i] = ec._Payslip_currency(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Currency)
 		case "accrued":
-			out.Values[i] = ec._Payslip_accrued(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.Accrued)
 		case "deducted":
-			out.Values[i] = ec._Payslip_deducted(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.Deducted)
 		case "paid":
-			out.Values[i] = ec._Payslip_paid(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.Paid)
 		case "netPay":
-			out.Values[i] = ec._Payslip_netPay(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.NetPay())
 		case "debtAtStart":
-			out.Values[i] = ec._Payslip_debtAtStart(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.DebtAtStart)
 		case "debtAtEnd":
-			out.Values[i] = ec._Payslip_debtAtEnd(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.DebtAtEnd)
 		case "lines":
-			out.Values[i] = ec._Payslip_lines(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNPayslipLine2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐPayslipLineᚄ(ctx, field.Selections, obj.Lines)
 		case "viewedAt":
-			out.Values[i] = ec._Payslip_viewedAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ViewedAt)
 		case "retractedAt":
-			out.Values[i] = ec._Payslip_retractedAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RetractedAt)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var payslipLineImplementors = []string{"PayslipLine"}
 
 func (ec *executionContext) _PayslipLine(ctx context.Context, sel ast.SelectionSet, obj *kabinet.PayslipLine) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, payslipLineImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, payslipLineImplementors, "PayslipLine", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.PayslipLine) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("PayslipLine")
 		case "section":
-			out.Values[i] = ec._PayslipLine_section(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNPayslipSection2string(ctx, field.Selections, obj.Section)
 		case "code":
-			out.Values[i] = ec._PayslipLine_code(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOString2string(ctx, field.Selections, obj.Code)
 		case "title":
-			out.Values[i] = ec._PayslipLine_title(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Title)
 		case "amount":
-			out.Values[i] = ec._PayslipLine_amount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.Amount)
 		case "days":
-			out.Values[i] = ec._PayslipLine_days(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.Days)
 		case "hours":
-			out.Values[i] = ec._PayslipLine_hours(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx, field.Selections, obj.Hours)
 		case "period":
-			out.Values[i] = ec._PayslipLine_period(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOString2string(ctx, field.Selections, obj.Period)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var publishResultImplementors = []string{"PublishResult"}
 
 func (ec *executionContext) _PublishResult(ctx context.Context, sel ast.SelectionSet, obj *kabinet.PublishResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, publishResultImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, publishResultImplementors, "PublishResult", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.PublishResult) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("PublishResult")
 		case "created":
-			out.Values[i] = ec._PublishResult_created(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Created)
 		case "updated":
-			out.Values[i] = ec._PublishResult_updated(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Updated)
 		case "unchanged":
-			out.Values[i] = ec._PublishResult_unchanged(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Unchanged)
 		case "warnings":
-			out.Values[i] = ec._PublishResult_warnings(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNItemWarning2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐItemErrorᚄ(ctx, field.Selections, obj.Warnings)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var queryImplementors = []string{"Query"}
@@ -14955,284 +14522,119 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var quickLoginChallengeImplementors = []string{"QuickLoginChallenge"}
 
 func (ec *executionContext) _QuickLoginChallenge(ctx context.Context, sel ast.SelectionSet, obj *model.QuickLoginChallenge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, quickLoginChallengeImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, quickLoginChallengeImplementors, "QuickLoginChallenge", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *model.QuickLoginChallenge) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("QuickLoginChallenge")
 		case "challenge":
-			out.Values[i] = ec._QuickLoginChallenge_challenge(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Challenge)
 		case "expiresAt":
-			out.Values[i] = ec._QuickLoginChallenge_expiresAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.ExpiresAt)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var quickLoginSetupImplementors = []string{"QuickLoginSetup"}
 
 func (ec *executionContext) _QuickLoginSetup(ctx context.Context, sel ast.SelectionSet, obj *model.QuickLoginSetup) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, quickLoginSetupImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, quickLoginSetupImplementors, "QuickLoginSetup", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *model.QuickLoginSetup) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("QuickLoginSetup")
 		case "method":
-			out.Values[i] = ec._QuickLoginSetup_method(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNQuickLoginMethod2string(ctx, field.Selections, obj.Method)
 		case "deviceId":
-			out.Values[i] = ec._QuickLoginSetup_deviceId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.DeviceID)
 		case "deviceSecret":
-			out.Values[i] = ec._QuickLoginSetup_deviceSecret(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeviceSecret)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var syncIntegrityImplementors = []string{"SyncIntegrity"}
 
 func (ec *executionContext) _SyncIntegrity(ctx context.Context, sel ast.SelectionSet, obj *sync1.Integrity) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, syncIntegrityImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, syncIntegrityImplementors, "SyncIntegrity", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("SyncIntegrity")
 		case "payslips":
-			out.Values[i] = ec._SyncIntegrity_payslips(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, field.Selections, obj.Payslips)
 		case "leaveBalances":
-			out.Values[i] = ec._SyncIntegrity_leaveBalances(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, field.Selections, obj.LeaveBalances)
 		case "vacations":
-			out.Values[i] = ec._SyncIntegrity_vacations(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, field.Selections, obj.Vacations)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var syncResultImplementors = []string{"SyncResult"}
 
 func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSet, obj *sync1.Result) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, syncResultImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, syncResultImplementors, "SyncResult", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *sync1.Result) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("SyncResult")
 		case "payslips":
-			out.Values[i] = ec._SyncResult_payslips(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNPayslip2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐPayslipᚄ(ctx, field.Selections, obj.Payslips)
 		case "leaveBalances":
-			out.Values[i] = ec._SyncResult_leaveBalances(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNLeaveBalance2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveBalanceᚄ(ctx, field.Selections, obj.LeaveBalances)
 		case "vacations":
-			out.Values[i] = ec._SyncResult_vacations(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNVacation2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐVacationᚄ(ctx, field.Selections, obj.Vacations)
 		case "deleted":
-			out.Values[i] = ec._SyncResult_deleted(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNTombstone2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐTombstoneᚄ(ctx, field.Selections, obj.Deleted)
 		case "cursor":
-			out.Values[i] = ec._SyncResult_cursor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 		case "hasMore":
-			out.Values[i] = ec._SyncResult_hasMore(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasMore)
 		case "limit":
-			out.Values[i] = ec._SyncResult_limit(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Limit)
 		case "integrity":
-			out.Values[i] = ec._SyncResult_integrity(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOSyncIntegrity2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐIntegrity(ctx, field.Selections, obj.Integrity)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var tombstoneImplementors = []string{"Tombstone"}
 
 func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Tombstone) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tombstoneImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, tombstoneImplementors, "Tombstone", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.Tombstone) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("Tombstone")
 		case "type":
-			out.Values[i] = ec._Tombstone_type(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNTombstoneType2string(ctx, field.Selections, obj.Type)
 		case "id":
-			out.Values[i] = ec._Tombstone_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNID2string(ctx, field.Selections, obj.ID)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var vacationImplementors = []string{"Vacation"}
 
 func (ec *executionContext) _Vacation(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Vacation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, vacationImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, vacationImplementors, "Vacation", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.Vacation) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("Vacation")
 		case "id":
-			out.Values[i] = ec._Vacation_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNID2string(ctx, field.Selections, obj.ID)
 		case "externalId":
-			out.Values[i] = ec._Vacation_externalId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.ExternalID)
 		case "startsOn":
-			out.Values[i] = ec._Vacation_startsOn(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDate2string(ctx, field.Selections, obj.StartsOn)
 		case "endsOn":
-			out.Values[i] = ec._Vacation_endsOn(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDate2string(ctx, field.Selections, obj.EndsOn)
 		case "days":
-			out.Values[i] = ec._Vacation_days(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Days)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -15710,7 +15112,7 @@ func (ec *executionContext) marshalNCabinetEvent2ᚖgithubᚗcomᚋkabinetᚋkab
 }
 
 func (ec *executionContext) marshalNCabinetResult2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CabinetResult) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCabinetResult2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetResult(ctx, sel, v[i])
@@ -16082,7 +15484,7 @@ func (ec *executionContext) marshalNItemWarning2githubᚗcomᚋkabinetᚋkabinet
 }
 
 func (ec *executionContext) marshalNItemWarning2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐItemErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []kabinet.ItemError) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNItemWarning2githubᚗcomᚋkabinetᚋkabinetᚐItemError(ctx, sel, v[i])
@@ -16098,7 +15500,7 @@ func (ec *executionContext) marshalNItemWarning2ᚕgithubᚗcomᚋkabinetᚋkabi
 }
 
 func (ec *executionContext) marshalNLeaveBalance2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveBalanceᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.LeaveBalance) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLeaveBalance2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveBalance(ctx, sel, v[i])
@@ -16141,7 +15543,7 @@ func (ec *executionContext) unmarshalNLeaveBalanceInput2ᚖgithubᚗcomᚋkabine
 }
 
 func (ec *executionContext) marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.LoginEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLoginEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEvent(ctx, sel, v[i])
@@ -16192,7 +15594,7 @@ func (ec *executionContext) marshalNNotificationText2githubᚗcomᚋkabinetᚋka
 }
 
 func (ec *executionContext) marshalNNotificationText2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐNotificationTextᚄ(ctx context.Context, sel ast.SelectionSet, v []kabinet.NotificationText) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNotificationText2githubᚗcomᚋkabinetᚋkabinetᚐNotificationText(ctx, sel, v[i])
@@ -16221,7 +15623,7 @@ func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋkabinetᚋkab
 }
 
 func (ec *executionContext) marshalNPayslip2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐPayslipᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.Payslip) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPayslip2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐPayslip(ctx, sel, v[i])
@@ -16268,7 +15670,7 @@ func (ec *executionContext) marshalNPayslipLine2githubᚗcomᚋkabinetᚋkabinet
 }
 
 func (ec *executionContext) marshalNPayslipLine2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐPayslipLineᚄ(ctx context.Context, sel ast.SelectionSet, v []kabinet.PayslipLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPayslipLine2githubᚗcomᚋkabinetᚋkabinetᚐPayslipLine(ctx, sel, v[i])
@@ -16471,7 +15873,7 @@ func (ec *executionContext) marshalNTombstone2githubᚗcomᚋkabinetᚋkabinet�
 }
 
 func (ec *executionContext) marshalNTombstone2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐTombstoneᚄ(ctx context.Context, sel ast.SelectionSet, v []kabinet.Tombstone) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTombstone2githubᚗcomᚋkabinetᚋkabinetᚐTombstone(ctx, sel, v[i])
@@ -16501,7 +15903,7 @@ func (ec *executionContext) marshalNTombstoneType2string(ctx context.Context, se
 }
 
 func (ec *executionContext) marshalNVacation2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐVacationᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.Vacation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNVacation2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐVacation(ctx, sel, v[i])

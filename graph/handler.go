@@ -49,6 +49,11 @@ type Options struct {
 // extensions.code. The caller must put the *kabinet.Actor in the request
 // context (see AuthError for a rejected token).
 func NewHandler(r *Resolver, o Options) http.Handler {
+	return newHandler(r, o, jsonPOST{})
+}
+
+// newHandler is NewHandler with the given POST transport.
+func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -66,7 +71,7 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(post)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.APQCacheSize)})

@@ -4,7 +4,11 @@
 // live here.
 package graph
 
-//go:generate go tool gqlgen generate
+// go generate runs gqlgen through internal/cmd/gqlgen, which also rewrites
+// the marshallers of plain objects (graph/marshal.go): do not run
+// `go tool gqlgen` alone.
+//
+//go:generate go run github.com/kabinet/kabinet/internal/cmd/gqlgen
 
 import (
 	"context"

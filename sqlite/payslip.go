@@ -132,7 +132,7 @@ func scanPayslip(row scanner) (*kabinet.Payslip, error) {
 	}
 	p.PublishedAt, p.UpdatedAt = fromMS(published), fromMS(updated)
 	p.ViewedAt, p.RetractedAt = nullTime(viewed), nullTime(retracted)
-	if err := json.Unmarshal([]byte(lines), &p.Lines); err != nil {
+	if p.Lines, err = decodeLines(lines); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -2,7 +2,9 @@
 package scalar
 
 import (
+	"bytes"
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -11,11 +13,40 @@ import (
 	"github.com/kabinet/kabinet"
 )
 
-// MarshalDecimal writes a Decimal as a JSON string: "12345.67".
+// MarshalDecimal writes a Decimal as a JSON string: "12345.67", the text of
+// d.String().
 func MarshalDecimal(d kabinet.Decimal) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) {
-		io.WriteString(w, strconv.Quote(d.String()))
-	})
+	return decimal(d)
+}
+
+// decimal is a Decimal marshaller that writes without allocating when the
+// response is built in a bytes.Buffer (as gqlgen does): a first sync writes
+// thousands of amounts.
+type decimal kabinet.Decimal
+
+func (d decimal) MarshalGQL(w io.Writer) {
+	if b, ok := w.(*bytes.Buffer); ok {
+		b.Write(appendDecimal(b.AvailableBuffer(), kabinet.Decimal(d)))
+		return
+	}
+	var buf [32]byte
+	w.Write(appendDecimal(buf[:0], kabinet.Decimal(d)))
+}
+
+// appendDecimal appends d.String() in double quotes.
+func appendDecimal(b []byte, d kabinet.Decimal) []byte {
+	v := int64(d)
+	if v == math.MinInt64 {
+		return strconv.AppendQuote(b, d.String())
+	}
+	b = append(b, '"')
+	if v < 0 {
+		b = append(b, '-')
+		v = -v
+	}
+	b = strconv.AppendInt(b, v/100, 10)
+	b = append(b, '.', byte('0'+v%100/10), byte('0'+v%10))
+	return append(b, '"')
 }
 
 // UnmarshalDecimal reads a Decimal from a string. Numbers are refused: JSON

@@ -1,0 +1,111 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/kabinet/kabinet"
+)
+
+// wireStore answers payslips with text that json.Marshal escapes, and
+// departments with an error.
+type wireStore struct{ Store }
+
+func (wireStore) Payslips(context.Context, string, kabinet.PayslipFilter) ([]*kabinet.Payslip, error) {
+	return []*kabinet.Payslip{{ID: "ps_1", Period: "2026-10", Lines: []kabinet.PayslipLine{
+		{Section: "ACCRUAL", Title: "A&B <b>\u2028\u2029 \"q\" \\ \t é 😀", Amount: 12345}}}}, nil
+}
+
+func (wireStore) Departments(context.Context, string) ([]*kabinet.Department, error) {
+	return nil, kabinet.Errorf(kabinet.ENOTFOUND, "no <departments> & such")
+}
+
+// TestJSONPOSTSameBytes: jsonPOST answers every request byte for byte as
+// gqlgen's transport.POST does - status, content type and body - for
+// data, errors, partial results, bad queries, bad bodies and other
+// content types.
+func TestJSONPOSTSameBytes(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fast := newHandler(&Resolver{Store: wireStore{}}, Options{Logger: log}, jsonPOST{})
+	std := newHandler(&Resolver{Store: wireStore{}}, Options{Logger: log}, transport.POST{})
+	type request struct{ body, accept string }
+	for _, r := range []request{
+		{body: `{"query":"{ payslips { id period lines { title amount section days } } }"}`},
+		{body: `{"query":"{ payslips { id } departments { id } }"}`},
+		{body: `{"query":"{ departments { id } }"}`},
+		{body: `{"query":"{ nope }"}`},
+		{body: `{"query":"{ payslips { id "}`},
+		{body: `{"query":"query Q { payslips { id } }","operationName":"Other"}`},
+		{body: `{"query":"{ payslips { id } }"} trailing`},
+		{body: `{"query": 1}`},
+		{body: `not json`},
+		{body: ``},
+		{body: `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"00"}}}`},
+		{body: `{"query":"{ payslips { id } }"}`, accept: "application/graphql-response+json"},
+		{body: `{"query":"{ nope }"}`, accept: "application/graphql-response+json, application/json"},
+		{body: `{"query":"{ payslips { id } }"}`, accept: "text/html, application/*;q=0.9"},
+		{body: `{"query":"{ payslips { id } }"}`, accept: "text/html"},
+	} {
+		do := func(h http.Handler) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(r.body))
+			req.Header.Set("Content-Type", "application/json")
+			if r.accept != "" {
+				req.Header.Set("Accept", r.accept)
+			}
+			req = req.WithContext(kabinet.NewContext(req.Context(), &kabinet.Actor{Role: kabinet.RoleOrganization, OrgID: "org_1", RequestID: "req-1"}))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			return rec
+		}
+		got, want := do(fast), do(std)
+		if got.Code != want.Code || got.Header().Get("Content-Type") != want.Header().Get("Content-Type") || got.Body.String() != want.Body.String() {
+			t.Errorf("%s (Accept %q):\ngot  %d %s %s\nwant %d %s %s", r.body, r.accept,
+				got.Code, got.Header().Get("Content-Type"), got.Body, want.Code, want.Header().Get("Content-Type"), want.Body)
+		}
+	}
+}
+
+// failingBody fails while the request body is read.
+type failingBody struct{}
+
+func (failingBody) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+// TestJSONPOSTUnreadableBody: a body that fails to read is answered as
+// transport.POST answers it.
+func TestJSONPOSTUnreadableBody(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	do := func(post graphql.Transport) string {
+		h := newHandler(&Resolver{Store: wireStore{}}, Options{Logger: log}, post)
+		req := httptest.NewRequest(http.MethodPost, "/graphql", failingBody{})
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return fmt.Sprint(rec.Code, " ", rec.Header().Get("Content-Type"), " ", rec.Body)
+	}
+	if got, want := do(jsonPOST{}), do(transport.POST{}); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestNeedsHTMLEscape(t *testing.T) {
+	for _, s := range []string{"", `{"a":"b"}`, "Оклад é 😀", "\u2027\u202a", "x\xe2", "x\xe2\x80", `"\u003c"`,
+		"<", ">", "&", "a\u2028", "\u2029b", "\xe2\xe2\x80\xa8", "Оклад <", "\xe2\x80\xa9"} {
+		var b bytes.Buffer
+		json.HTMLEscape(&b, []byte(s))
+		if got, want := needsHTMLEscape([]byte(s)), b.String() != s; got != want {
+			t.Errorf("%q: got %v, want %v", s, got, want)
+		}
+	}
+}
