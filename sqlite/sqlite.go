@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -28,6 +30,14 @@ type DB struct {
 	write *sql.DB // exactly one connection: SQLite has one writer
 	read  *sql.DB // readers see committed snapshots (WAL)
 	Clock kabinet.Clock
+
+	// head is the change log's last committed seq, kept in memory so that a
+	// sync with nothing new anywhere needs no read (ChangeHead). It is set
+	// after each commit under commitMu, so it follows commit order and never
+	// runs ahead of what readers can see.
+	head      atomic.Int64
+	commitMu  sync.Mutex
+	trackHead bool
 }
 
 // Open opens (creating if needed) the database file at path and applies the
@@ -80,6 +90,15 @@ func Open(ctx context.Context, path string, clock kabinet.Clock) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
+	if err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		seq, err := lastChangeSeq(ctx, tx)
+		db.head.Store(seq)
+		return err
+	}); err != nil {
+		w.Close()
+		return nil, err
+	}
+	db.trackHead = true
 	r, err := sql.Open("sqlite3", "file:"+path+"?"+rq.Encode())
 	if err != nil {
 		w.Close()
@@ -132,8 +151,38 @@ func (db *DB) WriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return translate(err)
 	}
-	return translate(tx.Commit())
+	if !db.trackHead {
+		return translate(tx.Commit())
+	}
+	seq, err := lastChangeSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	// The next writer may commit as soon as this commit releases the
+	// connection; the lock keeps head updates in commit order.
+	db.commitMu.Lock()
+	defer db.commitMu.Unlock()
+	if err := tx.Commit(); err != nil {
+		return translate(err)
+	}
+	if seq > db.head.Load() {
+		db.head.Store(seq)
+	}
+	return nil
 }
+
+// lastChangeSeq is the last seq the change log allocated (AUTOINCREMENT
+// keeps it in sqlite_sequence even when the rows are compacted away).
+func lastChangeSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var seq int64
+	err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)`).Scan(&seq)
+	return seq, err
+}
+
+// ChangeHead is the last committed seq of the change log, from memory. It
+// is exact for this store, where every write goes through this process's
+// one writer; a store shared by several processes must not offer it.
+func (db *DB) ChangeHead() int64 { return db.head.Load() }
 
 // ReadTx runs fn in a read transaction: every statement in it sees the same
 // committed snapshot.
