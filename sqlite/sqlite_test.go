@@ -84,3 +84,46 @@ func TestReaderIsReadOnly(t *testing.T) {
 		t.Fatal("a write through the reader pool succeeded")
 	}
 }
+
+// TestChangeHead: the in-memory head follows every committed change, is not
+// moved by writes that record none, and is read back after reopening.
+func TestChangeHead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.db")
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := db.ChangeHead(); got != 0 {
+		t.Fatalf("got head %d on a new database, want 0", got)
+	}
+	org := &kabinet.Organization{Name: "A", Timezone: "UTC"}
+	if err := db.CreateOrganization(ctx, org, "h"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.UpsertEmployees(ctx, org.ID, []kabinet.Employee{{ExternalID: "E-1", LastName: "И", FirstName: "И"}}); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := db.EmployeeIDs(ctx, org.ID, []string{"E-1"})
+	if got := db.ChangeHead(); got != 0 {
+		t.Fatalf("got head %d after writes that record no change, want 0", got)
+	}
+	for i, ext := range []string{"PS-1", "PS-2"} {
+		slip := kabinet.Payslip{ExternalID: ext, EmployeeID: ids["E-1"], Period: "2026-10", Currency: "RUB", Accrued: 100}
+		if _, _, err := db.PublishPayslips(ctx, org.ID, []kabinet.Payslip{slip}); err != nil {
+			t.Fatal(err)
+		}
+		if got := db.ChangeHead(); got != int64(i+1) {
+			t.Fatalf("got head %d after %d changes, want %d", got, i+1, i+1)
+		}
+	}
+	db.Close()
+	db, err = sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := db.ChangeHead(); got != 2 {
+		t.Fatalf("got head %d after reopening, want 2", got)
+	}
+}
