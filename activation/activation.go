@@ -66,7 +66,6 @@ type Store interface {
 	ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation) (string, error)
 	RecordConsent(ctx context.Context, orgID, employeeID, version string) error
 	SetPassword(ctx context.Context, orgID, employeeID, hash string) error
-	EmployeeLogin(ctx context.Context, orgID, employeeID string) (string, error)
 
 	CabinetSettings(ctx context.Context, orgID string) (*kabinet.CabinetSettings, error)
 	PutCabinetSettings(ctx context.Context, orgID string, s *kabinet.CabinetSettings) error

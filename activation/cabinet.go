@@ -389,8 +389,3 @@ func (s *Service) Unblock(ctx context.Context, orgID, externalID string) (*kabin
 	c.Employee = e
 	return c, nil
 }
-
-// EmployeeLogin returns the employee's login, "" before activation.
-func (s *Service) EmployeeLogin(ctx context.Context, orgID, employeeID string) (string, error) {
-	return s.Store.EmployeeLogin(ctx, orgID, employeeID)
-}

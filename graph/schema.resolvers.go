@@ -93,11 +93,7 @@ func (r *deviceResolver) Current(ctx context.Context, obj *kabinet.Device) (bool
 
 // Login is the resolver for the login field.
 func (r *employeeResolver) Login(ctx context.Context, obj *kabinet.Employee) (*string, error) {
-	if obj.Login != "" {
-		return &obj.Login, nil
-	}
-	l, err := r.Activation.EmployeeLogin(ctx, obj.OrgID, obj.ID)
-	return nullable(l), err
+	return nullable(obj.Login), nil // the store fills it with the employee
 }
 
 // MiddleName is the resolver for the middleName field.

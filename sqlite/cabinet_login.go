@@ -240,16 +240,6 @@ func (db *DB) UnblockCabinet(ctx context.Context, orgID, employeeID string) (*ka
 	return c, err
 }
 
-// EmployeeLogin returns the employee's login, "" before activation.
-func (db *DB) EmployeeLogin(ctx context.Context, orgID, employeeID string) (string, error) {
-	var l sql.NullString
-	err := db.read.QueryRowContext(ctx, `SELECT login FROM cabinets WHERE org_id = ? AND employee_id = ?`, orgID, employeeID).Scan(&l)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return l.String, err
-}
-
 // DismissalCandidates lists employees with a dismissal date whose cabinet
 // exists and is not BLOCKED.
 func (db *DB) DismissalCandidates(ctx context.Context) ([]kabinet.DismissalCandidate, error) {

@@ -12,11 +12,17 @@ import (
 const employeeColumns = `id, org_id, external_id, last_name, first_name, middle_name, email, phone,
 	department_external_id, position, timezone, is_org_head, dismissed_on, created_at, updated_at`
 
+// employeeSelect is employeeColumns plus the login of the employee's
+// cabinet ("" before activation), so that listings need no query per
+// employee for it.
+const employeeSelect = employeeColumns + `, coalesce((SELECT c.login FROM cabinets c WHERE c.employee_id = employees.id), '')`
+
+// scanEmployee reads a row of employeeSelect.
 func scanEmployee(row scanner) (*kabinet.Employee, error) {
 	e := &kabinet.Employee{}
 	var created, updated int64
 	err := row.Scan(&e.ID, &e.OrgID, &e.ExternalID, &e.LastName, &e.FirstName, &e.MiddleName, &e.Email, &e.Phone,
-		&e.DepartmentExternalID, &e.Position, &e.Timezone, &e.IsOrganizationHead, &e.DismissedOn, &created, &updated)
+		&e.DepartmentExternalID, &e.Position, &e.Timezone, &e.IsOrganizationHead, &e.DismissedOn, &created, &updated, &e.Login)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +99,7 @@ func (db *DB) EmployeeByExternalID(ctx context.Context, orgID, externalID string
 }
 
 func (db *DB) employeeWhere(ctx context.Context, where string, args ...any) (*kabinet.Employee, error) {
-	e, err := scanEmployee(db.read.QueryRowContext(ctx, `SELECT `+employeeColumns+` FROM employees WHERE `+where, args...))
+	e, err := scanEmployee(db.read.QueryRowContext(ctx, `SELECT `+employeeSelect+` FROM employees WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "employee not found")
 	}
@@ -109,7 +115,7 @@ type EmployeeFilter struct {
 
 // Employees lists an organisation's employees ordered by external ID.
 func (db *DB) Employees(ctx context.Context, orgID string, f kabinet.EmployeeFilter) ([]*kabinet.Employee, error) {
-	q := `SELECT ` + employeeColumns + ` FROM employees WHERE org_id = ? AND external_id > ?`
+	q := `SELECT ` + employeeSelect + ` FROM employees WHERE org_id = ? AND external_id > ?`
 	args := []any{orgID, f.AfterExternalID}
 	if len(f.ExternalIDs) > 0 {
 		q += ` AND external_id IN (` + placeholders(len(f.ExternalIDs)) + `)`
