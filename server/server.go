@@ -150,6 +150,9 @@ func (s *Server) accessLog(m *httpMetrics) fiber.Handler {
 		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
 			level = slog.LevelDebug
 		}
+		if !s.cfg.Logger.Enabled(c.UserContext(), level) {
+			return nil
+		}
 		s.cfg.Logger.Log(c.UserContext(), level, "http", "request_id", c.GetRespHeader(fiber.HeaderXRequestID),
 			"method", c.Method(), "path", c.Path(), "status", status, "duration_ms", float64(d.Microseconds())/1000,
 			"bytes", len(c.Response().Body()), "remote", c.IP())
