@@ -102,23 +102,10 @@ func (db *DB) PlanVacationReminders(ctx context.Context, orgID string, s *kabine
 func (db *DB) PlanVacationRemindersOf(ctx context.Context, orgID string, s *kabinet.NotificationSettings, employeeIDs []string) (int64, error) {
 	var n int64
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
-		var ids []string
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM vacations WHERE org_id = ? AND cancelled_at IS NULL
+		ids, err := queryStrings(ctx, tx, `SELECT id FROM vacations WHERE org_id = ? AND cancelled_at IS NULL
 			AND employee_id IN (SELECT value FROM json_each(?))`, orgID, mustJSON(employeeIDs))
-		if err != nil {
+		if err != nil || len(ids) == 0 {
 			return err
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if len(ids) == 0 {
-			return rows.Err()
 		}
 		n, err = planVacations(ctx, tx, orgID, s, ids, db.now())
 		return err

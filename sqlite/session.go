@@ -60,19 +60,10 @@ func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDev
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM devices WHERE employee_id = ? AND id <> ? AND revoked_at IS NULL`, s.Session.EmployeeID, d.ID)
+		others, err = queryStrings(ctx, tx, `SELECT id FROM devices WHERE employee_id = ? AND id <> ? AND revoked_at IS NULL`, s.Session.EmployeeID, d.ID)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			others = append(others, id)
-		}
-		rows.Close()
 		s.Session.DeviceID = d.ID
 		var pw sql.NullInt64
 		if s.PasswordAt != nil {

@@ -192,20 +192,7 @@ func (r *syncReader) IDs(ctx context.Context) (kabinet.SyncIDs, error) {
 }
 
 func (r *syncReader) strings(ctx context.Context, query string) ([]string, error) {
-	rows, err := r.tx.QueryContext(ctx, query, r.emp, r.org)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, r.tx, scanString, query, r.emp, r.org)
 }
 
 // query runs a sync query with the employee and organisation as its first
