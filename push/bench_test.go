@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -147,7 +146,7 @@ func benchDispatch(b *testing.B, newSender func(*testkit.Clock) push.Sender) {
 	settings := push.DefaultSettings("Europe/Moscow")
 	settings.PayslipDays = []int{5}
 	snd := newSender(clock)
-	var peak atomic.Uint64
+	var peak uint64
 	var total time.Duration
 	b.StopTimer()
 	for range b.N {
@@ -160,38 +159,20 @@ func benchDispatch(b *testing.B, newSender func(*testkit.Clock) push.Sender) {
 		d := &push.Dispatcher{Store: db, Sender: snd, Clock: clock, Concurrency: 32,
 			Settings: func(context.Context, string) (*kabinet.NotificationSettings, error) { return settings, nil }}
 		runtime.GC()
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var ms runtime.MemStats
-			for {
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > peak.Load() {
-					peak.Store(ms.HeapInuse)
-				}
-				select {
-				case <-stop:
-					return
-				case <-time.After(20 * time.Millisecond):
-				}
-			}
-		}()
+		heap := pushtest.WatchHeap()
 		start := time.Now()
 		b.StartTimer()
 		st, err := d.DispatchDue(ctx)
 		b.StopTimer()
 		total += time.Since(start)
-		close(stop)
-		wg.Wait()
+		peak = max(peak, heap())
 		if err != nil || st.Sent != n {
 			b.Fatalf("got %+v, %v, want %d sent", st, err, n)
 		}
 		_ = orgID
 	}
 	b.ReportMetric(float64(n*b.N)/total.Seconds(), "msgs/s")
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }
 
 // BenchmarkPlanPayslips100kOrgWide is the same planning for the whole

@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -300,54 +299,5 @@ func BenchmarkAPNsSend(b *testing.B) {
 	a := pushtest.NewAPNs(b)
 	a.DisableRecording()
 	s := newSender(b, a)
-	if res := s.Send(context.Background(), note("warmup")); res.Outcome != push.OutcomeSent {
-		b.Fatalf("warm-up: got %v %q", res.Outcome, res.Reason)
-	}
-	peak := watchHeap(b)
-	var failed atomic.Int64
-	b.ReportAllocs()
-	b.SetParallelism(32)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		n := note("benchtoken")
-		for pb.Next() {
-			if s.Send(context.Background(), n).Outcome != push.OutcomeSent {
-				failed.Add(1)
-			}
-		}
-	})
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if failed.Load() > 0 {
-		b.Fatalf("%d sends failed", failed.Load())
-	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
-}
-
-func watchHeap(b *testing.B) func() uint64 {
-	var peak atomic.Uint64
-	done, stopped := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(stopped)
-		var ms runtime.MemStats
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	var once sync.Once
-	stop := func() { once.Do(func() { close(done); <-stopped }) }
-	b.Cleanup(stop)
-	return func() uint64 { stop(); return peak.Load() }
+	pushtest.BenchmarkSend(b, s, note("benchtoken"))
 }

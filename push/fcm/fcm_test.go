@@ -3,7 +3,6 @@ package fcm_test
 import (
 	"context"
 	"net"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -325,57 +324,5 @@ func BenchmarkFCMSend(b *testing.B) {
 	f := pushtest.NewFCM(b)
 	f.DisableRecording()
 	s := newSender(b, f)
-	if res := s.Send(context.Background(), note("warm-up")); res.Outcome != push.OutcomeSent {
-		b.Fatalf("warm-up: got %v %q", res.Outcome, res.Reason)
-	}
-	peak := watchHeap(b)
-	var failed atomic.Int64
-	b.ReportAllocs()
-	b.SetParallelism(32)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		n := note("bench-token")
-		for pb.Next() {
-			if s.Send(context.Background(), n).Outcome != push.OutcomeSent {
-				failed.Add(1)
-			}
-		}
-	})
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if failed.Load() > 0 {
-		b.Fatalf("%d sends failed", failed.Load())
-	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
-}
-
-// watchHeap samples HeapInuse until the benchmark ends and returns a
-// function giving the peak.
-func watchHeap(b *testing.B) func() uint64 {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		var ms runtime.MemStats
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	var once sync.Once
-	stop := func() { once.Do(func() { close(done); <-stopped }) }
-	b.Cleanup(stop)
-	return func() uint64 { stop(); return peak.Load() }
+	pushtest.BenchmarkSend(b, s, note("bench-token"))
 }
