@@ -44,7 +44,6 @@ type Store interface {
 // Service holds notification settings, push tokens and the planner.
 type Service struct {
 	Store  Store
-	Clock  kabinet.Clock
 	Logger *slog.Logger
 	// Wake, if set, is called after something was planned that may be due
 	// now (Dispatcher.Wake), so it goes out without waiting for the poll.
@@ -222,11 +221,4 @@ func (s *Service) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return s.Logger
-}
-
-func (s *Service) now() time.Time {
-	if s.Clock == nil {
-		return time.Now().UTC()
-	}
-	return s.Clock.Now()
 }
