@@ -54,12 +54,16 @@ type Config struct {
 	SMTPURL       string // KABINET_SMTP_URL
 	SMTPFrom      string // KABINET_SMTP_FROM
 	SMSWebhookURL string // KABINET_SMS_WEBHOOK_URL
+	// LogSlow: requests that take longer are logged at warn level
+	// (KABINET_LOG_SLOW); zero: none is. Other requests are logged one by
+	// one only at debug level, and summarised once a minute at info.
+	LogSlow time.Duration
 }
 
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
 	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second,
-		SyncRetentionDays: 180}
+		SyncRetentionDays: 180, LogSlow: 500 * time.Millisecond}
 }
 
 // Validate reports the first configuration error.
@@ -79,6 +83,8 @@ func (c *Config) Validate() error {
 		return errors.New("KABINET_MAX_BATCH must be at least 1")
 	case c.SyncRetentionDays < 1:
 		return errors.New("KABINET_SYNC_RETENTION_DAYS must be at least 1")
+	case c.LogSlow < 0:
+		return errors.New("KABINET_LOG_SLOW must not be negative (0 turns slow-request lines off)")
 	}
 	if _, err := c.invitationSenders(nil); err != nil {
 		return err
@@ -223,6 +229,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Ready:         db.Ready,
 		Registry:      a.Registry,
 		WithAuthError: graph.WithAuthError,
+		SlowRequest:   cfg.LogSlow,
 	})
 	return a, nil
 }

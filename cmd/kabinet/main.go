@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/push/providers"
@@ -133,6 +134,13 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 			}
 			*dst = n
 		}
+	}
+	if v := getenv("KABINET_LOG_SLOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return cfg, fmt.Errorf("KABINET_LOG_SLOW=%q is not a duration (such as 500ms)", v)
+		}
+		cfg.LogSlow = d
 	}
 	return cfg, cfg.Validate()
 }
