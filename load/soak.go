@@ -117,10 +117,9 @@ func Soak(ctx context.Context, c *Client, cfg Config, org *Org, rate float64, w 
 	start := time.Now()
 	hc := NewClient(cfg.targets()[0], 8)
 	soak, soakVictim := phase("soak", cfg.Soak.Duration, func(phaseCtx context.Context) {
-		// Hostile requests outlive the phase by up to a minute, so that each
-		// is recorded with its outcome (a slow one is the finding).
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(phaseCtx), time.Minute)
-		defer cancel()
+		// A hostile request may outlive the phase (up to a minute each), so
+		// that each is recorded with its outcome: a slow one is the finding.
+		ctx := context.WithoutCancel(phaseCtx)
 		var wg sync.WaitGroup
 		defer wg.Wait()
 		sem := make(chan struct{}, 4) // at most 4 hostile requests at once: a slow shape is skipped, not piled up
@@ -152,6 +151,8 @@ func Soak(ctx context.Context, c *Client, cfg Config, org *Org, rate float64, w 
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
+				ctx, cancel := context.WithTimeout(ctx, time.Minute)
+				defer cancel()
 				t0 := time.Now()
 				err := sendHostile(ctx, hc, cfg.Soak, shape, attacker, victim)
 				hostile[shape].Record(time.Since(t0), err)
