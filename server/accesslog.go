@@ -104,7 +104,7 @@ func bucketOf(d time.Duration) int {
 }
 
 func bucketUpperMS(i int) float64 {
-	return math.Exp2(float64(i)/bucketsPerDoubling) / 1000
+	return math.Ceil(math.Exp2(float64(i)/bucketsPerDoubling)) / 1000 // whole µs
 }
 
 // accessSummary counts the requests of the current window. Its cost per
