@@ -34,7 +34,7 @@ import (
 )
 
 // Config is everything Kabinet is configured with. cmd/kabinet fills it from
-// the environment (CONTRACT.md, "Configuration").
+// the environment (docs/contract.md §Configuration).
 type Config struct {
 	Addr           string // KABINET_ADDR
 	DB             string // KABINET_DB

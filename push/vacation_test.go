@@ -110,7 +110,7 @@ func TestVacationReminderInEmployeeZone(t *testing.T) {
 }
 
 // TestManagerMatchesSpec: the set-based manager of the planner agrees with
-// sqlite.Manager (SPEC.md §1) on a small organisation chart.
+// sqlite.Manager (docs/product.md §Manager rule) on a small organisation chart.
 func TestManagerMatchesSpec(t *testing.T) {
 	f := newFixture(t, 1)
 	f.env.Do(t, f.key, `mutation { upsertDepartments(input: [

@@ -178,7 +178,7 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-// Manager returns the manager of an employee (SPEC.md §1): the head of their
+// Manager returns the manager of an employee (docs/product.md §Manager rule): the head of their
 // department; for a department's own head, the head of the parent
 // department; where there is no such head or the head is not published, the
 // organisation's head. The organisation's head has no manager (nil, nil).

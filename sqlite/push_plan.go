@@ -113,7 +113,7 @@ func (db *DB) PlanVacationRemindersOf(ctx context.Context, orgID string, s *kabi
 	return n, err
 }
 
-// managerOf is the SQL expression of the manager of employee e (SPEC.md §1,
+// managerOf is the SQL expression of the manager of employee e (docs/product.md §Manager rule,
 // as sqlite.Manager, set-based): the head of e's department; for the head
 // itself, the head of the parent department; else the organisation's head.
 const managerOf = `COALESCE(

@@ -3,7 +3,7 @@
 //	kabinet serve [--demo] [--addr :8080] [--db kabinet.db]
 //	kabinet migrate [--db kabinet.db]
 //
-// Configuration comes from the environment (CONTRACT.md); flags override it.
+// Configuration comes from the environment (docs/contract.md §Configuration); flags override it.
 package main
 
 import (
@@ -108,7 +108,7 @@ func serve(ctx context.Context, cfg app.Config, demo bool, logger *slog.Logger, 
 	return a.Close()
 }
 
-// configFromEnv reads the CONTRACT.md variables over the defaults.
+// configFromEnv reads the docs/contract.md §Configuration variables over the defaults.
 func configFromEnv(getenv func(string) string) (app.Config, error) {
 	cfg := app.DefaultConfig()
 	str := func(name string, dst *string) {
