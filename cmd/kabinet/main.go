@@ -62,6 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	if *demo {
+		cfg.Development = true // the IDE and other conveniences on, unless set off
+	}
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: logLevel(getenv("KABINET_LOG_LEVEL"))}))
 	switch args[0] {
 	case "migrate":
@@ -124,6 +127,14 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 	str("KABINET_SMTP_URL", &cfg.SMTPURL)
 	str("KABINET_SMTP_FROM", &cfg.SMTPFrom)
 	str("KABINET_SMS_WEBHOOK_URL", &cfg.SMSWebhookURL)
+	str("KABINET_GRAPHIQL", &cfg.GraphiQL)
+	switch env := getenv("KABINET_ENV"); env {
+	case "", "production":
+	case "development":
+		cfg.Development = true
+	default:
+		return cfg, fmt.Errorf("KABINET_ENV=%q: want production or development", env)
+	}
 	for name, dst := range map[string]*int{"KABINET_MAX_BODY_BYTES": &cfg.BodyLimit, "KABINET_MAX_BATCH": &cfg.MaxBatch,
 		"KABINET_SYNC_RETENTION_DAYS": &cfg.SyncRetentionDays} {
 		if v := getenv(name); v != "" {
