@@ -2148,7 +2148,7 @@ type Query {
     limit: Int = 100
   ): [Payslip!]! @auth(role: ORGANIZATION)
   """
-  Mutations made with this organisation's key, newest first. BAD_USER_INPUT for an unknown ` + "`" + `before` + "`" + ` or a
+  Mutations made with this organisation's key, newest first. BAD_USER_INPUT for a malformed ` + "`" + `before` + "`" + ` or a
   limit outside 1–1000.
   Requires: organisation API key (payroll integration, HR).
   """
@@ -2187,7 +2187,8 @@ type Query {
   """
   me: Employee! @auth(role: EMPLOYEE)
   """
-  The signed-in employee's devices with a live session, the calling one marked ` + "`" + `current` + "`" + `.
+  The signed-in employee's devices that are not revoked, most recently seen first, the calling one marked
+  ` + "`" + `current` + "`" + `.
   Requires: employee access token (phone app).
   """
   devices: [Device!]! @auth(role: EMPLOYEE)
@@ -2358,7 +2359,7 @@ type Mutation {
   ): Cabinet! @auth(role: ORGANIZATION)
   """
   Issues a new activation code (the previous one stops working at once); with a channel, also sends it.
-  FORBIDDEN for a blocked cabinet; NOT_FOUND for an unknown employee.
+  FORBIDDEN for a BLOCKED or CREATE_FAILED cabinet; NOT_FOUND for an unknown employee.
   Requires: organisation API key (payroll integration, HR).
   """
   reissueActivationCode(
@@ -3109,7 +3110,7 @@ input QuickLoginInput {
   signature: String
 }
 
-"A device of the employee with a live session."
+"A device the employee signed in from and has not revoked."
 type Device {
   "The server's id of this device: revokeDevice takes it."
   id: ID!
