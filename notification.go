@@ -11,13 +11,13 @@ const (
 	NotifyPayslipBroadcast        = "PAYSLIP_BROADCAST"
 )
 
-// Push providers (CONTRACT.md: PushProvider).
+// Push providers (docs/contract.md §Enums: PushProvider).
 const (
 	ProviderFCM  = "FCM"
 	ProviderAPNs = "APNS"
 )
 
-// NotificationSettings is an organisation's reminder schedule (SPEC.md §5).
+// NotificationSettings is an organisation's reminder schedule (docs/product.md §Reminders).
 type NotificationSettings struct {
 	WindowStart  string        // "09:00", in each recipient's local time
 	WindowEnd    string        // "21:00"; earlier than WindowStart wraps midnight
@@ -39,7 +39,7 @@ type NotificationText struct {
 	Body   string `json:"body"`
 }
 
-// Delivery states shown to HR (CONTRACT.md: DeliveryStatus).
+// Delivery states shown to HR (docs/contract.md §Enums: DeliveryStatus).
 const (
 	DeliveryPlanned       = "PLANNED"
 	DeliverySending       = "SENDING"

@@ -22,7 +22,7 @@ var (
 	RulePerAddress = throttle.Rule{Max: 60, Window: 15 * time.Minute}
 )
 
-// ActivateInput is what the app sends to activate (CONTRACT.md).
+// ActivateInput is what the app sends to activate (docs/contract.md §Phone app).
 type ActivateInput struct {
 	Code           string
 	Login          string // only where the policy asks the employee to choose
@@ -73,7 +73,7 @@ func deviceKey(op, clientID string) throttle.Key {
 	return throttle.Key{Name: op + "/device/" + kabinet.HashSecret(clientID), Rule: RulePerDevice}
 }
 
-// Activate activates a cabinet with its code (CONTRACT.md `activate`).
+// Activate activates a cabinet with its code (docs/contract.md §Phone app, `activate`).
 //
 // First activation: sets the password (CheckPassword rules, argon2id) and
 // the login — generated from the surname and initials, or chosen where the
@@ -216,7 +216,7 @@ const maxLoginMatches = 5
 // login takes as long as a wrong password.
 var dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$7n1t3uYyWJb6dLu5Gd4kGuBB3Pk2d2cPCK4mDmjr8rE"
 
-// Login signs an employee in with login and password (CONTRACT.md `login`).
+// Login signs an employee in with login and password (docs/contract.md §Phone app, `login`).
 // The login is compared case-insensitively. Failures are counted per login,
 // device and client address and recorded in the employee's login history.
 // UNAUTHENTICATED for a wrong login or password (one message), FORBIDDEN

@@ -3,7 +3,7 @@
 //	kabinet serve [--demo] [--addr :8080] [--db kabinet.db]
 //	kabinet migrate [--db kabinet.db]
 //
-// Configuration comes from the environment (CONTRACT.md); flags override it.
+// Configuration comes from the environment (docs/contract.md §Configuration); flags override it.
 package main
 
 import (
@@ -62,6 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	if *demo {
+		cfg.Development = true // the IDE and other conveniences on, unless set off
+	}
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: logLevel(getenv("KABINET_LOG_LEVEL"))}))
 	switch args[0] {
 	case "migrate":
@@ -108,7 +111,7 @@ func serve(ctx context.Context, cfg app.Config, demo bool, logger *slog.Logger, 
 	return a.Close()
 }
 
-// configFromEnv reads the CONTRACT.md variables over the defaults.
+// configFromEnv reads the docs/contract.md §Configuration variables over the defaults.
 func configFromEnv(getenv func(string) string) (app.Config, error) {
 	cfg := app.DefaultConfig()
 	str := func(name string, dst *string) {
@@ -124,6 +127,14 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 	str("KABINET_SMTP_URL", &cfg.SMTPURL)
 	str("KABINET_SMTP_FROM", &cfg.SMTPFrom)
 	str("KABINET_SMS_WEBHOOK_URL", &cfg.SMSWebhookURL)
+	str("KABINET_GRAPHIQL", &cfg.GraphiQL)
+	switch env := getenv("KABINET_ENV"); env {
+	case "", "production":
+	case "development":
+		cfg.Development = true
+	default:
+		return cfg, fmt.Errorf("KABINET_ENV=%q: want production or development", env)
+	}
 	for name, dst := range map[string]*int{"KABINET_MAX_BODY_BYTES": &cfg.BodyLimit, "KABINET_MAX_BATCH": &cfg.MaxBatch,
 		"KABINET_SYNC_RETENTION_DAYS": &cfg.SyncRetentionDays} {
 		if v := getenv(name); v != "" {

@@ -40,6 +40,8 @@ func TestConfigErrors(t *testing.T) {
 		"ShortBootstrapToken": {"KABINET_BOOTSTRAP_TOKEN": "short"},
 		"BadBodyLimit":        {"KABINET_MAX_BODY_BYTES": "lots"},
 		"ShortSecret":         {"KABINET_SECRET": "abc"},
+		"UnknownEnv":          {"KABINET_ENV": "staging"},
+		"BadGraphiQL":         {"KABINET_GRAPHIQL": "yes"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := run(context.Background(), []string{"serve"}, env(vars), &bytes.Buffer{}); err == nil {
@@ -83,6 +85,12 @@ func TestServeDemo(t *testing.T) {
 	}
 	if !up {
 		t.Fatalf("server did not come up; output:\n%s", out.String())
+	}
+	// --demo is development: the GraphQL IDE is on.
+	if resp, err := http.Get("http://" + addr + "/graphiql"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET /graphiql of the demo: %v %v, want 200", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	key := regexp.MustCompile(`KABINET_KEY=(kbn_[a-z0-9]+)`).FindStringSubmatch(out.String())
 	if key == nil {
