@@ -15,6 +15,7 @@ require (
 	github.com/sideshow/apns2 v0.25.0
 	github.com/valyala/fasthttp v1.77.0
 	github.com/vektah/gqlparser/v2 v2.5.64
+	github.com/wneessen/go-mail v0.8.1
 	golang.org/x/crypto v0.58.0
 	golang.org/x/net v0.62.0
 	golang.org/x/oauth2 v0.37.0
