@@ -6,6 +6,7 @@
 //	kabinet org list | kabinet org key --org ID
 //	kabinet import --url URL --employees FILE --payslips FILE ...
 //	kabinet version
+//	kabinet healthcheck [--url http://127.0.0.1:8080/readyz]
 //
 // Configuration comes from the environment (the table in settings.go, which
 // `kabinet --help` prints); flags override it.
@@ -47,6 +48,8 @@ type cli struct {
 	Backup  backupCmd  `cmd:"" help:"Copy a live SQLite database, consistently, to a new file."`
 	Org     orgCmd     `cmd:"" help:"Operator tasks on organisations (list, issue a new API key)."`
 	Version versionCmd `cmd:"" help:"Print the version, the commit and the Go version."`
+	// Healthcheck is for a container's HEALTHCHECK; the image has no curl.
+	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if the server's /readyz answers 200 (for container health checks)."`
 }
 
 // runEnv is what every command's Run receives.

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/sqlite"
@@ -152,4 +155,30 @@ func (c *orgKeyCmd) Run(e *runEnv) error {
 	}
 	_, err = fmt.Fprintf(e.stdout, "New API key for %s (shown once; the earlier keys stay valid):\n\n    export KABINET_KEY=%s\n\n", c.Org, key)
 	return err
+}
+
+type healthcheckCmd struct {
+	URL     string        `default:"http://127.0.0.1:8080/readyz" help:"The readiness URL to probe."`
+	Timeout time.Duration `default:"3s" help:"How long to wait for the answer."`
+}
+
+// Run probes the readiness endpoint, for a container's HEALTHCHECK (the
+// image has no curl): exit 0 on 200, 1 otherwise.
+func (c *healthcheckCmd) Run(e *runEnv) error {
+	ctx, cancel := context.WithTimeout(e.ctx, c.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %v", c.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s %s", c.URL, resp.Status, strings.TrimSpace(string(body)))
+	}
+	return nil
 }
