@@ -47,6 +47,7 @@ type cli struct {
 	Migrate migrateCmd `cmd:"" help:"Apply the database migrations and exit; --status only lists them."`
 	Backup  backupCmd  `cmd:"" help:"Copy a live SQLite database, consistently, to a new file."`
 	Org     orgCmd     `cmd:"" help:"Operator tasks on organisations (list, issue a new API key)."`
+	Import  importCmd  `cmd:"" help:"Publish departments, employees, payslips, leave balances and vacations from CSV files (docs/import.md)."`
 	Version versionCmd `cmd:"" help:"Print the version, the commit and the Go version."`
 	// Healthcheck is for a container's HEALTHCHECK; the image has no curl.
 	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if the server's /readyz answers 200 (for container health checks)."`
