@@ -146,6 +146,26 @@ func TestSettingsTable(t *testing.T) {
 			t.Errorf("%s is read but not in the settings table (nor the help)", k)
 		}
 	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "\n## Configuration\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z_]+)` \\|").FindAllStringSubmatch(section, -1) {
+		documented[m[1]] = true
+	}
+	for name := range listed {
+		if !documented[name] {
+			t.Errorf("%s is not in the README's configuration table", name)
+		}
+	}
+	for name := range documented {
+		if !listed[name] {
+			t.Errorf("the README documents %s, which the server does not read", name)
+		}
+	}
 	base, _ := configFromEnv(env(nil))
 	for _, s := range settings {
 		if s.set == nil || s.Default == "" {
