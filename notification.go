@@ -11,13 +11,13 @@ const (
 	NotifyPayslipBroadcast        = "PAYSLIP_BROADCAST"
 )
 
-// Push providers (CONTRACT.md: PushProvider).
+// Push providers (docs/contract.md §Enums: PushProvider).
 const (
 	ProviderFCM  = "FCM"
 	ProviderAPNs = "APNS"
 )
 
-// NotificationSettings is an organisation's reminder schedule (SPEC.md §5).
+// NotificationSettings is an organisation's reminder schedule (docs/product.md §Reminders).
 type NotificationSettings struct {
 	WindowStart  string        // "09:00", in each recipient's local time
 	WindowEnd    string        // "21:00"; earlier than WindowStart wraps midnight
@@ -39,7 +39,7 @@ type NotificationText struct {
 	Body   string `json:"body"`
 }
 
-// Delivery states shown to HR (CONTRACT.md: DeliveryStatus).
+// Delivery states shown to HR (docs/contract.md §Enums: DeliveryStatus).
 const (
 	DeliveryPlanned       = "PLANNED"
 	DeliverySending       = "SENDING"
@@ -48,6 +48,10 @@ const (
 	DeliveryFailed        = "FAILED"
 	DeliveryCancelled     = "CANCELLED"
 	DeliveryUndeliverable = "UNDELIVERABLE"
+	// DeliveryUnconfirmed: handed to the provider at least once, but the
+	// server stopped every time before it recorded the provider's answer
+	// (in doubt twice); not sent again, to avoid a third copy.
+	DeliveryUnconfirmed = "DELIVERED_UNCONFIRMED"
 )
 
 // Delivery is one line of HR's delivery log: a planned notification, or its
@@ -81,6 +85,7 @@ type OutboxItem struct {
 	LocalDate                  string    // due at local midnight of this date in Zone
 	Gone                       string    // why the reason no longer holds; "" if it holds
 	Zone                       string    // recipient's zone: employee's, else latest device's, else settings'
+	Cabinet                    string    // the recipient's cabinet status; "" when none was ever created
 }
 
 // Outbox decisions of the dispatcher.
@@ -113,12 +118,15 @@ type DeliveryItem struct {
 	Zone                                 string // employee's, else the device's, else settings'
 	Attempts                             int
 	FirstAttemptAt                       *time.Time
-	InDoubt                              int // times found SENDING after its claimer stopped
-	Unviewed                             int // the recipient's unviewed payslips (iOS badge)
+	InDoubt                              int    // times found SENDING after its claimer stopped
+	Doubted                              bool   // this claim found it SENDING (InDoubt counts it)
+	Unviewed                             int    // the recipient's unviewed payslips (iOS badge)
+	Cabinet                              string // the recipient's cabinet status; "" when none was ever created
 }
 
 // DeliveryUpdate is a change of a claimed delivery. Status is one of PENDING
-// (retry or later window), SENDING, SENT, FAILED, UNDELIVERABLE, CANCELLED.
+// (retry or later window), SENDING, SENT, FAILED, UNDELIVERABLE, CANCELLED,
+// DELIVERED_UNCONFIRMED.
 type DeliveryUpdate struct {
 	ID            string
 	Status        string
@@ -127,6 +135,7 @@ type DeliveryUpdate struct {
 	Error         string
 	ProviderID    string
 	RetireToken   string // provider token to retire (it was reported invalid)
+	InDoubt       bool   // the send's outcome is unknown (counted in DeliveryItem.InDoubt)
 }
 
 // NoteSettingsChanged is the note of a planned reminder cancelled because HR

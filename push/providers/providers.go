@@ -21,7 +21,7 @@ import (
 	"github.com/kabinet/kabinet"
 )
 
-// Environment variables (CONTRACT.md).
+// Environment variables (docs/contract.md §Configuration).
 const (
 	EnvFCMCredentials    = "KABINET_FCM_CREDENTIALS"
 	EnvGoogleCredentials = "GOOGLE_APPLICATION_CREDENTIALS"
