@@ -26,6 +26,7 @@ func (a *App) newPush(ctx context.Context, opt Options) error {
 		Store: a.DB, Sender: sender, Clock: opt.Clock, Settings: a.Push.Settings, Logger: opt.Logger,
 		Gate:    a.Activation, // blocked or dismissed: CANCELLED, not sent
 		Metrics: push.NewMetrics(a.Registry, a.DB, opt.Clock),
+		Lease:   a.Config.PushLease,
 	}
 	a.Push.Wake = a.Dispatcher.Wake
 	a.Payroll.Listeners = append(a.Payroll.Listeners, a.Push)

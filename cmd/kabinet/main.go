@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/push/providers"
@@ -133,6 +134,13 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 			}
 			*dst = n
 		}
+	}
+	if v := getenv("KABINET_PUSH_LEASE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return cfg, fmt.Errorf("KABINET_PUSH_LEASE=%q is not a duration (e.g. 2m, 45s)", v)
+		}
+		cfg.PushLease = d
 	}
 	return cfg, cfg.Validate()
 }

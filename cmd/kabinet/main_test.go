@@ -40,6 +40,8 @@ func TestConfigErrors(t *testing.T) {
 		"ShortBootstrapToken": {"KABINET_BOOTSTRAP_TOKEN": "short"},
 		"BadBodyLimit":        {"KABINET_MAX_BODY_BYTES": "lots"},
 		"ShortSecret":         {"KABINET_SECRET": "abc"},
+		"BadPushLease":        {"KABINET_PUSH_LEASE": "soon"},
+		"ShortPushLease":      {"KABINET_PUSH_LEASE": "1s"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := run(context.Background(), []string{"serve"}, env(vars), &bytes.Buffer{}); err == nil {
@@ -49,6 +51,17 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"frobnicate"}, env(nil), &bytes.Buffer{}); err == nil {
 		t.Fatal("an unknown command gave no error")
+	}
+}
+
+// TestPushLease: KABINET_PUSH_LEASE sets the dispatcher's claim lease.
+func TestPushLease(t *testing.T) {
+	cfg, err := configFromEnv(env(map[string]string{"KABINET_PUSH_LEASE": "45s"}))
+	if err != nil || cfg.PushLease != 45*time.Second {
+		t.Fatalf("got %v, %v, want a 45s lease", cfg.PushLease, err)
+	}
+	if cfg, _ := configFromEnv(env(nil)); cfg.PushLease != 2*time.Minute {
+		t.Fatalf("got default %v, want 2m", cfg.PushLease)
 	}
 }
 
