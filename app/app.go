@@ -85,8 +85,8 @@ func (c *Config) Validate() error {
 		return errors.New("KABINET_MAX_BATCH must be at least 1")
 	case c.SyncRetentionDays < 1:
 		return errors.New("KABINET_SYNC_RETENTION_DAYS must be at least 1")
-	case c.PushLease < 10*time.Second || c.PushLease > time.Hour:
-		return fmt.Errorf("KABINET_PUSH_LEASE must be between 10s and 1h (got %v)", c.PushLease)
+	case c.PushLease < 5*time.Second || c.PushLease > time.Hour:
+		return fmt.Errorf("KABINET_PUSH_LEASE must be between 5s and 1h (got %v)", c.PushLease)
 	}
 	if _, err := c.invitationSenders(nil); err != nil {
 		return err
