@@ -45,6 +45,12 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	// Push is FCM and APNs (KABINET_FCM_*, KABINET_APNS_*); zero: the log sender.
 	Push providers.Config
+	// PushLease is how long the dispatcher's claim on a notification holds
+	// (KABINET_PUSH_LEASE): after a crash, work in flight waits this long
+	// before another run takes it over (and a send in doubt is repeated),
+	// but an instance slower than this (a send plus its record) loses work
+	// it still holds. Sends time out at half the lease, at most 30 s.
+	PushLease time.Duration
 	// SyncRetentionDays is how long sync keeps changes and tombstones
 	// (KABINET_SYNC_RETENTION_DAYS); an older cursor must full-sync.
 	SyncRetentionDays int
@@ -72,7 +78,7 @@ func (c *Config) GraphiQLOn() bool {
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
 	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second,
-		SyncRetentionDays: 180}
+		SyncRetentionDays: 180, PushLease: 2 * time.Minute}
 }
 
 // Validate reports the first configuration error.
@@ -94,6 +100,8 @@ func (c *Config) Validate() error {
 		return errors.New("KABINET_SYNC_RETENTION_DAYS must be at least 1")
 	case c.GraphiQL != "" && c.GraphiQL != "on" && c.GraphiQL != "off":
 		return fmt.Errorf("KABINET_GRAPHIQL=%q: want on or off", c.GraphiQL)
+	case c.PushLease < 5*time.Second || c.PushLease > time.Hour:
+		return fmt.Errorf("KABINET_PUSH_LEASE must be between 5s and 1h (got %v)", c.PushLease)
 	}
 	if _, err := c.invitationSenders(nil); err != nil {
 		return err
