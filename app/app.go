@@ -185,7 +185,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	hasher := passhash.New(passhash.DefaultParams, 0)
 	limiter := &throttle.Limiter{Store: db, Clock: opt.Clock} // one throttle for every sign-in
 	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
-		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper"), ChallengeKey: ring.Derive("quick-login-challenge"),
+		Credentials: db, PasswordPepper: ring.Derive("password-pepper"), QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper"), ChallengeKey: ring.Derive("quick-login-challenge"),
 		Limiter: limiter}
 	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor")}
 	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
@@ -197,7 +197,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	a.Activation = &activation.Service{
 		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
-		Hasher: hasher, Pepper: ring.Derive("password-pepper"), CodeKey: ring.Derive("activation-code"),
+		CodeKey: ring.Derive("activation-code"),
 		Limiter: limiter, Senders: senders,
 	}
 	a.Auth.Gate = a.Activation

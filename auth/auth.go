@@ -80,6 +80,12 @@ type Service struct {
 	Gate      Gate              // nil: everyone may
 	NewDevice NewDeviceNotifier // nil: not notified (the login event still records it)
 
+	// Credentials keeps cabinets' logins and password hashes;
+	// PasswordPepper is mixed into every password hash and keys the
+	// per-login salts (keys.Ring.Derive("password-pepper")).
+	Credentials    CredentialStore
+	PasswordPepper []byte
+
 	// QuickLogins keeps quick-login set-ups, challenges and counters.
 	QuickLogins QuickLoginStore
 	QuickConfig QuickLoginConfig

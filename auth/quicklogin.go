@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/passhash"
 )
 
 // QuickLoginStore is what quick login needs of the store.
@@ -341,6 +342,9 @@ func (s *Service) pinAttempt(ctx context.Context, q *kabinet.QuickLogin, at *qui
 			return ok
 		})
 		return tried, ok, res, err
+	}
+	if err := passhash.Spend(ctx); err != nil {
+		return false, false, kabinet.PINAttempt{}, err
 	}
 	begun, err := s.QuickLogins.BeginPINAttempt(ctx, q.DeviceID, max)
 	if err != nil || begun.Locked {
