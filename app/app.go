@@ -239,6 +239,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	limiter := &throttle.Limiter{Store: db, Clock: opt.Clock} // one throttle for every sign-in
 	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
+		Credentials: db, PasswordPepper: ring.Derive("password-pepper"),
 		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper"), ChallengeKey: ring.Derive("quick-login-challenge"),
 		Limiter: limiter, Limits: opt.AuthLimits, Gate: gate, NewDevice: newDevice}
 	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor"), Views: a.Push}
@@ -246,7 +247,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
 	a.Activation = &activation.Service{
 		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
-		Hasher: hasher, Pepper: ring.Derive("password-pepper"), CodeKey: ring.Derive("activation-code"),
+		CodeKey: ring.Derive("activation-code"),
 		Limiter: limiter, Senders: senders,
 	}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch,
