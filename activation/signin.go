@@ -101,7 +101,7 @@ func (s *Service) Activate(ctx context.Context, in ActivateInput) (*kabinet.Sess
 		return nil, err
 	}
 	fail := func(err error) (*kabinet.Session, error) {
-		if ferr := s.Limiter.Fail(ctx, keys...); ferr != nil {
+		if ferr := s.Limiter.Add(ctx, keys...); ferr != nil {
 			return nil, ferr
 		}
 		return nil, err
@@ -256,7 +256,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*kabinet.Session, e
 		for _, c := range cands {
 			s.Sessions.RecordFailure(ctx, c.OrgID, c.EmployeeID, in.Device, kabinet.MethodPassword, "wrong password")
 		}
-		if err := s.Limiter.Fail(ctx, keys...); err != nil {
+		if err := s.Limiter.Add(ctx, keys...); err != nil {
 			return nil, err
 		}
 		return nil, errWrongLogin
@@ -294,7 +294,7 @@ func (s *Service) ChangePassword(ctx context.Context, a *kabinet.Actor, oldPassw
 		return nil, err
 	}
 	if !ok {
-		if err := s.Limiter.Fail(ctx, key); err != nil {
+		if err := s.Limiter.Add(ctx, key); err != nil {
 			return nil, err
 		}
 		return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the current password is wrong")

@@ -198,8 +198,10 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	// One hasher for passwords and PINs, so that its concurrency bound is
 	// global: a login storm queues instead of exhausting memory.
 	hasher := passhash.New(passhash.DefaultParams, 0)
+	limiter := &throttle.Limiter{Store: db, Clock: opt.Clock} // one throttle for every sign-in
 	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
-		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper")}
+		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper"), ChallengeKey: ring.Derive("quick-login-challenge"),
+		Limiter: limiter}
 	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor")}
 	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
 		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
@@ -211,7 +213,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Activation = &activation.Service{
 		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
 		Hasher: hasher, Pepper: ring.Derive("password-pepper"), CodeKey: ring.Derive("activation-code"),
-		Limiter: &throttle.Limiter{Store: db, Clock: opt.Clock}, Senders: senders,
+		Limiter: limiter, Senders: senders,
 	}
 	a.Auth.Gate = a.Activation
 	a.Payroll.Listeners = append(a.Payroll.Listeners, a.Activation)

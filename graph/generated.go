@@ -3321,6 +3321,12 @@ enum DeliveryStatus {
   CANCELLED
   "No device with a push token, or no credentials for the device's provider."
   UNDELIVERABLE
+  """
+  Handed to the provider at least once, but the server stopped each time before
+  the provider's answer was recorded (two IN_DOUBT attempts): it most likely
+  arrived, and it is not sent a third time.
+  """
+  DELIVERED_UNCONFIRMED
 }
 
 "One notification to one recipient device, as recorded in the delivery log."
