@@ -3250,7 +3250,7 @@ type NotificationSettings {
   vacationReminderDaysBefore: [Int!]!
   "Days before a subordinate's vacation to remind the manager; default [0]."
   managerVacationReminderDaysBefore: [Int!]!
-  "IANA time zone for recipients without their own."
+  "IANA time zone for recipients whose own is unknown (neither published nor reported by their phone)."
   timezone: String!
   "HR's wording per kind and locale; kinds without one use the built-in texts."
   texts: [NotificationText!]!
