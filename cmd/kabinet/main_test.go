@@ -227,6 +227,15 @@ func TestServeDemo(t *testing.T) {
 	if !up {
 		t.Fatalf("server did not come up; output:\n%s", out.String())
 	}
+	// --demo is development: the GraphQL IDE is on.
+	if ide, err := http.Get("http://" + addr + "/graphiql"); err != nil {
+		t.Errorf("GET /graphiql of the demo: %v", err)
+	} else {
+		ide.Body.Close()
+		if ide.StatusCode != 200 {
+			t.Errorf("GET /graphiql of the demo: got %d, want 200", ide.StatusCode)
+		}
+	}
 	key := regexp.MustCompile(`KABINET_KEY=(kbn_[a-z0-9]+)`).FindStringSubmatch(out.String())
 	if key == nil {
 		t.Fatalf("no API key printed:\n%s", out.String())
