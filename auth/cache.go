@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+
 	"github.com/kabinet/kabinet"
 )
 
@@ -20,6 +22,13 @@ import (
 //     empties the cache at once, so in one process a revoked session fails
 //     on its next request. Another instance sharing the database sees it
 //     within sessionTTL.
+//
+// Each is a least-recently-used list of maxCachedItems entries
+// (hashicorp/golang-lru's simplelru, under this cache's one lock): when it is
+// full the entry unused longest goes, so that the phones in use stay cached
+// instead of all missing at once. Expiry is checked here against the
+// service's injected clock; golang-lru's expirable variant reads the wall
+// clock, which tests move past.
 const (
 	sessionTTL     = time.Second
 	maxCachedItems = 20_000
@@ -37,15 +46,32 @@ type cachedSession struct {
 
 type authCache struct {
 	mu       sync.Mutex
-	tokens   map[string]cachedClaims
-	sessions map[string]cachedSession
+	tokens   *simplelru.LRU[string, cachedClaims]
+	sessions *simplelru.LRU[string, cachedSession]
+}
+
+func newLRU[V any]() *simplelru.LRU[string, V] {
+	l, _ := simplelru.NewLRU[string, V](maxCachedItems, nil) // errs only for a size < 1
+	return l
+}
+
+// init makes the lists on first use (the zero authCache is ready); c.mu is held.
+func (c *authCache) init() {
+	if c.tokens == nil {
+		c.tokens, c.sessions = newLRU[cachedClaims](), newLRU[cachedSession]()
+	}
 }
 
 func (c *authCache) token(tok string, now time.Time) (claims, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.tokens[tok]
-	if !ok || !now.Before(e.exp) {
+	c.init()
+	e, ok := c.tokens.Get(tok)
+	if !ok {
+		return claims{}, false
+	}
+	if !now.Before(e.exp) {
+		c.tokens.Remove(tok)
 		return claims{}, false
 	}
 	return e.c, true
@@ -57,16 +83,15 @@ func (c *authCache) putToken(tok string, cl claims) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.tokens == nil || len(c.tokens) >= maxCachedItems {
-		c.tokens = make(map[string]cachedClaims) // crude but bounded: refill from live traffic
-	}
-	c.tokens[strings.Clone(tok)] = cachedClaims{c: cl, exp: cl.ExpiresAt.Time} // a copy: callers may pass aliased bytes
+	c.init()
+	c.tokens.Add(strings.Clone(tok), cachedClaims{c: cl, exp: cl.ExpiresAt.Time}) // a copy: callers may pass aliased bytes
 }
 
 func (c *authCache) session(id string, now time.Time) (*kabinet.SessionInfo, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.sessions[id]
+	c.init()
+	e, ok := c.sessions.Get(id)
 	if !ok || now.Sub(e.at) >= sessionTTL || now.Before(e.at) {
 		return nil, false
 	}
@@ -76,15 +101,15 @@ func (c *authCache) session(id string, now time.Time) (*kabinet.SessionInfo, boo
 func (c *authCache) putSession(info *kabinet.SessionInfo, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.sessions == nil || len(c.sessions) >= maxCachedItems {
-		c.sessions = make(map[string]cachedSession)
-	}
-	c.sessions[info.ID] = cachedSession{info: info, at: now}
+	c.init()
+	c.sessions.Add(info.ID, cachedSession{info: info, at: now})
 }
 
-// revoked forgets every cached session: some session has just ended.
+// revoked forgets every cached session: some session has just ended. A new
+// list, not Purge: that would delete the entries one by one under the lock.
 func (c *authCache) revoked() {
 	c.mu.Lock()
-	c.sessions = nil
+	c.init()
+	c.sessions = newLRU[cachedSession]()
 	c.mu.Unlock()
 }
