@@ -24,6 +24,9 @@ func (c *serveCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
+	if c.Demo {
+		o.Development = true // the IDE and other conveniences on, unless set off
+	}
 	if err := checkDBPath(o.DB); err != nil {
 		return err
 	}
