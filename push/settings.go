@@ -1,4 +1,4 @@
-// Package push plans and delivers Kabinet's notifications (SPEC.md §5):
+// Package push plans and delivers Kabinet's notifications (docs/product.md §Reminders):
 // payslip and vacation reminders, the new-device sign-in notice and HR's
 // one-off reminders, each planned durably in an outbox, delivered only
 // inside the organisation's window in the recipient's local time, to every

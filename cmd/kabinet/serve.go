@@ -24,9 +24,6 @@ func (c *serveCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
-	if c.Demo {
-		o.Development = true // the IDE and other conveniences on, unless set off
-	}
 	if err := checkDBPath(o.DB); err != nil {
 		return err
 	}
@@ -41,6 +38,9 @@ func (c *serveCmd) Run(e *runEnv) error {
 		if err := servePprof(e.ctx, o.PprofAddr, logger); err != nil {
 			return fmt.Errorf("KABINET_PPROF_ADDR=%s: %w", o.PprofAddr, err)
 		}
+	}
+	if c.Demo && e.getenv("KABINET_ENV") == "" {
+		o.Development = true // the demo is for exploring: IDE and introspection on
 	}
 	return serve(e.ctx, o.Config, c.Demo, logger, e.stdout)
 }

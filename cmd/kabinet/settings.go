@@ -43,7 +43,7 @@ var settings = []setting{
 	{"KABINET_MAX_BODY_BYTES", "8MiB", "largest request body (>= 1KiB; GOMEMLIMIT syntax: 1048576, 512KiB, 8MiB)", size(func(o *options) *int { return &o.BodyLimit })},
 	{"KABINET_MAX_BATCH", "10000", "largest publication batch", number(func(o *options) *int { return &o.MaxBatch })},
 	{"KABINET_SYNC_RETENTION_DAYS", "180", "how long sync keeps changes; an older cursor gets RESET_REQUIRED", number(func(o *options) *int { return &o.SyncRetentionDays })},
-	{"KABINET_ENV", "production", "production or development (developer conveniences on by default; serve --demo sets it)", setEnv},
+	{"KABINET_ENV", "production", "production or development (serve --demo implies development unless this is set): development turns on the IDE and introspection", setEnv},
 	{"KABINET_GRAPHIQL", "", "on or off: the GraphiQL IDE at /graphiql; unset: on in development, off in production", str(func(o *options) *string { return &o.GraphiQL })},
 	{"KABINET_LOG_LEVEL", "info", "debug, info, warn or error (JSON log on stdout)", setLogLevel},
 	{"KABINET_PPROF_ADDR", "", "serve net/http/pprof on this address (keep it on loopback); unset: off", str(func(o *options) *string { return &o.PprofAddr })},
@@ -125,13 +125,6 @@ func size(field func(*options) *int) func(*options, string) error {
 	}
 }
 
-func setLogLevel(o *options, v string) error {
-	if err := o.LogLevel.UnmarshalText([]byte(v)); err != nil {
-		return fmt.Errorf("not a log level: use debug, info, warn or error")
-	}
-	return nil
-}
-
 func setEnv(o *options, v string) error {
 	switch v {
 	case "production":
@@ -140,6 +133,13 @@ func setEnv(o *options, v string) error {
 		o.Development = true
 	default:
 		return fmt.Errorf("want production or development")
+	}
+	return nil
+}
+
+func setLogLevel(o *options, v string) error {
+	if err := o.LogLevel.UnmarshalText([]byte(v)); err != nil {
+		return fmt.Errorf("not a log level: use debug, info, warn or error")
 	}
 	return nil
 }
