@@ -82,8 +82,7 @@ func (c *Config) GraphiQLOn() bool {
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
 	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second,
-		SyncRetentionDays: 180, PushLease: 2 * time.Minute,
-		LogSlow: 500 * time.Millisecond}
+		SyncRetentionDays: 180, PushLease: 2 * time.Minute, LogSlow: 500 * time.Millisecond}
 }
 
 // Validate reports the first configuration error.
