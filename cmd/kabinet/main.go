@@ -17,10 +17,13 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/push/providers"
+	"github.com/kabinet/kabinet/server"
 	"github.com/kabinet/kabinet/sqlite"
 )
 
@@ -61,6 +64,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	demo := fs.Bool("demo", false, "on an empty database, create a demo organisation")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *demo && getenv("KABINET_ENV") == "" {
+		cfg.Development = true // the demo is for exploring: introspection on
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: logLevel(getenv("KABINET_LOG_LEVEL"))}))
 	switch args[0] {
@@ -124,8 +130,30 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 	str("KABINET_SMTP_URL", &cfg.SMTPURL)
 	str("KABINET_SMTP_FROM", &cfg.SMTPFrom)
 	str("KABINET_SMS_WEBHOOK_URL", &cfg.SMSWebhookURL)
+	switch env := getenv("KABINET_ENV"); env {
+	case "", "production":
+	case "development":
+		cfg.Development = true
+	default:
+		return cfg, fmt.Errorf("KABINET_ENV=%q: want development or production", env)
+	}
+	str("KABINET_INTROSPECTION", &cfg.Introspection)
+	str("KABINET_METRICS_ADDR", &cfg.MetricsAddr)
+	str("KABINET_METRICS_TOKEN", &cfg.MetricsToken)
+	for _, o := range strings.Split(getenv("KABINET_CORS_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+		}
+	}
+	proxies, err := server.ParseProxies(getenv("KABINET_TRUSTED_PROXIES"))
+	if err != nil {
+		return cfg, fmt.Errorf("KABINET_TRUSTED_PROXIES: %w", err)
+	}
+	cfg.TrustedProxies = proxies
+	hsts := int(cfg.HSTSMaxAge / time.Second)
 	for name, dst := range map[string]*int{"KABINET_MAX_BODY_BYTES": &cfg.BodyLimit, "KABINET_MAX_BATCH": &cfg.MaxBatch,
-		"KABINET_SYNC_RETENTION_DAYS": &cfg.SyncRetentionDays} {
+		"KABINET_SYNC_RETENTION_DAYS": &cfg.SyncRetentionDays, "KABINET_MAX_QUERY_BYTES": &cfg.MaxQueryBytes,
+		"KABINET_HSTS_MAX_AGE": &hsts} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -134,6 +162,7 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 			*dst = n
 		}
 	}
+	cfg.HSTSMaxAge = time.Duration(hsts) * time.Second
 	return cfg, cfg.Validate()
 }
 
