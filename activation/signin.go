@@ -22,7 +22,7 @@ var (
 	RulePerAddress = throttle.Rule{Max: 60, Window: 15 * time.Minute}
 )
 
-// ActivateInput is what the app sends to activate (CONTRACT.md).
+// ActivateInput is what the app sends to activate (docs/contract.md §Phone app).
 type ActivateInput struct {
 	Code           string
 	Login          string // only where the policy asks the employee to choose
@@ -73,7 +73,7 @@ func deviceKey(op, clientID string) throttle.Key {
 	return throttle.Key{Name: op + "/device/" + kabinet.HashSecret(clientID), Rule: RulePerDevice}
 }
 
-// Activate activates a cabinet with its code (CONTRACT.md `activate`).
+// Activate activates a cabinet with its code (docs/contract.md §Phone app, `activate`).
 //
 // First activation: sets the password (CheckPassword rules, argon2id) and
 // the login — generated from the surname and initials, or chosen where the
@@ -101,7 +101,7 @@ func (s *Service) Activate(ctx context.Context, in ActivateInput) (*kabinet.Sess
 		return nil, err
 	}
 	fail := func(err error) (*kabinet.Session, error) {
-		if ferr := s.Limiter.Fail(ctx, keys...); ferr != nil {
+		if ferr := s.Limiter.Add(ctx, keys...); ferr != nil {
 			return nil, ferr
 		}
 		return nil, err
@@ -216,7 +216,7 @@ const maxLoginMatches = 5
 // login takes as long as a wrong password.
 var dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$7n1t3uYyWJb6dLu5Gd4kGuBB3Pk2d2cPCK4mDmjr8rE"
 
-// Login signs an employee in with login and password (CONTRACT.md `login`).
+// Login signs an employee in with login and password (docs/contract.md §Phone app, `login`).
 // The login is compared case-insensitively. Failures are counted per login,
 // device and client address and recorded in the employee's login history.
 // UNAUTHENTICATED for a wrong login or password (one message), FORBIDDEN
@@ -256,7 +256,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*kabinet.Session, e
 		for _, c := range cands {
 			s.Sessions.RecordFailure(ctx, c.OrgID, c.EmployeeID, in.Device, kabinet.MethodPassword, "wrong password")
 		}
-		if err := s.Limiter.Fail(ctx, keys...); err != nil {
+		if err := s.Limiter.Add(ctx, keys...); err != nil {
 			return nil, err
 		}
 		return nil, errWrongLogin
@@ -294,7 +294,7 @@ func (s *Service) ChangePassword(ctx context.Context, a *kabinet.Actor, oldPassw
 		return nil, err
 	}
 	if !ok {
-		if err := s.Limiter.Fail(ctx, key); err != nil {
+		if err := s.Limiter.Add(ctx, key); err != nil {
 			return nil, err
 		}
 		return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the current password is wrong")

@@ -28,6 +28,7 @@ import (
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/passhash"
+	"github.com/kabinet/kabinet/throttle"
 )
 
 // Store is what the service needs of the store.
@@ -81,10 +82,17 @@ type Service struct {
 	// QuickLogins keeps quick-login set-ups, challenges and counters.
 	QuickLogins QuickLoginStore
 	QuickConfig QuickLoginConfig
-	// Hasher hashes PINs (argon2id, bounded concurrency); PINPepper is the
-	// server-side key mixed into every PIN hash (keys.Ring.Derive("pin-pepper")).
-	Hasher    *passhash.Hasher
-	PINPepper []byte
+	// Hasher hashes passwords (argon2id, bounded concurrency) and verifies
+	// PINs set up before PINs were MACs (pin.go). PINPepper keys the PIN
+	// verifiers (keys.Ring.Derive("pin-pepper")); ChallengeKey signs
+	// quick-login challenges (keys.Ring.Derive("quick-login-challenge")).
+	Hasher       *passhash.Hasher
+	PINPepper    []byte
+	ChallengeKey []byte
+	// Limiter counts failed (and proven) sign-ins in the database; Limits
+	// are its rules (zero: DefaultLimits).
+	Limiter *throttle.Limiter
+	Limits  Limits
 
 	cache authCache // verified tokens and session states (cache.go)
 }

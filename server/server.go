@@ -1,6 +1,7 @@
 // Package server is Kabinet's HTTP layer: a Fiber v2 app that serves the
 // gqlgen handler at /graphql (through Fiber's net/http adaptor), health and
-// readiness probes, and Prometheus metrics, with request ids, structured
+// readiness probes, Prometheus metrics, and pages for people (an index, the
+// schema and the GraphiQL IDE, docs.go), with request ids, structured
 // access logs, gzip, a body limit and graceful shutdown.
 package server
 
@@ -60,6 +61,8 @@ type Config struct {
 	// requests that came over TLS (directly or through a trusted proxy);
 	// zero sends none.
 	HSTSMaxAge time.Duration
+	// Docs configures /, /schema.graphql and /graphiql (docs.go).
+	Docs Docs
 }
 
 // Server is the HTTP server.
@@ -134,6 +137,7 @@ func New(cfg Config) *Server {
 			return metrics(c)
 		})
 	}
+	s.mountDocs(app)
 	gql := adaptor.HTTPHandler(s.authenticate(cfg.GraphQL))
 	app.All("/graphql", s.requestContext, gql)
 	s.app = app
