@@ -270,6 +270,16 @@ func TestQueryLimits(t *testing.T) {
 	ext["persistedQuery"].(map[string]any)["sha256Hash"] = strings.Repeat("0", 64)
 	env.Post(t, key, map[string]any{"query": `{ organization { name } }`, "extensions": ext}).WantCode(t, "BAD_USER_INPUT")
 
+	// A mutation kept under its hash cannot be run over GET.
+	mut := `mutation { retractPayslip(externalId: "x") }`
+	msum := sha256.Sum256([]byte(mut))
+	mext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(msum[:])}}
+	env.Post(t, key, map[string]any{"query": mut, "extensions": mext}).WantCode(t, "NOT_FOUND")
+	extJSON, _ := json.Marshal(mext)
+	if a := send(t, mustRequest(http.MethodGet, env.URL+"/graphql?extensions="+url.QueryEscape(string(extJSON)))); a.status != http.StatusMethodNotAllowed {
+		t.Errorf("a persisted mutation over GET: got %d %s, want 405", a.status, a.text)
+	}
+
 	long := strings.Repeat("Z", 5000)
 	for _, r := range []*testkit.Response{
 		env.Do(t, key, `query($s: CabinetStatus) { cabinets(status: $s) { status } }`, map[string]any{"s": long}),
