@@ -80,7 +80,12 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, kabinet.Errorf(kabinet.EBADINPUT, "%s is not an RFC 3339 date-time (2026-10-31T09:00:00Z)", kabinet.Quote(s))
 	}
-	return t.UTC(), nil
+	// In UTC, 0000-01-01T00:00:00+01:00 is in year -1, which RFC 3339
+	// cannot write back.
+	if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, kabinet.Errorf(kabinet.EBADINPUT, "%s is outside the years 0001 to 9999 in UTC", kabinet.Quote(s))
+	}
+	return t, nil
 }
 
 // MarshalDecimalString writes a decimal kept as text.
