@@ -90,6 +90,10 @@ type Config struct {
 	// Neither set: no metrics are served.
 	MetricsAddr  string
 	MetricsToken string
+	// LogSlow: requests that take longer are logged at warn level
+	// (KABINET_LOG_SLOW); zero: none is. Other requests are logged one by
+	// one only at debug level, and summarised once a minute at info.
+	LogSlow time.Duration
 }
 
 // GraphiQLOn tells whether the GraphiQL IDE is served at /graphiql. The IDE
@@ -115,7 +119,8 @@ func (c *Config) IntrospectionOn() bool {
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
 	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second,
-		SyncRetentionDays: 180, PushLease: 2 * time.Minute, MaxQueryBytes: 64 << 10, HSTSMaxAge: 365 * 24 * time.Hour}
+		SyncRetentionDays: 180, PushLease: 2 * time.Minute, LogSlow: 500 * time.Millisecond, MaxQueryBytes: 64 << 10,
+		HSTSMaxAge: 365 * 24 * time.Hour}
 }
 
 // Validate reports the first configuration error.
@@ -139,6 +144,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("KABINET_GRAPHIQL=%q: want on or off", c.GraphiQL)
 	case c.PushLease < 5*time.Second || c.PushLease > time.Hour:
 		return fmt.Errorf("KABINET_PUSH_LEASE must be between 5s and 1h (got %v)", c.PushLease)
+	case c.LogSlow < 0:
+		return errors.New("KABINET_LOG_SLOW must not be negative (0 turns slow-request lines off)")
 	case c.MaxQueryBytes < 1024:
 		return errors.New("KABINET_MAX_QUERY_BYTES must be at least 1024")
 	case c.Introspection != "" && c.Introspection != "on" && c.Introspection != "off":
@@ -294,6 +301,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	limiter := &throttle.Limiter{Store: db, Clock: opt.Clock} // one throttle for every sign-in
 	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
+		Credentials: db, PasswordPepper: ring.Derive("password-pepper"),
 		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper"), ChallengeKey: ring.Derive("quick-login-challenge"),
 		Limiter: limiter, Limits: opt.AuthLimits, Gate: gate, NewDevice: newDevice}
 	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor"), Views: a.Push}
@@ -301,7 +309,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
 	a.Activation = &activation.Service{
 		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
-		Hasher: hasher, Pepper: ring.Derive("password-pepper"), CodeKey: ring.Derive("activation-code"),
+		CodeKey: ring.Derive("activation-code"),
 		Limiter: limiter, Senders: senders,
 	}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch,
@@ -329,6 +337,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: cfg.TrustedProxies,
 		HSTSMaxAge:     cfg.HSTSMaxAge,
+		SlowRequest:    cfg.LogSlow,
 	})
 	return a, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/graph/model"
+	"github.com/kabinet/kabinet/passhash"
 )
 
 // Auditor records mutations made with an organisation key or the operator
@@ -91,6 +92,7 @@ func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 		o.Logger.ErrorContext(ctx, "panic in resolver", "request_id", a.RequestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return errors.New("panic")
 	})
+	srv.AroundOperations(hashBudget)
 	srv.AroundRootFields(rootFields(o))
 	return transportGuard(srv)
 }
@@ -98,6 +100,15 @@ func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 // docCost is what a parsed and validated document holds per byte of its
 // text (measured: about 21 for a typical query).
 const docCost = 32
+
+// hashBudget allows a mutation one password (or old PIN) hash, whatever
+// its aliases ask for (passhash.Spend).
+func hashBudget(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+		ctx = passhash.WithBudget(ctx, 1)
+	}
+	return next(ctx)
+}
 
 // rootFields observes every root field once it has run: its metrics, and
 // for mutations of operators and organisation keys, the audit log.

@@ -56,12 +56,15 @@ func (jsonPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExe
 		return
 	}
 	params := &graphql.RawParams{}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	// The body is never quoted back: it may carry passwords and codes.
-	if err := dec.Decode(params); err != nil || dec.More() {
-		refuse(w, http.StatusBadRequest, "the request body is not a JSON object of query, operationName, variables and extensions")
-		return
+	if !decodeParamsFast(body, params) {
+		*params = graphql.RawParams{}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		// The body is never quoted back: it may carry passwords and codes.
+		if err := dec.Decode(params); err != nil || dec.More() {
+			refuse(w, http.StatusBadRequest, "the request body is not a JSON object of query, operationName, variables and extensions")
+			return
+		}
 	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}

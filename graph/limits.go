@@ -2,12 +2,9 @@ package graph
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -310,65 +307,4 @@ func satAdd(a, b int) int {
 		return top
 	}
 	return a + b
-}
-
-// persistedQueries is automatic persisted queries (APQ), as gqlgen's
-// extension of that name, except that a query's text is kept only once its
-// document has parsed and validated: a hash cannot pin invalid text in the
-// cache.
-type persistedQueries struct {
-	cache graphql.Cache[string]
-}
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationParameterMutator
-	graphql.OperationContextMutator
-} = persistedQueries{}
-
-func (persistedQueries) ExtensionName() string                   { return "AutomaticPersistedQuery" }
-func (persistedQueries) Validate(graphql.ExecutableSchema) error { return nil }
-
-// persistedHash reads extensions.persistedQuery: ok is false when there is
-// none.
-func persistedHash(ext map[string]any) (hash string, ok bool, err *gqlerror.Error) {
-	pq, present := ext["persistedQuery"]
-	if !present || pq == nil {
-		return "", false, nil
-	}
-	m, _ := pq.(map[string]any)
-	hash, _ = m["sha256Hash"].(string)
-	if v := fmt.Sprint(m["version"]); v != "1" || len(hash) != 64 {
-		return "", false, refusal("PERSISTED_QUERY_INVALID", "extensions.persistedQuery must be {version: 1, sha256Hash: <64 hex digits>}")
-	}
-	return hash, true, nil
-}
-
-func (a persistedQueries) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
-	hash, ok, err := persistedHash(p.Extensions)
-	if !ok {
-		return err
-	}
-	if p.Query == "" {
-		if p.Query, ok = a.cache.Get(ctx, hash); !ok {
-			// The APQ protocol: the client sends the query with its hash.
-			e := gqlerror.Errorf("PersistedQueryNotFound")
-			errcode.Set(e, "PERSISTED_QUERY_NOT_FOUND")
-			return e
-		}
-		return nil
-	}
-	if sum := sha256.Sum256([]byte(p.Query)); hex.EncodeToString(sum[:]) != hash {
-		return refusal("PERSISTED_QUERY_HASH_MISMATCH", "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query")
-	}
-	return nil
-}
-
-// MutateOperationContext keeps the query under its hash: the document
-// parsed and validated, and MutateOperationParameters checked the hash.
-func (a persistedQueries) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if hash, ok, _ := persistedHash(oc.Extensions); ok {
-		a.cache.Add(ctx, hash, oc.RawQuery)
-	}
-	return nil
 }

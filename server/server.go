@@ -63,6 +63,9 @@ type Config struct {
 	HSTSMaxAge time.Duration
 	// Docs configures /, /schema.graphql and /graphiql (docs.go).
 	Docs Docs
+	// SlowRequest: a request that takes longer is logged at warn level
+	// (see accesslog.go); zero: none is.
+	SlowRequest time.Duration
 }
 
 // Server is the HTTP server.
@@ -75,6 +78,8 @@ type Server struct {
 	cancelAll context.CancelFunc
 	// last is when the latest request ended (Unix nanoseconds).
 	last atomic.Int64
+	// summary counts requests for the access log's periodic summary.
+	summary *accessSummary
 }
 
 // LastRequest is when the latest request ended; zero before the first.
@@ -154,7 +159,9 @@ func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 // finish, or for ctx to end: then the requests still running are cancelled.
 func (s *Server) Shutdown(ctx context.Context) error {
 	defer context.AfterFunc(ctx, s.cancelAll)()
-	return s.app.ShutdownWithContext(ctx)
+	err := s.app.ShutdownWithContext(ctx)
+	s.flushSummary()
+	return err
 }
 
 type requestContextKey struct{}
@@ -183,36 +190,6 @@ func requestID(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderXRequestID, id)
 	return c.Next()
-}
-
-// accessLog logs one line per request and observes the HTTP metrics. It
-// never logs bodies or the Authorization header.
-func (s *Server) accessLog(m *httpMetrics) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		start := time.Now()
-		err := c.Next()
-		if err != nil {
-			if herr := s.app.ErrorHandler(c, err); herr != nil {
-				c.Status(fiber.StatusInternalServerError)
-			}
-		}
-		status := c.Response().StatusCode()
-		d := time.Since(start)
-		route := c.Route().Path
-		m.observe(route, c.Method(), status, d)
-		s.last.Store(time.Now().UnixNano())
-		level := slog.LevelInfo
-		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
-			level = slog.LevelDebug
-		}
-		if !s.cfg.Logger.Enabled(c.UserContext(), level) {
-			return nil
-		}
-		s.cfg.Logger.Log(c.UserContext(), level, "http", "request_id", c.GetRespHeader(fiber.HeaderXRequestID),
-			"method", c.Method(), "path", c.Path(), "status", status, "duration_ms", float64(d.Microseconds())/1000,
-			"bytes", len(c.Response().Body()), "remote", c.IP())
-		return nil
-	}
 }
 
 // errorHandler answers errors raised outside the GraphQL handler; on

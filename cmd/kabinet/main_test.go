@@ -134,6 +134,16 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// TestEveryCommandHelp: each command's --help exits without error.
+func TestEveryCommandHelp(t *testing.T) {
+	for _, cmd := range [][]string{{"migrate"}, {"backup"}, {"org", "list"}, {"org", "key"}, {"import"}, {"version"}, {"healthcheck"}} {
+		var out bytes.Buffer
+		if err := run(context.Background(), append(cmd, "--help"), env(nil), &out); err != nil || !strings.Contains(out.String(), "Usage: kabinet "+strings.Join(cmd, " ")) {
+			t.Errorf("%v --help: got %v, %q", cmd, err, out.String())
+		}
+	}
+}
+
 // TestSettingsTable keeps the table honest: every variable configFromEnv
 // reads is in it, and each default it shows is what the server starts with.
 func TestSettingsTable(t *testing.T) {
@@ -227,6 +237,15 @@ func TestServeDemo(t *testing.T) {
 	}
 	if !up {
 		t.Fatalf("server did not come up; output:\n%s", out.String())
+	}
+	// --demo is development: the GraphQL IDE is on.
+	if ide, err := http.Get("http://" + addr + "/graphiql"); err != nil {
+		t.Errorf("GET /graphiql of the demo: %v", err)
+	} else {
+		ide.Body.Close()
+		if ide.StatusCode != 200 {
+			t.Errorf("GET /graphiql of the demo: got %d, want 200", ide.StatusCode)
+		}
 	}
 	key := regexp.MustCompile(`KABINET_KEY=(kbn_[a-z0-9]+)`).FindStringSubmatch(out.String())
 	if key == nil {
