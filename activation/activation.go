@@ -1,5 +1,5 @@
 // Package activation is how employees enter Kabinet: cabinets and their
-// lifecycle (SPEC.md §2: NOT_CREATED → CREATED → INVITED → ACTIVE, with
+// lifecycle (docs/product.md §Cabinet lifecycle: NOT_CREATED → CREATED → INVITED → ACTIVE, with
 // CREATE_FAILED, INVITE_FAILED and BLOCKED), invitations by email and SMS
 // through an outbox, activation codes and activation (password rules,
 // hashing, the sign-in throttle and password sign-in are package auth's).

@@ -34,7 +34,7 @@ import (
 )
 
 // Config is everything Kabinet is configured with. cmd/kabinet fills it from
-// the environment (CONTRACT.md, "Configuration").
+// the environment (docs/contract.md §Configuration).
 type Config struct {
 	Addr           string // KABINET_ADDR
 	DB             string // KABINET_DB
@@ -54,6 +54,19 @@ type Config struct {
 	SMTPURL       string // KABINET_SMTP_URL
 	SMTPFrom      string // KABINET_SMTP_FROM
 	SMSWebhookURL string // KABINET_SMS_WEBHOOK_URL
+	// Development is KABINET_ENV=development (serve --demo sets it): the
+	// developer conveniences are on by default.
+	Development bool // KABINET_ENV
+	// GraphiQL is KABINET_GRAPHIQL: "on", "off", or empty for on in
+	// development and off in production (see GraphiQLOn).
+	GraphiQL string // KABINET_GRAPHIQL
+}
+
+// GraphiQLOn tells whether the GraphiQL IDE is served at /graphiql. The IDE
+// reads the schema by introspection: wherever it is on, introspection must
+// be on too.
+func (c *Config) GraphiQLOn() bool {
+	return c.GraphiQL == "on" || c.GraphiQL == "" && c.Development
 }
 
 // DefaultConfig returns the embedded defaults.
@@ -79,6 +92,8 @@ func (c *Config) Validate() error {
 		return errors.New("KABINET_MAX_BATCH must be at least 1")
 	case c.SyncRetentionDays < 1:
 		return errors.New("KABINET_SYNC_RETENTION_DAYS must be at least 1")
+	case c.GraphiQL != "" && c.GraphiQL != "on" && c.GraphiQL != "off":
+		return fmt.Errorf("KABINET_GRAPHIQL=%q: want on or off", c.GraphiQL)
 	}
 	if _, err := c.invitationSenders(nil); err != nil {
 		return err
@@ -225,6 +240,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Ready:         db.Ready,
 		Registry:      a.Registry,
 		WithAuthError: graph.WithAuthError,
+		Docs:          server.Docs{SDL: kabinet.SchemaSDL, GraphiQL: cfg.GraphiQLOn()},
 	})
 	return a, nil
 }

@@ -13,7 +13,7 @@ import (
 // is Options.PushSender, else the deployment's FCM/APNs router
 // (Config.Push), which sends to the log when no credentials are set.
 func (a *App) newPush(ctx context.Context, opt Options) error {
-	a.Push = &push.Service{Store: a.DB, Logger: opt.Logger}
+	a.Push = &push.Service{Store: a.DB, Clock: opt.Clock, Logger: opt.Logger}
 	sender := opt.PushSender
 	if sender == nil {
 		r, err := providers.New(ctx, a.Config.Push, opt.Logger)

@@ -133,7 +133,7 @@ func (r *employeeResolver) DismissedOn(ctx context.Context, obj *kabinet.Employe
 
 // Manager is the resolver for the manager field.
 func (r *employeeResolver) Manager(ctx context.Context, obj *kabinet.Employee) (*kabinet.Employee, error) {
-	return r.Store.Manager(ctx, obj.OrgID, obj.ID)
+	return r.Payroll.Manager(ctx, obj)
 }
 
 // CreateOrganization is the resolver for the createOrganization field.
