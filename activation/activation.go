@@ -119,32 +119,13 @@ func (s *Service) logger() *slog.Logger {
 	return s.Logger
 }
 
-// location is the zone an employee's dates are in: theirs, else the
-// organisation's, else Moscow.
+// location is the zone an employee's dates are in (Gate.location).
 func (s *Service) location(ctx context.Context, e *kabinet.Employee) *time.Location {
-	for _, tz := range []string{e.Timezone, s.orgZone(ctx, e.OrgID)} {
-		if tz == "" {
-			continue
-		}
-		if loc, err := time.LoadLocation(tz); err == nil {
-			return loc
-		}
-	}
-	loc, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
-
-func (s *Service) orgZone(ctx context.Context, orgID string) string {
-	o, err := s.Store.Organization(ctx, orgID)
-	if err != nil {
-		return ""
-	}
-	return o.Timezone
+	return s.gate().location(ctx, e)
 }
 
 func (s *Service) dismissed(ctx context.Context, e *kabinet.Employee) bool {
-	return e.DismissedOn != "" && e.Dismissed(s.Clock.Now(), s.location(ctx, e))
+	return s.gate().dismissed(ctx, e)
 }
+
+func (s *Service) gate() *Gate { return &Gate{Store: s.Store, Clock: s.Clock} }
