@@ -22,6 +22,9 @@ import (
 type Client struct {
 	Target string
 	HTTP   *http.Client
+	// Metrics is the base URL where the instance serves /metrics (its
+	// KABINET_METRICS_ADDR); empty: Target.
+	Metrics string
 }
 
 // NewClient returns a client with a connection pool sized for conc workers.
@@ -132,10 +135,24 @@ func (c *Client) CPU(ctx context.Context) float64 {
 	return c.processMetric(ctx, "process_cpu_seconds_total")
 }
 
-// processMetric reads one unlabelled metric from /metrics.
+// processMetric reads one unlabelled metric from the server's /metrics
+// (on its metrics address when one is set).
 func (c *Client) processMetric(ctx context.Context, name string) float64 {
-	b, err := c.Get(ctx, "/metrics")
+	base := c.Target
+	if c.Metrics != "" {
+		base = c.Metrics
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/metrics", nil)
 	if err != nil {
+		return 0
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
