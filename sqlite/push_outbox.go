@@ -226,7 +226,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 			`+goneExpr+`, dev.revoked_at IS NOT NULL,
 			COALESCE(NULLIF(r.timezone, ''), NULLIF(dev.timezone, ''), NULLIF(s.timezone, ''), org.timezone),
 			pd.attempts, pd.first_attempt_at, pd.in_doubt,
-			(SELECT count(*) FROM payslips p2 WHERE p2.employee_id = o.recipient_id AND p2.viewed_at IS NULL AND p2.retracted_at IS NULL),
+			CASE WHEN pd.platform = 'IOS' THEN (SELECT count(*) FROM payslips p2
+				WHERE p2.employee_id = o.recipient_id AND p2.viewed_at IS NULL AND p2.retracted_at IS NULL) ELSE 0 END,
 			`+cabinetExpr+`
 			FROM push_deliveries pd JOIN push_outbox o ON o.id = pd.outbox_id JOIN employees r ON r.id = o.recipient_id
 			JOIN devices dev ON dev.id = pd.device_id JOIN organizations org ON org.id = o.org_id
