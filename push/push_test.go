@@ -9,6 +9,7 @@ import (
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/internal/testkit"
+	"github.com/kabinet/kabinet/sqlite"
 )
 
 func TestPayslipReminders(t *testing.T) {
@@ -180,7 +181,7 @@ func (g gateFunc) MaySignIn(ctx context.Context, orgID, employeeID string) error
 
 func setViewed(t *testing.T, f *fixture, payslipID string) {
 	t.Helper()
-	err := f.env.App.DB.WriteTx(context.Background(), func(tx *sql.Tx) error {
+	err := f.env.App.DB.(*sqlite.DB).WriteTx(context.Background(), func(tx *sql.Tx) error { // SQLite only
 		_, err := tx.Exec(`UPDATE payslips SET viewed_at = ? WHERE id = ?`, f.env.Clock.Now().UnixMilli(), payslipID)
 		return err
 	})

@@ -20,8 +20,8 @@ import (
 	"syscall"
 
 	"github.com/kabinet/kabinet/app"
+	"github.com/kabinet/kabinet/postgres"
 	"github.com/kabinet/kabinet/push/providers"
-	"github.com/kabinet/kabinet/sqlite"
 )
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (KABINET_ADDR)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file (KABINET_DB)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file or postgres:// URL (KABINET_DB)")
 	demo := fs.Bool("demo", false, "on an empty database, create a demo organisation")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: logLevel(getenv("KABINET_LOG_LEVEL"))}))
 	switch args[0] {
 	case "migrate":
-		db, err := sqlite.Open(ctx, cfg.DB, nil)
+		db, err := app.OpenStore(ctx, cfg.DB, nil, 1)
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s: %d migrations applied (latest %s)\n", cfg.DB, len(names), names[len(names)-1])
+		fmt.Fprintf(stdout, "%s: %d migrations applied (latest %s)\n", postgres.Redact(cfg.DB), len(names), names[len(names)-1])
 		return nil
 	case "serve":
 		if addr := getenv("KABINET_PPROF_ADDR"); addr != "" {
@@ -125,7 +125,8 @@ func configFromEnv(getenv func(string) string) (app.Config, error) {
 	str("KABINET_SMTP_FROM", &cfg.SMTPFrom)
 	str("KABINET_SMS_WEBHOOK_URL", &cfg.SMSWebhookURL)
 	for name, dst := range map[string]*int{"KABINET_MAX_BODY_BYTES": &cfg.BodyLimit, "KABINET_MAX_BATCH": &cfg.MaxBatch,
-		"KABINET_SYNC_RETENTION_DAYS": &cfg.SyncRetentionDays} {
+		"KABINET_SYNC_RETENTION_DAYS": &cfg.SyncRetentionDays,
+		"KABINET_DB_MAX_CONNS":        &cfg.DBMaxConns} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
