@@ -19,15 +19,10 @@ func (db *DB) RecordAudit(ctx context.Context, e *kabinet.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = db.now()
 	}
-	res, err := db.sql.ExecContext(ctx, `
+	return db.conn.QueryRowContext(ctx, `
 		INSERT INTO audit_log (org_id, actor, operation, targets, outcome, address, request_id, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.OrgID, e.Actor, e.Operation, string(targets), e.Outcome, e.Address, e.RequestID, ms(e.At))
-	if err != nil {
-		return err
-	}
-	e.ID, err = res.LastInsertId()
-	return err
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.OrgID, e.Actor, e.Operation, string(targets), e.Outcome, e.Address, e.RequestID, ms(e.At)).Scan(&e.ID)
 }
 
 // AuditLog returns an organisation's audit entries, newest first, with ids
@@ -36,7 +31,7 @@ func (db *DB) AuditLog(ctx context.Context, orgID string, before int64, limit in
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	return queryAll(ctx, db.read, func(row scanner) (*kabinet.AuditEntry, error) {
+	return queryAll(ctx, db.conn, func(row scanner) (*kabinet.AuditEntry, error) {
 		e := &kabinet.AuditEntry{}
 		var targets string
 		var at int64

@@ -36,7 +36,7 @@ func addCabinetEvent(ctx context.Context, tx *txn, orgID, employeeID, status, re
 
 // Cabinet returns the employee's cabinet, or NOT_FOUND when it has none.
 func (db *DB) Cabinet(ctx context.Context, orgID, employeeID string) (*kabinet.Cabinet, error) {
-	c, err := scanCabinet(db.read.QueryRowContext(ctx, `SELECT `+cabinetColumns+` FROM cabinets c WHERE c.org_id = ? AND c.employee_id = ?`, orgID, employeeID))
+	c, err := scanCabinet(db.conn.QueryRowContext(ctx, `SELECT `+cabinetColumns+` FROM cabinets c WHERE c.org_id = ? AND c.employee_id = ?`, orgID, employeeID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "the employee has no cabinet")
 	}
@@ -58,7 +58,7 @@ func (db *DB) Cabinets(ctx context.Context, orgID, status string) ([]*kabinet.Ca
 		q += ` AND c.status = ?`
 		args = append(args, status)
 	}
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY e.external_id`, args...)
+	rows, err := db.conn.QueryContext(ctx, q+` ORDER BY e.external_id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func employeeColumnsAs(alias string) string {
 
 // CabinetEvents returns the employee's cabinet history, oldest first.
 func (db *DB) CabinetEvents(ctx context.Context, orgID, employeeID string) ([]kabinet.CabinetEvent, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT status, reason, channel, at FROM cabinet_events WHERE org_id = ? AND employee_id = ? ORDER BY id`, orgID, employeeID)
+	rows, err := db.conn.QueryContext(ctx, `SELECT status, reason, channel, at FROM cabinet_events WHERE org_id = ? AND employee_id = ? ORDER BY id`, orgID, employeeID)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (db *DB) CreateCabinet(ctx context.Context, orgID, employeeID, codeHash str
 	err = db.WriteTx(ctx, func(tx *txn) error {
 		c, created = nil, false
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE employee_id = ?`, employeeID).Scan(&status)
+		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE employee_id = ? FOR UPDATE`, employeeID).Scan(&status)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `INSERT INTO cabinets (employee_id, org_id, status, code_hash, code_issued_at, code_expires_at, created_at, updated_at)
@@ -157,7 +157,7 @@ func (db *DB) CabinetCreateFailed(ctx context.Context, orgID, employeeID, reason
 	var c *kabinet.Cabinet
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE employee_id = ?`, employeeID).Scan(&status)
+		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE employee_id = ? FOR UPDATE`, employeeID).Scan(&status)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `INSERT INTO cabinets (employee_id, org_id, status, last_error, created_at, updated_at)
@@ -193,7 +193,7 @@ func (db *DB) IssueCode(ctx context.Context, orgID, employeeID, codeHash string,
 	now := db.now()
 	err = db.WriteTx(ctx, func(tx *txn) error {
 		c, issued = nil, false
-		cur, err := scanCabinet(tx.QueryRowContext(ctx, `SELECT `+cabinetColumns+` FROM cabinets c WHERE c.org_id = ? AND c.employee_id = ?`, orgID, employeeID))
+		cur, err := scanCabinet(tx.QueryRowContext(ctx, `SELECT `+cabinetColumns+` FROM cabinets c WHERE c.org_id = ? AND c.employee_id = ? FOR UPDATE`, orgID, employeeID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return kabinet.Errorf(kabinet.ENOTFOUND, "the employee has no cabinet")
 		}
@@ -256,7 +256,7 @@ func (db *DB) CabinetInviteFailed(ctx context.Context, orgID, employeeID, channe
 // cabinet's code is still out there and working.
 func inviteSettled(ctx context.Context, tx *txn, orgID, employeeID, channel, reason string, now time.Time, codeKept bool) error {
 	var status string
-	if err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE org_id = ? AND employee_id = ?`, orgID, employeeID).Scan(&status); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE org_id = ? AND employee_id = ? FOR UPDATE`, orgID, employeeID).Scan(&status); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return kabinet.Errorf(kabinet.ENOTFOUND, "the employee has no cabinet")
 		}
@@ -364,6 +364,6 @@ func (db *DB) SettleInvitation(ctx context.Context, inv *kabinet.Invitation, sen
 // PendingInvitations counts invitations not yet settled.
 func (db *DB) PendingInvitations(ctx context.Context) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM invitation_outbox WHERE sent_at IS NULL AND failed_at IS NULL`).Scan(&n)
+	err := db.conn.QueryRowContext(ctx, `SELECT count(*) FROM invitation_outbox WHERE sent_at IS NULL AND failed_at IS NULL`).Scan(&n)
 	return n, err
 }

@@ -24,7 +24,7 @@ func scanCredentials(row interface{ Scan(...any) error }) (*kabinet.CabinetCrede
 // CabinetByCode returns the cabinet whose current code has the given hash,
 // or NOT_FOUND.
 func (db *DB) CabinetByCode(ctx context.Context, codeHash string) (*kabinet.CabinetCredentials, error) {
-	cr, err := scanCredentials(db.read.QueryRowContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
+	cr, err := scanCredentials(db.conn.QueryRowContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
 		FROM cabinets c WHERE c.code_hash = ?`, codeHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "no such code")
@@ -34,7 +34,7 @@ func (db *DB) CabinetByCode(ctx context.Context, codeHash string) (*kabinet.Cabi
 
 // CabinetCredentials returns the employee's cabinet with its secrets, or NOT_FOUND.
 func (db *DB) CabinetCredentials(ctx context.Context, orgID, employeeID string) (*kabinet.CabinetCredentials, error) {
-	cr, err := scanCredentials(db.read.QueryRowContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
+	cr, err := scanCredentials(db.conn.QueryRowContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
 		FROM cabinets c WHERE c.org_id = ? AND c.employee_id = ?`, orgID, employeeID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "the employee has no cabinet")
@@ -46,7 +46,7 @@ func (db *DB) CabinetCredentials(ctx context.Context, orgID, employeeID string) 
 // case-insensitively), across organisations: a login is unique only within
 // one. At most limit are returned.
 func (db *DB) CabinetsByLogin(ctx context.Context, loginNorm string, limit int) ([]*kabinet.CabinetCredentials, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
+	rows, err := db.conn.QueryContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
 		FROM cabinets c WHERE c.login_norm = ? AND c.activated_at IS NOT NULL ORDER BY c.activated_at LIMIT ?`, loginNorm, limit)
 	if err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func (db *DB) ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation)
 		var status string
 		var code sql.NullString
 		var activated, expires sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT status, code_hash, activated_at, code_expires_at FROM cabinets WHERE org_id = ? AND employee_id = ?`,
+		err := tx.QueryRowContext(ctx, `SELECT status, code_hash, activated_at, code_expires_at FROM cabinets WHERE org_id = ? AND employee_id = ? FOR UPDATE`,
 			a.OrgID, a.EmployeeID).Scan(&status, &code, &activated, &expires)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && code.String != a.CodeHash) {
 			return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the activation code is wrong, expired or was replaced")
@@ -181,7 +181,7 @@ func (db *DB) BlockCabinet(ctx context.Context, orgID, employeeID, reason string
 	var changed bool
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE org_id = ? AND employee_id = ?`, orgID, employeeID).Scan(&status)
+		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE org_id = ? AND employee_id = ? FOR UPDATE`, orgID, employeeID).Scan(&status)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `INSERT INTO cabinets (employee_id, org_id, status, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -217,7 +217,7 @@ func (db *DB) UnblockCabinet(ctx context.Context, orgID, employeeID string) (*ka
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		var status string
 		var activated sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT status, activated_at FROM cabinets WHERE org_id = ? AND employee_id = ?`, orgID, employeeID).Scan(&status, &activated)
+		err := tx.QueryRowContext(ctx, `SELECT status, activated_at FROM cabinets WHERE org_id = ? AND employee_id = ? FOR UPDATE`, orgID, employeeID).Scan(&status, &activated)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && status != kabinet.CabinetBlocked) {
 			return kabinet.Errorf(kabinet.EBADINPUT, "the cabinet is not blocked")
 		}
@@ -243,7 +243,7 @@ func (db *DB) UnblockCabinet(ctx context.Context, orgID, employeeID string) (*ka
 // DismissalCandidates lists employees with a dismissal date whose cabinet
 // exists and is not BLOCKED.
 func (db *DB) DismissalCandidates(ctx context.Context) ([]kabinet.DismissalCandidate, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+employeeColumnsAs("e")+`, o.timezone FROM employees e
+	rows, err := db.conn.QueryContext(ctx, `SELECT `+employeeColumnsAs("e")+`, o.timezone FROM employees e
 		JOIN cabinets c ON c.employee_id = e.id JOIN organizations o ON o.id = e.org_id
 		WHERE e.dismissed_on <> '' AND c.status <> ?`, kabinet.CabinetBlocked)
 	if err != nil {
@@ -268,7 +268,7 @@ func (db *DB) DismissalCandidates(ctx context.Context) ([]kabinet.DismissalCandi
 // never changed them.
 func (db *DB) CabinetSettings(ctx context.Context, orgID string) (*kabinet.CabinetSettings, error) {
 	s := &kabinet.CabinetSettings{}
-	err := db.read.QueryRowContext(ctx, `SELECT auto_create, auto_invite, channel, email_subject, email_template, sms_template,
+	err := db.conn.QueryRowContext(ctx, `SELECT auto_create, auto_invite, channel, email_subject, email_template, sms_template,
 		android_url, ios_url, code_ttl_days, consent_version FROM cabinet_settings WHERE org_id = ?`, orgID).Scan(
 		&s.AutoCreateCabinets, &s.AutoSendInvitations, &s.InvitationChannel, &s.EmailSubject, &s.EmailTemplate, &s.SMSTemplate, &s.AndroidURL, &s.IOSURL, &s.CodeTTLDays, &s.ConsentVersion)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -91,6 +91,6 @@ const (
 // republish that changes nothing must leave it as it was.
 func (db *DB) ChangeCount(ctx context.Context, orgID string) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM changes WHERE org_id = ?`, orgID).Scan(&n)
+	err := db.conn.QueryRowContext(ctx, `SELECT count(*) FROM changes WHERE org_id = ?`, orgID).Scan(&n)
 	return n, err
 }

@@ -47,7 +47,7 @@ func (db *DB) UpsertDepartments(ctx context.Context, orgID string, deps []kabine
 
 // Departments lists an organisation's departments by external ID.
 func (db *DB) Departments(ctx context.Context, orgID string) ([]*kabinet.Department, error) {
-	return queryAll(ctx, db.read, func(row scanner) (*kabinet.Department, error) {
+	return queryAll(ctx, db.conn, func(row scanner) (*kabinet.Department, error) {
 		d := &kabinet.Department{}
 		return d, row.Scan(&d.ID, &d.ExternalID, &d.Name, &d.ParentExternalID, &d.HeadExternalID)
 	}, `SELECT id, external_id, name, parent_external_id, head_external_id FROM departments WHERE org_id = ? ORDER BY external_id`, orgID)
@@ -56,7 +56,7 @@ func (db *DB) Departments(ctx context.Context, orgID string) ([]*kabinet.Departm
 // DepartmentParents maps every department of the organisation to its parent's
 // external ID ("" for a top-level one).
 func (db *DB) DepartmentParents(ctx context.Context, orgID string) (map[string]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT external_id, parent_external_id FROM departments WHERE org_id = ?`, orgID)
+	rows, err := db.conn.QueryContext(ctx, `SELECT external_id, parent_external_id FROM departments WHERE org_id = ?`, orgID)
 	if err != nil {
 		return nil, err
 	}

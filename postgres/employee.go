@@ -42,8 +42,8 @@ func (db *DB) UpsertEmployees(ctx context.Context, orgID string, emps []kabinet.
 			e := &emps[i]
 			if e.IsOrganizationHead {
 				// Clear the mark on any other head first; that is a change of theirs too.
-				if _, err := tx.ExecContext(ctx, `UPDATE employees SET is_org_head = 0, updated_at = ?
-					WHERE org_id = ? AND is_org_head = 1 AND external_id <> ?`, ms(now), orgID, e.ExternalID); err != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE employees SET is_org_head = false, updated_at = ?
+					WHERE org_id = ? AND is_org_head AND external_id <> ?`, ms(now), orgID, e.ExternalID); err != nil {
 					return err
 				}
 			}
@@ -99,7 +99,7 @@ func (db *DB) EmployeeByExternalID(ctx context.Context, orgID, externalID string
 }
 
 func (db *DB) employeeWhere(ctx context.Context, where string, args ...any) (*kabinet.Employee, error) {
-	e, err := scanEmployee(db.read.QueryRowContext(ctx, `SELECT `+employeeSelect+` FROM employees WHERE `+where, args...))
+	e, err := scanEmployee(db.conn.QueryRowContext(ctx, `SELECT `+employeeSelect+` FROM employees WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "employee not found")
 	}
@@ -128,7 +128,7 @@ func (db *DB) Employees(ctx context.Context, orgID string, f kabinet.EmployeeFil
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	return queryAll(ctx, db.read, scanEmployee, q, args...)
+	return queryAll(ctx, db.conn, scanEmployee, q, args...)
 }
 
 // EmployeeIDs maps the given external IDs to employee ids; unknown external
@@ -154,7 +154,7 @@ func (db *DB) idMap(ctx context.Context, query, orgID string, externalIDs []stri
 		for _, id := range part {
 			args = append(args, id)
 		}
-		rows, err := db.read.QueryContext(ctx, query+`(`+placeholders(len(part))+`)`, args...)
+		rows, err := db.conn.QueryContext(ctx, query+`(`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +190,7 @@ func (db *DB) Manager(ctx context.Context, orgID, employeeID string) (*kabinet.E
 	dept := e.DepartmentExternalID
 	for hops := 0; dept != "" && hops < 64; hops++ {
 		var head, parent string
-		err := db.read.QueryRowContext(ctx, `SELECT head_external_id, parent_external_id FROM departments WHERE org_id = ? AND external_id = ?`,
+		err := db.conn.QueryRowContext(ctx, `SELECT head_external_id, parent_external_id FROM departments WHERE org_id = ? AND external_id = ?`,
 			orgID, dept).Scan(&head, &parent)
 		if errors.Is(err, sql.ErrNoRows) || head == "" {
 			break
@@ -208,7 +208,7 @@ func (db *DB) Manager(ctx context.Context, orgID, employeeID string) (*kabinet.E
 		}
 		return m, err
 	}
-	m, err := db.employeeWhere(ctx, `org_id = ? AND is_org_head = 1 AND id <> ?`, orgID, e.ID)
+	m, err := db.employeeWhere(ctx, `org_id = ? AND is_org_head AND id <> ?`, orgID, e.ID)
 	if kabinet.ErrorCode(err) == kabinet.ENOTFOUND {
 		return nil, nil
 	}

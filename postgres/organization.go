@@ -19,6 +19,9 @@ func (db *DB) CreateOrganization(ctx context.Context, org *kabinet.Organization,
 			org.ID, org.Name, org.Timezone, ms(now)); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_counters (org_id) VALUES (?)`, org.ID); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, key_hash, created_at) VALUES (?, ?, ?, ?)`,
 			kabinet.NewID("key"), org.ID, keyHash, ms(now))
 		return err
@@ -30,7 +33,7 @@ func (db *DB) CreateOrganization(ctx context.Context, org *kabinet.Organization,
 func (db *DB) OrganizationByKeyHash(ctx context.Context, keyHash string) (org *kabinet.Organization, keyID string, err error) {
 	org = &kabinet.Organization{}
 	var created int64
-	err = db.read.QueryRowContext(ctx, `
+	err = db.conn.QueryRowContext(ctx, `
 		SELECT o.id, o.name, o.timezone, o.created_at, k.id
 		FROM api_keys k JOIN organizations o ON o.id = k.org_id
 		WHERE k.key_hash = ? AND k.revoked_at IS NULL`, keyHash).
@@ -49,7 +52,7 @@ func (db *DB) OrganizationByKeyHash(ctx context.Context, keyHash string) (org *k
 func (db *DB) Organization(ctx context.Context, id string) (*kabinet.Organization, error) {
 	org := &kabinet.Organization{}
 	var created int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, name, timezone, created_at FROM organizations WHERE id = ?`, id).
+	err := db.conn.QueryRowContext(ctx, `SELECT id, name, timezone, created_at FROM organizations WHERE id = ?`, id).
 		Scan(&org.ID, &org.Name, &org.Timezone, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "organization not found")
@@ -65,6 +68,6 @@ func (db *DB) Organization(ctx context.Context, id string) (*kabinet.Organizatio
 // empty database).
 func (db *DB) CountOrganizations(ctx context.Context) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM organizations`).Scan(&n)
+	err := db.conn.QueryRowContext(ctx, `SELECT count(*) FROM organizations`).Scan(&n)
 	return n, err
 }

@@ -99,7 +99,7 @@ func (db *DB) withdraw(ctx context.Context, table, column, entity, orgID, extern
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		var id, emp string
 		var gone sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT id, employee_id, `+column+` FROM `+table+` WHERE org_id = ? AND external_id = ?`,
+		err := tx.QueryRowContext(ctx, `SELECT id, employee_id, `+column+` FROM `+table+` WHERE org_id = ? AND external_id = ? FOR UPDATE`,
 			orgID, externalID).Scan(&id, &emp, &gone)
 		if errors.Is(err, sql.ErrNoRows) {
 			return kabinet.Errorf(kabinet.ENOTFOUND, "%s %q not found", noun, externalID)
@@ -158,5 +158,5 @@ func (db *DB) Payslips(ctx context.Context, orgID string, f kabinet.PayslipFilte
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	return queryAll(ctx, db.read, scanPayslip, q, args...)
+	return queryAll(ctx, db.conn, scanPayslip, q, args...)
 }

@@ -14,7 +14,7 @@ import (
 func (db *DB) AuthPolicy(ctx context.Context, orgID string) (*kabinet.AuthPolicy, error) {
 	p := &kabinet.AuthPolicy{}
 	var methods string
-	err := db.read.QueryRowContext(ctx, `SELECT quick_login_methods, pin_length, max_pin_attempts, access_ttl_seconds, refresh_ttl_seconds, ask_login_on_activation
+	err := db.conn.QueryRowContext(ctx, `SELECT quick_login_methods, pin_length, max_pin_attempts, access_ttl_seconds, refresh_ttl_seconds, ask_login_on_activation
 		FROM auth_policies WHERE org_id = ?`, orgID).Scan(&methods, &p.PINLength, &p.MaxPINAttempts, &p.AccessTokenTTLSeconds, &p.RefreshTokenTTLSeconds, &p.AskLoginOnActivation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -30,7 +30,7 @@ func (db *DB) AuthPolicy(ctx context.Context, orgID string) (*kabinet.AuthPolicy
 
 // PutAuthPolicy stores the organisation's login policy.
 func (db *DB) PutAuthPolicy(ctx context.Context, orgID string, p *kabinet.AuthPolicy) error {
-	_, err := db.sql.ExecContext(ctx, `INSERT INTO auth_policies (org_id, quick_login_methods, pin_length, max_pin_attempts, access_ttl_seconds,
+	_, err := db.conn.ExecContext(ctx, `INSERT INTO auth_policies (org_id, quick_login_methods, pin_length, max_pin_attempts, access_ttl_seconds,
 			refresh_ttl_seconds, ask_login_on_activation, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org_id) DO UPDATE SET quick_login_methods = excluded.quick_login_methods, pin_length = excluded.pin_length,
 			max_pin_attempts = excluded.max_pin_attempts, access_ttl_seconds = excluded.access_ttl_seconds,

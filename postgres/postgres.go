@@ -61,11 +61,13 @@ type Options struct {
 // DB is the store. It is safe for concurrent use, by several processes on
 // one database as well.
 type DB struct {
-	dsn   string
-	pool  *pgxpool.Pool
-	sql   *sql.DB
-	read  conn
-	Clock kabinet.Clock
+	dsn  string
+	pool *pgxpool.Pool
+	sql  *sql.DB
+	conn conn // single statements, each its own snapshot
+	// writers bounds the write transactions in flight to half the pool.
+	writers chan struct{}
+	Clock   kabinet.Clock
 }
 
 // IsDSN reports whether a KABINET_DB value names a PostgreSQL database
@@ -109,7 +111,8 @@ func Open(ctx context.Context, dsn string, clock kabinet.Clock, opt Options) (*D
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	s := stdlib.OpenDBFromPool(pool)
-	db := &DB{dsn: dsn, pool: pool, sql: s, read: conn{s}, Clock: clock}
+	db := &DB{dsn: dsn, pool: pool, sql: s, conn: conn{s}, Clock: clock,
+		writers: make(chan struct{}, max(1, cfg.MaxConns/2))}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -140,6 +143,17 @@ func (db *DB) Ready(ctx context.Context) error {
 // nil. The changes fn recorded get their positions just before the commit.
 // It is exported for packages' tests.
 func (db *DB) WriteTx(ctx context.Context, fn func(tx *txn) error) error {
+	// A write transaction may read through the pool while it holds a
+	// connection (a callback of the service, a nested lookup). Letting at
+	// most half the pool be held by writers leaves those reads a connection:
+	// otherwise writers waiting for one row lock could hold every
+	// connection while the lock's holder waits for one.
+	select {
+	case db.writers <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-db.writers }()
 	stx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err)

@@ -16,7 +16,7 @@ func (db *DB) NotificationSettings(ctx context.Context, orgID string) (*kabinet.
 	s := &kabinet.NotificationSettings{}
 	var delay, updated int64
 	var pd, vd, md, texts string
-	err := db.read.QueryRowContext(ctx, `SELECT window_start, window_end, send_delay_seconds, payslip_days, vacation_days,
+	err := db.conn.QueryRowContext(ctx, `SELECT window_start, window_end, send_delay_seconds, payslip_days, vacation_days,
 		manager_days, timezone, texts, updated_at FROM notification_settings WHERE org_id = ?`, orgID).
 		Scan(&s.WindowStart, &s.WindowEnd, &delay, &pd, &vd, &md, &s.Timezone, &texts, &updated)
 	if errors.Is(err, sql.ErrNoRows) {

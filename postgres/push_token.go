@@ -39,7 +39,7 @@ func (db *DB) RegisterPushToken(ctx context.Context, orgID, employeeID, deviceID
 
 // PushToken returns a device's current provider and token ("" if none).
 func (db *DB) PushToken(ctx context.Context, deviceID string) (provider, token string, err error) {
-	err = db.read.QueryRowContext(ctx, `SELECT provider, token FROM push_tokens WHERE device_id = ?`, deviceID).Scan(&provider, &token)
+	err = db.conn.QueryRowContext(ctx, `SELECT provider, token FROM push_tokens WHERE device_id = ?`, deviceID).Scan(&provider, &token)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", nil
 	}

@@ -59,7 +59,7 @@ func scanQuickLogin(row interface{ Scan(...any) error }) (*kabinet.QuickLogin, e
 // install (one per employee who set it up there), most recent first, at
 // most limit. Revoked devices have none.
 func (db *DB) QuickLoginsByClient(ctx context.Context, clientID, method string, limit int) ([]*kabinet.QuickLogin, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+quickLoginColumns+` FROM quick_logins q JOIN devices d ON d.id = q.device_id
+	rows, err := db.conn.QueryContext(ctx, `SELECT `+quickLoginColumns+` FROM quick_logins q JOIN devices d ON d.id = q.device_id
 		WHERE q.client_id = ? AND q.method = ? AND d.revoked_at IS NULL ORDER BY q.created_at DESC LIMIT ?`, clientID, method, limit)
 	if err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func (db *DB) QuickLoginsByClient(ctx context.Context, clientID, method string, 
 // QuickLoginBySecret returns the PIN quick login whose device secret has
 // this hash, or NOT_FOUND.
 func (db *DB) QuickLoginBySecret(ctx context.Context, secretHash string) (*kabinet.QuickLogin, error) {
-	q, err := scanQuickLogin(db.read.QueryRowContext(ctx, `SELECT `+quickLoginColumns+` FROM quick_logins q JOIN devices d ON d.id = q.device_id
+	q, err := scanQuickLogin(db.conn.QueryRowContext(ctx, `SELECT `+quickLoginColumns+` FROM quick_logins q JOIN devices d ON d.id = q.device_id
 		WHERE q.secret_hash = ? AND d.revoked_at IS NULL`, secretHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "quick login not found")
@@ -97,7 +97,7 @@ func (db *DB) BeginPINAttempt(ctx context.Context, deviceID string, max int) (ka
 	var a kabinet.PINAttempt
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		var locked sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at FROM quick_logins WHERE device_id = ? AND method = ?`,
+		err := tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at FROM quick_logins WHERE device_id = ? AND method = ? FOR UPDATE`,
 			deviceID, kabinet.MethodPIN).Scan(&a.FailedAttempts, &locked)
 		if errors.Is(err, sql.ErrNoRows) {
 			return kabinet.Errorf(kabinet.ENOTFOUND, "quick login not found")
@@ -133,7 +133,7 @@ func (db *DB) EndPINAttempt(ctx context.Context, deviceID string, ok bool, max i
 			return err
 		}
 		var locked sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at FROM quick_logins WHERE device_id = ?`, deviceID).Scan(&a.FailedAttempts, &locked)
+		err := tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at FROM quick_logins WHERE device_id = ? FOR UPDATE`, deviceID).Scan(&a.FailedAttempts, &locked)
 		if errors.Is(err, sql.ErrNoRows) { // cleared meanwhile: nothing left to lock
 			a.Locked = true
 			return nil
@@ -174,7 +174,7 @@ func (db *DB) PutChallenge(ctx context.Context, hash, clientID string, expiresAt
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM quick_login_challenges WHERE client_id = ? AND challenge_hash NOT IN (
-			SELECT challenge_hash FROM quick_login_challenges WHERE client_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`, clientID, clientID, keep)
+			SELECT challenge_hash FROM quick_login_challenges WHERE client_id = ? ORDER BY created_at DESC, challenge_hash DESC LIMIT ?)`, clientID, clientID, keep)
 		return err
 	})
 }
@@ -211,8 +211,8 @@ func (db *DB) AddCount(ctx context.Context, key string, window time.Duration) (n
 		}
 		return tx.QueryRowContext(ctx, `INSERT INTO auth_counters (key, window_start, count) VALUES (?, ?, 1)
 			ON CONFLICT (key) DO UPDATE SET
-				count = CASE WHEN window_start + ? <= excluded.window_start THEN 1 ELSE count + 1 END,
-				window_start = CASE WHEN window_start + ? <= excluded.window_start THEN excluded.window_start ELSE window_start END
+				count = CASE WHEN auth_counters.window_start + ? <= excluded.window_start THEN 1 ELSE auth_counters.count + 1 END,
+				window_start = CASE WHEN auth_counters.window_start + ? <= excluded.window_start THEN excluded.window_start ELSE auth_counters.window_start END
 			RETURNING count, window_start`, key, ms(now), window.Milliseconds(), window.Milliseconds()).Scan(&n, &start)
 	})
 	return n, fromMS(start).Add(window), err
@@ -223,7 +223,7 @@ func (db *DB) AddCount(ctx context.Context, key string, window time.Duration) (n
 func (db *DB) Count(ctx context.Context, key string, window time.Duration) (n int, resetAt time.Time, err error) {
 	now := db.now()
 	var start int64
-	err = db.read.QueryRowContext(ctx, `SELECT count, window_start FROM auth_counters WHERE key = ?`, key).Scan(&n, &start)
+	err = db.conn.QueryRowContext(ctx, `SELECT count, window_start FROM auth_counters WHERE key = ?`, key).Scan(&n, &start)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, nil
 	}

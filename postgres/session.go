@@ -23,8 +23,13 @@ func (db *DB) Secret(ctx context.Context, name string, n int) ([]byte, error) {
 		if _, err := rand.Read(v); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)`, name, v, ms(db.now()))
-		return err
+		// Another instance may be creating it right now: the first insert
+		// wins and everyone reads its value.
+		if _, err = tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+			name, v, ms(db.now())); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
 	})
 	return v, err
 }
@@ -108,7 +113,7 @@ func scanSession(row scanner) (*kabinet.SessionInfo, error) {
 
 // Session returns a session by id, or NOT_FOUND.
 func (db *DB) Session(ctx context.Context, id string) (*kabinet.SessionInfo, error) {
-	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+	s, err := scanSession(db.conn.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "session not found")
 	}
@@ -127,7 +132,7 @@ func (db *DB) RotateRefresh(ctx context.Context, oldHash, newHash string, check 
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		var sessionID string
 		var used sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = ?`, oldHash).Scan(&sessionID, &used)
+		err := tx.QueryRowContext(ctx, `SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = ? FOR UPDATE`, oldHash).Scan(&sessionID, &used)
 		if errors.Is(err, sql.ErrNoRows) {
 			return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "invalid refresh token")
 		}
@@ -209,7 +214,7 @@ func insertLoginEvent(ctx context.Context, tx *txn, ev *kabinet.LoginEvent, now 
 
 // LoginHistory returns an employee's sign-in attempts, newest first.
 func (db *DB) LoginHistory(ctx context.Context, employeeID string, limit int) ([]*kabinet.LoginEvent, error) {
-	return queryAll(ctx, db.read, func(row scanner) (*kabinet.LoginEvent, error) {
+	return queryAll(ctx, db.conn, func(row scanner) (*kabinet.LoginEvent, error) {
 		ev := &kabinet.LoginEvent{}
 		var at int64
 		err := row.Scan(&ev.OrgID, &ev.EmployeeID, &ev.DeviceID, &ev.DeviceModel, &ev.Method, &ev.Success, &ev.Address, &ev.UserAgent, &ev.Reason, &at)
@@ -221,7 +226,7 @@ func (db *DB) LoginHistory(ctx context.Context, employeeID string, limit int) ([
 
 // Devices lists an employee's devices that are not revoked, most recent first.
 func (db *DB) Devices(ctx context.Context, employeeID string) ([]*kabinet.Device, error) {
-	return queryAll(ctx, db.read, func(row scanner) (*kabinet.Device, error) {
+	return queryAll(ctx, db.conn, func(row scanner) (*kabinet.Device, error) {
 		d := &kabinet.Device{}
 		var first, last int64
 		err := row.Scan(&d.ID, &d.ClientID, &d.OrgID, &d.EmployeeID, &d.Platform, &d.Model, &d.AppVersion, &d.Timezone, &first, &last, &d.QuickLoginMethod)

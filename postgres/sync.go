@@ -8,10 +8,12 @@ import (
 )
 
 // ReadSync runs fn with a reader of one employee's change log and records,
-// all inside one read transaction: the high-water mark and the rows fn reads
-// come from the same committed snapshot. Because seq is allocated inside the
-// single write transaction, every change at or below the snapshot's
-// high-water mark is visible in it, and none above it is.
+// all inside one REPEATABLE READ, READ ONLY transaction: the high-water mark
+// and the rows fn reads come from the same snapshot. The high-water mark is
+// the organisation's counter row, which moves in the same transaction as the
+// changes it numbers and is held locked until that commits (change.go): a
+// snapshot that sees the counter at H sees every change at or below H, and
+// none above it.
 func (db *DB) ReadSync(ctx context.Context, orgID, employeeID string, fn func(r kabinet.SyncReader) error) error {
 	return db.ReadTx(ctx, func(tx *txn) error {
 		return fn(&syncReader{tx: tx, org: orgID, emp: employeeID})
@@ -24,31 +26,31 @@ type syncReader struct {
 	org, emp string
 }
 
-// syncHead is one statement: the table's last seq (the rowid b-tree's right
-// edge), the floor row, and one probe of the (employee_id, seq) index.
-const syncHead = `SELECT (SELECT max(seq) FROM changes), floor_seq,
-	EXISTS (SELECT 1 FROM changes WHERE employee_id = ? AND seq > ?)
-	FROM sync_state WHERE id = 1`
+// syncHead is one statement: the organisation's counter and floor, and one
+// probe of the (employee_id, seq) index. Positions count per organisation.
+const syncHead = `SELECT c.seq, c.floor_seq, EXISTS (SELECT 1 FROM changes WHERE employee_id = ? AND seq > ?)
+	FROM sync_counters c WHERE c.org_id = `
 
 func scanHead(row *sql.Row) (kabinet.SyncHead, error) {
 	var h kabinet.SyncHead
-	var last sql.NullInt64
-	if err := row.Scan(&last, &h.Floor, &h.Pending); err != nil {
+	if err := row.Scan(&h.Seq, &h.Floor, &h.Pending); err != nil {
 		return h, err
 	}
-	h.Seq = max(last.Int64, h.Floor)
+	h.Seq = max(h.Seq, h.Floor)
 	return h, nil
 }
 
 // SyncHead is kabinet.SyncReader's Head without a transaction: a single
-// statement reads one snapshot by itself. A sync with nothing to send
-// needs nothing more, and skips BEGIN and COMMIT.
+// statement reads one snapshot by itself. It always asks the database, so
+// a change committed by any instance is seen by the next sync on every
+// other instance: there is no per-process "nothing changed" shortcut on
+// PostgreSQL (the method costs one index probe and one primary-key read).
 func (db *DB) SyncHead(ctx context.Context, employeeID string, after int64) (kabinet.SyncHead, error) {
-	return scanHead(db.read.QueryRowContext(ctx, syncHead, employeeID, after))
+	return scanHead(db.conn.QueryRowContext(ctx, syncHead+`(SELECT org_id FROM employees WHERE id = ?)`, employeeID, after, employeeID))
 }
 
 func (r *syncReader) Head(ctx context.Context, after int64) (kabinet.SyncHead, error) {
-	return scanHead(r.tx.QueryRowContext(ctx, syncHead, r.emp, after))
+	return scanHead(r.tx.QueryRowContext(ctx, syncHead+`?`, r.emp, after, r.org))
 }
 
 func (r *syncReader) Changes(ctx context.Context, after, upTo int64, limit int) ([]kabinet.SyncChange, error) {

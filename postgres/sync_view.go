@@ -29,6 +29,13 @@ func (db *DB) MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *
 	now := db.now()
 	err = db.WriteTx(ctx, func(tx *txn) error {
 		p, replayed = nil, false
+		// Several instances may apply the same offline action at once (a
+		// phone retrying through another one): the first holds this lock,
+		// the others then find its record and answer a replay.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kabinet.mutation.' || ? || '/' || ?))`,
+			v.EmployeeID, v.ClientMutationID); err != nil {
+			return err
+		}
 		var target string
 		err := tx.QueryRowContext(ctx, `SELECT target_id FROM sync_mutations WHERE employee_id = ? AND client_mutation_id = ?`,
 			v.EmployeeID, v.ClientMutationID).Scan(&target)
@@ -45,7 +52,7 @@ func (db *DB) MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *
 		var published int64
 		var viewed sql.NullInt64
 		err = tx.QueryRowContext(ctx, `SELECT published_at, viewed_at FROM payslips
-			WHERE id = ? AND org_id = ? AND employee_id = ? AND retracted_at IS NULL`,
+			WHERE id = ? AND org_id = ? AND employee_id = ? AND retracted_at IS NULL FOR UPDATE`,
 			v.PayslipID, v.OrgID, v.EmployeeID).Scan(&published, &viewed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return payslipNotFound(v.PayslipID)

@@ -17,7 +17,7 @@ func (db *DB) ThrottleCounters(ctx context.Context, names []string) (map[string]
 	for i, n := range names {
 		args[i] = n
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT name, failures, window_end FROM throttle_failures WHERE name IN (`+placeholders(len(names))+`)`, args...)
+	rows, err := db.conn.QueryContext(ctx, `SELECT name, failures, window_end FROM throttle_failures WHERE name IN (`+placeholders(len(names))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -38,11 +38,11 @@ func (db *DB) ThrottleCounters(ctx context.Context, names []string) (map[string]
 // failures of one key are all counted; an ended window starts afresh.
 func (db *DB) AddThrottleFailure(ctx context.Context, name string, now time.Time, window time.Duration) error {
 	return db.WriteTx(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO throttle_failures (name, failures, window_start, window_end) VALUES (?1, 1, ?2, ?3)
+		_, err := tx.ExecContext(ctx, `INSERT INTO throttle_failures AS t (name, failures, window_start, window_end) VALUES (?1, 1, ?2, ?3)
 			ON CONFLICT (name) DO UPDATE SET
-				failures     = CASE WHEN window_end <= ?2 THEN 1 ELSE failures + 1 END,
-				window_start = CASE WHEN window_end <= ?2 THEN ?2 ELSE window_start END,
-				window_end   = CASE WHEN window_end <= ?2 THEN ?3 ELSE window_end END`,
+				failures     = CASE WHEN t.window_end <= ?2 THEN 1 ELSE t.failures + 1 END,
+				window_start = CASE WHEN t.window_end <= ?2 THEN ?2 ELSE t.window_start END,
+				window_end   = CASE WHEN t.window_end <= ?2 THEN ?3 ELSE t.window_end END`,
 			name, ms(now), ms(now.Add(window)))
 		return err
 	})
