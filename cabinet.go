@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Cabinet statuses (SPEC.md §2).
+// Cabinet statuses (docs/product.md §Cabinet lifecycle).
 const (
 	CabinetNotCreated   = "NOT_CREATED"
 	CabinetCreated      = "CREATED"

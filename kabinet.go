@@ -16,7 +16,7 @@ import (
 )
 
 // Error codes. They are the values of extensions.code in GraphQL errors
-// (CONTRACT.md, "Transport").
+// (docs/contract.md §Errors).
 const (
 	EBADINPUT        = "BAD_USER_INPUT"
 	EUNAUTHENTICATED = "UNAUTHENTICATED"

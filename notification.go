@@ -11,13 +11,13 @@ const (
 	NotifyPayslipBroadcast        = "PAYSLIP_BROADCAST"
 )
 
-// Push providers (CONTRACT.md: PushProvider).
+// Push providers (docs/contract.md §Enums: PushProvider).
 const (
 	ProviderFCM  = "FCM"
 	ProviderAPNs = "APNS"
 )
 
-// NotificationSettings is an organisation's reminder schedule (SPEC.md §5).
+// NotificationSettings is an organisation's reminder schedule (docs/product.md §Reminders).
 type NotificationSettings struct {
 	WindowStart  string        // "09:00", in each recipient's local time
 	WindowEnd    string        // "21:00"; earlier than WindowStart wraps midnight
@@ -39,7 +39,7 @@ type NotificationText struct {
 	Body   string `json:"body"`
 }
 
-// Delivery states shown to HR (CONTRACT.md: DeliveryStatus).
+// Delivery states shown to HR (docs/contract.md §Enums: DeliveryStatus).
 const (
 	DeliveryPlanned       = "PLANNED"
 	DeliverySending       = "SENDING"
@@ -48,6 +48,10 @@ const (
 	DeliveryFailed        = "FAILED"
 	DeliveryCancelled     = "CANCELLED"
 	DeliveryUndeliverable = "UNDELIVERABLE"
+	// DeliveryUnconfirmed: handed to the provider at least once, but the
+	// server stopped every time before it recorded the provider's answer
+	// (in doubt twice); not sent again, to avoid a third copy.
+	DeliveryUnconfirmed = "DELIVERED_UNCONFIRMED"
 )
 
 // Delivery is one line of HR's delivery log: a planned notification, or its
@@ -81,6 +85,7 @@ type OutboxItem struct {
 	LocalDate                  string    // due at local midnight of this date in Zone
 	Gone                       string    // why the reason no longer holds; "" if it holds
 	Zone                       string    // recipient's zone: employee's, else latest device's, else settings'
+	Cabinet                    string    // the recipient's cabinet status; "" when none was ever created
 }
 
 // Outbox decisions of the dispatcher.
@@ -113,12 +118,15 @@ type DeliveryItem struct {
 	Zone                                 string // employee's, else the device's, else settings'
 	Attempts                             int
 	FirstAttemptAt                       *time.Time
-	InDoubt                              int // times found SENDING after its claimer stopped
-	Unviewed                             int // the recipient's unviewed payslips (iOS badge)
+	InDoubt                              int    // times found SENDING after its claimer stopped
+	Doubted                              bool   // this claim found it SENDING (InDoubt counts it)
+	Unviewed                             int    // the recipient's unviewed payslips (iOS badge)
+	Cabinet                              string // the recipient's cabinet status; "" when none was ever created
 }
 
 // DeliveryUpdate is a change of a claimed delivery. Status is one of PENDING
-// (retry or later window), SENDING, SENT, FAILED, UNDELIVERABLE, CANCELLED.
+// (retry or later window), SENDING, SENT, FAILED, UNDELIVERABLE, CANCELLED,
+// DELIVERED_UNCONFIRMED.
 type DeliveryUpdate struct {
 	ID            string
 	Status        string
@@ -127,4 +135,80 @@ type DeliveryUpdate struct {
 	Error         string
 	ProviderID    string
 	RetireToken   string // provider token to retire (it was reported invalid)
+	InDoubt       bool   // the send's outcome is unknown (counted in DeliveryItem.InDoubt)
+}
+
+// NoteSettingsChanged is the note of a planned reminder cancelled because HR
+// switched its stage off. Planning the same reminder again revives it.
+const NoteSettingsChanged = "settings changed"
+
+// PlannedNotification is one outbox row as the planner decided it: what to
+// send (Kind, Params), about what (SubjectID, SubjectKey, EmployeeID), to
+// whom (RecipientID) and when (DueAt; for a reminder due on a local date,
+// DueAt is the earliest instant that date can start in any zone and
+// LocalDate is the date). (Kind, SubjectID, SubjectKey, Stage, RecipientID)
+// is unique: planning the same row twice is planning it once.
+type PlannedNotification struct {
+	Kind        string
+	SubjectID   string // payslip, vacation or device id
+	SubjectKey  string // the vacation's start date: a moved vacation is a new reason
+	Stage       int    // day offset, broadcast number or 0
+	RecipientID string // the employee who gets it
+	EmployeeID  string // the employee it is about
+	BaseAt      time.Time
+	DueAt       time.Time
+	LocalDate   string // "2026-11-09" or ""
+	Params      string // JSON object of the texts' parameters, e.g. {"period":"2026-10"}
+}
+
+// PayslipFact is what planning knows of a payslip that is neither viewed
+// nor withdrawn.
+type PayslipFact struct {
+	ID, EmployeeID, Period string
+	PublishedAt            time.Time
+}
+
+// PayslipFactFilter narrows the payslips planning looks at. Zero values
+// match everything.
+type PayslipFactFilter struct {
+	IDs            []string  // nil: every payslip
+	Period         string    // "2026-10"; "": any
+	PublishedAfter time.Time // zero: any
+}
+
+// VacationFact is what planning knows of a vacation that is not cancelled,
+// with the employee it belongs to.
+type VacationFact struct {
+	ID, StartsOn, EndsOn string // dates as "2026-11-09"
+	Employee             OrgMember
+	LastName, FirstName  string // the employee's
+}
+
+// VacationFactFilter narrows the vacations planning looks at. Zero values
+// match everything.
+type VacationFactFilter struct {
+	IDs         []string // nil: every vacation
+	EmployeeIDs []string // nil: every employee's
+	StartsFrom  string   // "2026-11-01": starting on or after; "": any
+}
+
+// Reach is what is known of how an employee can be reached: the state of
+// their cabinet ("" when they have none) and how many of their devices are
+// active and hold a push token.
+type Reach struct {
+	CabinetStatus string
+	PushDevices   int
+}
+
+// Replan is what a change of the notification settings does to what is
+// planned and not yet sent, as the planner decided it. The store applies it
+// in the transaction that stores the settings, in this order: rows still
+// PLANNED and unclaimed of a kind in Keep at a stage not listed are
+// cancelled with NoteSettingsChanged; the due time of the remaining ones of
+// those kinds moves by Shift; then Rows are planned as by a re-plan
+// (PlanNotifications with replan set).
+type Replan struct {
+	Keep  map[string][]int // kind → the stages that stay
+	Shift time.Duration
+	Rows  []PlannedNotification
 }

@@ -2,7 +2,7 @@ package kabinet
 
 import "time"
 
-// Payslip sections (CONTRACT.md).
+// Payslip sections (docs/contract.md §Enums).
 const (
 	SectionAccrual   = "ACCRUAL"
 	SectionDeduction = "DEDUCTION"

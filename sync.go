@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Record types of the change log and of sync tombstones (CONTRACT.md,
+// Record types of the change log and of sync tombstones (docs/contract.md §Enums,
 // TombstoneType).
 const (
 	EntityPayslip      = "PAYSLIP"

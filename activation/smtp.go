@@ -1,38 +1,41 @@
 package activation
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"net/smtp"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
-// SMTPSender sends invitations by email (KABINET_SMTP_URL, KABINET_SMTP_FROM).
+// SMTPSender sends invitations by email (KABINET_SMTP_URL, KABINET_SMTP_FROM)
+// through github.com/wneessen/go-mail, which composes the MIME message
+// (RFC 2047 encoded-words for Cyrillic subjects and names, quoted-printable
+// UTF-8 text) and speaks SMTP (STARTTLS, implicit TLS, AUTH).
 //
 // smtp://user:pass@host:587 uses STARTTLS, which is required unless the host
 // is a loopback address (a local relay); smtps://user:pass@host:465 uses
-// implicit TLS. Credentials are sent with AUTH PLAIN, only over TLS (or to a
-// loopback relay). Messages are plain-text UTF-8 MIME, quoted-printable,
-// with an RFC 2047 subject and the outbox id as Message-ID.
+// implicit TLS. Credentials are sent with AUTH PLAIN. The outbox id is the
+// Message-ID, so a message sent again after a crash is the same message to
+// the receiver.
 type SMTPSender struct {
-	host, addr   string
-	implicitTLS  bool
-	user, pass   string
-	from         *mail.Address
-	TLSConfig    *tls.Config // nil: system roots, ServerName = host
-	Timeout      time.Duration
-	LocalName    string // HELO name; "localhost" when empty
-	requireTLS   bool
-	messageIDDom string
+	host        string
+	port        int
+	implicitTLS bool
+	user, pass  string
+	from        *mail.Address
+	TLSConfig   *tls.Config // nil: system roots, ServerName = host
+	Timeout     time.Duration
+	LocalName   string // HELO name; "localhost" when empty
+	requireTLS  bool
+	idDomain    string
 }
 
 // NewSMTPSender parses the server URL and the From address.
@@ -48,15 +51,15 @@ func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("KABINET_SMTP_FROM=%q is not an email address", from)
 	}
-	s := &SMTPSender{host: u.Hostname(), implicitTLS: u.Scheme == "smtps", from: fa, Timeout: 30 * time.Second}
-	port := u.Port()
-	if port == "" {
-		port = "587"
-		if s.implicitTLS {
-			port = "465"
+	s := &SMTPSender{host: u.Hostname(), implicitTLS: u.Scheme == "smtps", from: fa, Timeout: 30 * time.Second, port: 587}
+	if s.implicitTLS {
+		s.port = 465
+	}
+	if p := u.Port(); p != "" {
+		if s.port, err = strconv.Atoi(p); err != nil {
+			return nil, fmt.Errorf("KABINET_SMTP_URL: port %q is not a number", p)
 		}
 	}
-	s.addr = net.JoinHostPort(s.host, port)
 	if u.User != nil {
 		s.user = u.User.Username()
 		s.pass, _ = u.User.Password()
@@ -64,75 +67,62 @@ func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
 	ip := net.ParseIP(s.host)
 	s.requireTLS = !(s.host == "localhost" || (ip != nil && ip.IsLoopback()))
 	if at := strings.LastIndexByte(fa.Address, '@'); at >= 0 {
-		s.messageIDDom = fa.Address[at+1:]
+		s.idDomain = fa.Address[at+1:]
 	}
 	return s, nil
 }
 
 // Send delivers one message in its own SMTP conversation.
 func (s *SMTPSender) Send(ctx context.Context, m Message) error {
-	to, err := mail.ParseAddress(m.To)
-	if err != nil {
-		return fmt.Errorf("invalid email address")
-	}
-	msg, err := s.compose(m, to)
+	msg, err := s.compose(m)
 	if err != nil {
 		return err
 	}
-	conn, err := s.dial(ctx)
-	if err != nil {
-		return fmt.Errorf("SMTP server unreachable: %v", err)
-	}
-	defer conn.Close()
-	deadline := time.Now().Add(s.Timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	conn.SetDeadline(deadline)
-	c, err := smtp.NewClient(conn, s.host)
+	c, err := gomail.NewClient(s.host, s.clientOptions()...)
 	if err != nil {
 		return fmt.Errorf("SMTP: %v", err)
 	}
-	defer c.Close()
-	name := s.LocalName
-	if name == "" {
-		name = "localhost"
+	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		return fmt.Errorf("SMTP %s: %v", s.stage(err), err)
 	}
-	if err := c.Hello(name); err != nil {
-		return fmt.Errorf("SMTP HELO: %v", err)
+	return nil
+}
+
+func (s *SMTPSender) clientOptions() []gomail.Option {
+	helo := s.LocalName
+	if helo == "" {
+		helo = "localhost"
 	}
-	if !s.implicitTLS {
-		if ok, _ := c.Extension("STARTTLS"); ok {
-			if err := c.StartTLS(s.tlsConfig()); err != nil {
-				return fmt.Errorf("SMTP STARTTLS: %v", err)
-			}
-		} else if s.requireTLS {
-			return errors.New("SMTP server does not offer STARTTLS; refusing to send the code in clear text")
-		}
+	opts := []gomail.Option{gomail.WithPort(s.port), gomail.WithTimeout(s.Timeout), gomail.WithHELO(helo),
+		gomail.WithTLSConfig(s.tlsConfig())}
+	switch {
+	case s.implicitTLS:
+		opts = append(opts, gomail.WithSSL())
+	case s.requireTLS:
+		// The invitation carries an activation code: never in clear text
+		// over the network.
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
 	}
 	if s.user != "" {
-		if err := c.Auth(smtp.PlainAuth("", s.user, s.pass, s.host)); err != nil {
-			return fmt.Errorf("SMTP AUTH: %v", err)
-		}
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(s.user), gomail.WithPassword(s.pass))
 	}
-	if err := c.Mail(s.from.Address); err != nil {
-		return fmt.Errorf("SMTP MAIL FROM: %v", err)
+	return opts
+}
+
+// stage names the step that failed, for the outbox's lastError.
+func (s *SMTPSender) stage(err error) string {
+	msg := strings.ToLower(err.Error())
+	switch {
+	case strings.Contains(msg, "tls") || strings.Contains(msg, "certificate"):
+		return "STARTTLS"
+	case strings.Contains(msg, "auth"):
+		return "AUTH"
+	case strings.Contains(msg, "dial") || strings.Contains(msg, "connect"):
+		return "server unreachable"
 	}
-	if err := c.Rcpt(to.Address); err != nil {
-		return fmt.Errorf("SMTP RCPT TO: %v", err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		return fmt.Errorf("SMTP DATA: %v", err)
-	}
-	if _, err := w.Write(msg); err != nil {
-		return fmt.Errorf("SMTP DATA: %v", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("SMTP DATA: %v", err)
-	}
-	_ = c.Quit() // the message is accepted; a failed QUIT changes nothing
-	return nil
+	return "delivery"
 }
 
 func (s *SMTPSender) tlsConfig() *tls.Config {
@@ -142,40 +132,25 @@ func (s *SMTPSender) tlsConfig() *tls.Config {
 	return &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}
 }
 
-func (s *SMTPSender) dial(ctx context.Context) (net.Conn, error) {
-	d := &net.Dialer{Timeout: 15 * time.Second}
-	if s.implicitTLS {
-		td := &tls.Dialer{NetDialer: d, Config: s.tlsConfig()}
-		return td.DialContext(ctx, "tcp", s.addr)
-	}
-	return d.DialContext(ctx, "tcp", s.addr)
-}
-
-// compose builds the MIME message.
-func (s *SMTPSender) compose(m Message, to *mail.Address) ([]byte, error) {
-	for _, v := range []string{m.Subject, m.To} {
+// compose builds the message. A header value with a line break is refused
+// before go-mail sees it.
+func (s *SMTPSender) compose(m Message) (*gomail.Msg, error) {
+	for _, v := range []string{m.Subject, m.To, m.ID} {
 		if strings.ContainsAny(v, "\r\n") {
 			return nil, errors.New("invalid header value")
 		}
 	}
-	var b bytes.Buffer
-	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
-	h("From", s.from.String())
-	h("To", to.String())
-	h("Subject", mime.BEncoding.Encode("UTF-8", m.Subject))
-	h("Date", time.Now().UTC().Format(time.RFC1123Z))
-	h("Message-ID", "<"+m.ID+"@"+s.messageIDDom+">")
-	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=UTF-8")
-	h("Content-Transfer-Encoding", "quoted-printable")
-	h("Auto-Submitted", "auto-generated")
-	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	if _, err := qp.Write([]byte(strings.ReplaceAll(m.Text, "\r\n", "\n"))); err != nil {
-		return nil, err
+	to, err := mail.ParseAddress(m.To)
+	if err != nil {
+		return nil, errors.New("invalid email address")
 	}
-	if err := qp.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP), gomail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(s.from)
+	msg.AddToMailAddress(to)
+	msg.Subject(m.Subject)
+	msg.SetMessageIDWithValue(m.ID + "@" + s.idDomain)
+	msg.SetDateWithValue(time.Now())
+	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	msg.SetBodyString(gomail.TypeTextPlain, strings.ReplaceAll(m.Text, "\r\n", "\n"))
+	return msg, nil
 }

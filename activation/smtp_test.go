@@ -27,7 +27,7 @@ func TestSMTPSender(t *testing.T) {
 	serverTLS, clientTLS := testTLS(t)
 	text := "Здравствуйте, Иван Иванович!\n\n" + strings.Repeat("Очень длинная строка письма, которая не помещается в 76 символов. ", 3) +
 		"\nКод: ABCD-EFGH-JKMN"
-	msg := activation.Message{ID: "inv_test", Channel: "EMAIL", To: "ivanov@example.com", Subject: "Приглашение в «Кабинет»", Text: text}
+	msg := activation.Message{ID: "inv_test", Channel: "EMAIL", To: "Иванов Иван Иванович <ivanov@example.com>", Subject: "Приглашение в «Кабинет»", Text: text}
 	for _, tt := range []struct {
 		name string
 		opts testkit.SMTPOptions
@@ -47,15 +47,35 @@ func TestSMTPSender(t *testing.T) {
 				t.Fatalf("send: got %v, want nil", err)
 			}
 			m := f.Next(t)
+			// The outbox sends again after a crash: the same Message-ID lets
+			// the receiver drop the repeat.
+			if err := s.Send(context.Background(), msg); err != nil {
+				t.Fatalf("resend: got %v, want nil", err)
+			}
+			if again := f.Next(t); again.Header.Get("Message-ID") != m.Header.Get("Message-ID") {
+				t.Errorf("resend: got Message-ID %q, want %q", again.Header.Get("Message-ID"), m.Header.Get("Message-ID"))
+			}
+			for _, h := range []string{"Subject", "From", "To"} {
+				if raw := m.Header.Get(h); !strings.Contains(strings.ToUpper(raw), "=?UTF-8?") || !isASCII(raw) {
+					t.Errorf("got raw %s %q, want RFC 2047 encoded-words", h, raw)
+				}
+			}
+			if _, err := m.Header.Date(); err != nil {
+				t.Errorf("Date: %v", err)
+			}
 			if m.TLS != (tt.opts.TLS != nil) {
 				t.Errorf("got TLS %v, want %v", m.TLS, tt.opts.TLS != nil)
 			}
-			if m.Subject != msg.Subject || strings.TrimSuffix(m.Body, "\n") != text || m.To != msg.To || m.From != "noreply@example.com" {
+			if m.Subject != msg.Subject || strings.TrimSuffix(m.Body, "\n") != text || m.To != "ivanov@example.com" || m.From != "noreply@example.com" {
 				t.Errorf("got %q / %q from %s to %s, want the subject and text sent", m.Subject, m.Body, m.From, m.To)
 			}
 			from, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("From"))
 			if from != "Кабинет сотрудника <noreply@example.com>" {
 				t.Errorf("got From %q, want the UTF-8 name", from)
+			}
+			to, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("To"))
+			if to != msg.To {
+				t.Errorf("got To %q, want %q", to, msg.To)
 			}
 			if got := m.Header.Get("Message-ID"); got != "<inv_test@example.com>" {
 				t.Errorf("got Message-ID %q, want <inv_test@example.com>", got)
@@ -96,4 +116,13 @@ func TestSMTPSender(t *testing.T) {
 			}
 		}
 	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/app"
-	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/internal/testkit"
+	"github.com/kabinet/kabinet/throttle"
 )
 
 const (
@@ -523,18 +523,18 @@ func TestQuickLoginBadInput(t *testing.T) {
 
 func TestQuickLoginAddressThrottle(t *testing.T) {
 	e := startQuick(t, func(_ *app.Config, o *app.Options) {
-		o.TuneAuth = func(s *auth.Service) {
-			s.QuickConfig.Failures = &auth.WindowLimiter{Store: s.QuickLogins, Clock: s.Clock, Prefix: "ql-fail:", Max: 3, Window: 10 * time.Minute, What: "failed quick logins"}
-		}
+		o.AuthLimits.QuickPerAddress = throttle.Rule{Max: 3, Window: 10 * time.Minute}
 	})
 	secret := e.setupPIN(t, e.sess.AccessToken, "4817")
+	early := e.Challenge(t, "device-1") // taken before the failures
 	for range 3 {
 		e.pinLogin(t, "device-9", secret, "4817").WantCode(t, "UNAUTHENTICATED")
 	}
-	err := e.pinLogin(t, "device-1", secret, "4817").WantCode(t, "RATE_LIMITED")
+	err := e.Do(t, "", quickQ, map[string]any{"in": map[string]any{"deviceId": "device-1", "challenge": early, "pin": "4817", "deviceSecret": secret}}).WantCode(t, "RATE_LIMITED")
 	if s, _ := err.Extensions["retryAfterSeconds"].(float64); s < 1 || s > 600 {
 		t.Fatalf("got retryAfterSeconds %v, want 1 to 600", err.Extensions["retryAfterSeconds"])
 	}
+	e.Do(t, "", `mutation { quickLoginChallenge(deviceId: "device-1") { challenge } }`, nil).WantCode(t, "RATE_LIMITED")
 	e.Clock.Add(10 * time.Minute)
 	wantSignedIn(t, e, e.pinLogin(t, "device-1", secret, "4817"), "PIN")
 }
@@ -557,7 +557,7 @@ func (n *recordingNotifier) NewDeviceSignIn(_ context.Context, _, employeeID str
 
 func TestNewDeviceNotice(t *testing.T) {
 	n := &recordingNotifier{}
-	e := startQuick(t, func(_ *app.Config, o *app.Options) { o.TuneAuth = func(s *auth.Service) { s.NewDevice = n } })
+	e := startQuick(t, func(_ *app.Config, o *app.Options) { o.NewDevice = n })
 	e.EmployeeSession(t, e.org, "E-1", "device-1") // known device: no notice
 	s2 := e.EmployeeSession(t, e.org, "E-1", "device-2")
 	n.mu.Lock()
@@ -579,15 +579,15 @@ func TestNewDeviceNotice(t *testing.T) {
 	}
 }
 
+// TestQuickLoginChallengeThrottle: an address that has failed too many
+// quick logins gets no more challenges until its window ends.
 func TestQuickLoginChallengeThrottle(t *testing.T) {
 	e := startQuick(t, func(_ *app.Config, o *app.Options) {
-		o.TuneAuth = func(s *auth.Service) {
-			s.QuickConfig.Challenges = &auth.WindowLimiter{Store: s.QuickLogins, Clock: s.Clock, Prefix: "ql-chal:", Max: 5, Window: time.Minute, What: "quick-login challenges"}
-		}
+		o.AuthLimits.QuickPerAddress = throttle.Rule{Max: 3, Window: time.Minute}
 	})
 	const q = `mutation($d: String!) { quickLoginChallenge(deviceId: $d) { challenge } }`
-	for i := range 5 {
-		e.Do(t, "", q, map[string]any{"d": fmt.Sprintf("install-%d", i)}).Must(t, nil)
+	for range 3 {
+		e.bioLogin(t, "install-1", testkit.NewPhoneKey(t)).WantCode(t, "UNAUTHENTICATED")
 	}
 	e.Do(t, "", q, map[string]any{"d": "install-9"}).WantCode(t, "RATE_LIMITED")
 	e.Clock.Add(time.Minute)

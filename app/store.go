@@ -26,6 +26,7 @@ type Store interface {
 	auth.Store
 	auth.PolicyStore
 	auth.QuickLoginStore
+	auth.CredentialStore
 	activation.Store
 	throttle.Store
 	keys.Store

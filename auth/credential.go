@@ -19,7 +19,6 @@ const (
 	maxPublicKeyLen = 512 // base64 of a P-256 SubjectPublicKeyInfo is 124 characters
 	maxSignatureLen = 200 // base64 of an ASN.1 P-256 signature is at most 96 characters
 	maxSecretLen    = 128 // device secrets we issue are 52 characters
-	challengeBytes  = 32  // 256 bits
 )
 
 // decodeBase64 accepts standard or URL-safe base64, padded or not: phones

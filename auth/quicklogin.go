@@ -3,10 +3,8 @@ package auth
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/rand"
+	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"strings"
 	"time"
 
@@ -19,12 +17,12 @@ type QuickLoginStore interface {
 	PutQuickLogin(ctx context.Context, q *kabinet.QuickLogin) error
 	QuickLoginsByClient(ctx context.Context, clientID, method string, limit int) ([]*kabinet.QuickLogin, error)
 	QuickLoginBySecret(ctx context.Context, secretHash string) (*kabinet.QuickLogin, error)
+	PINAttempt(ctx context.Context, deviceID string, max int, check func(verifier string) bool) (kabinet.PINAttempt, error)
 	BeginPINAttempt(ctx context.Context, deviceID string, max int) (kabinet.PINAttempt, error)
 	EndPINAttempt(ctx context.Context, deviceID string, ok bool, max int) (kabinet.PINAttempt, error)
 	ClearQuickLogins(ctx context.Context, employeeID string) error
-	PutChallenge(ctx context.Context, hash, clientID string, expiresAt time.Time, keep int) error
-	TakeChallenge(ctx context.Context, hash string) (clientID string, expiresAt time.Time, err error)
-	CounterStore
+	SetPINVerifier(ctx context.Context, deviceID, verifier string) error
+	SpendChallenge(ctx context.Context, hash string, expiresAt time.Time) error
 }
 
 // QuickLoginConfig holds the quick-login parameters that are not the
@@ -35,22 +33,11 @@ type QuickLoginConfig struct {
 	SetupWindow time.Duration
 	// ChallengeTTL is how long a challenge may be used (default 60 s).
 	ChallengeTTL time.Duration
-	// Failures throttles failed quick logins per client address (default:
-	// 30 per 15 minutes, counted in the database).
-	Failures Limiter
-	// Challenges, if set, throttles the challenges issued per address. By
-	// default there is none: challenges are cheap, expire within a minute
-	// and are capped per install, and phones behind one NAT (or a load
-	// test) ask for many.
-	Challenges Limiter
 }
 
 const (
 	defaultSetupWindow  = 5 * time.Minute
 	defaultChallengeTTL = 60 * time.Second
-	// challengesPerInstall bounds the outstanding challenges of one install;
-	// older ones are dropped.
-	challengesPerInstall = 20
 	// candidateKeys bounds how many biometric keys registered on one install
 	// (by different employees) a signature is tried against.
 	candidateKeys = 5
@@ -68,20 +55,6 @@ func (s *Service) challengeTTL() time.Duration {
 		return s.QuickConfig.ChallengeTTL
 	}
 	return defaultChallengeTTL
-}
-
-func (s *Service) failureLimiter() Limiter {
-	if s.QuickConfig.Failures != nil {
-		return s.QuickConfig.Failures
-	}
-	return &WindowLimiter{Store: s.QuickLogins, Clock: s.Clock, Prefix: "ql-fail:", Max: 30, Window: 15 * time.Minute, What: "failed quick logins"}
-}
-
-func (s *Service) hasher() *passhash.Hasher {
-	if s.Hasher == nil {
-		panic("auth: Service.Hasher is not set")
-	}
-	return s.Hasher
 }
 
 // SetupInput is a quick-login set-up request of the calling device.
@@ -104,8 +77,9 @@ type Setup struct {
 // allows (FORBIDDEN). BIOMETRIC takes a P-256 public key; PIN takes digits
 // of the policy's length that are not trivial (BAD_USER_INPUT), and returns
 // a fresh 256-bit device secret. The server keeps only the SHA-256 of the
-// secret and an argon2id hash, peppered, of the secret and the PIN together:
-// the PIN cannot be guessed from the database alone.
+// secret and a MAC, under the PIN pepper, of the secret and the PIN
+// together: the PIN cannot be guessed from the database without the secret
+// the phone holds (pin.go says why this needs no slow hash).
 func (s *Service) SetupQuickLogin(ctx context.Context, a *kabinet.Actor, in SetupInput) (*Setup, error) {
 	sess, err := s.Store.Session(ctx, a.SessionID)
 	if kabinet.ErrorCode(err) == kabinet.ENOTFOUND || (err == nil && sess.Revoked) {
@@ -148,9 +122,7 @@ func (s *Service) SetupQuickLogin(ctx context.Context, a *kabinet.Actor, in Setu
 		}
 		secret = kabinet.RandomToken(32)
 		q.SecretHash = kabinet.HashSecret(secret)
-		if q.PINHash, err = s.hasher().Hash(ctx, pinSecret(secret, in.PIN), s.PINPepper); err != nil {
-			return nil, err
-		}
+		q.PINHash = s.pinVerifier(secret, in.PIN)
 	}
 	if err := s.QuickLogins.PutQuickLogin(ctx, q); err != nil {
 		if kabinet.ErrorCode(err) == kabinet.ENOTFOUND {
@@ -161,50 +133,28 @@ func (s *Service) SetupQuickLogin(ctx context.Context, a *kabinet.Actor, in Setu
 	return &Setup{Method: q.Method, ClientID: q.ClientID, DeviceSecret: secret}, nil
 }
 
-// pinSecret is what the PIN hash covers: the device secret binds the PIN to
-// the device and makes a stolen hash useless without the phone.
-func pinSecret(deviceSecret, pin string) string { return deviceSecret + ":" + pin }
-
 // Challenge is a quick-login challenge.
 type Challenge struct {
-	Challenge string // base64 of 32 random bytes
+	Challenge string // base64 of 32 bytes (challenge.go)
 	ExpiresAt time.Time
 }
 
 // QuickLoginChallenge issues a random single-use challenge (256 bits) for an
-// install (the app's DeviceInput.id), valid for about a minute. Only its
-// SHA-256 is stored. It answers the same whether or not quick login is set
-// up on that install, so it reveals nothing; a challenge for an install
-// without quick login simply fails later. RATE_LIMITED when an address asks
-// for too many (if QuickConfig.Challenges is set); BAD_USER_INPUT for a
-// malformed device id.
+// install (the app's DeviceInput.id), valid for about a minute. It is
+// signed, not stored (challenge.go): issuing writes nothing and a flood of
+// requests for an install cannot displace its pending challenge. It answers
+// the same whether or not quick login is set up on that install, so it
+// reveals nothing. RATE_LIMITED when the address has failed too many quick
+// logins; BAD_USER_INPUT for a malformed device id.
 func (s *Service) QuickLoginChallenge(ctx context.Context, clientID string) (*Challenge, error) {
 	if err := checkClientID(clientID); err != nil {
 		return nil, err
 	}
-	if lim := s.QuickConfig.Challenges; lim != nil {
-		addr := kabinet.ActorFrom(ctx).Address
-		if err := lim.Check(ctx, addr); err != nil {
-			return nil, err
-		}
-		if err := lim.Add(ctx, addr); err != nil {
-			return nil, err
-		}
-	}
-	b := make([]byte, challengeBytes)
-	if _, err := rand.Read(b); err != nil {
+	if _, err := s.Guard(ctx, "quick", ""); err != nil {
 		return nil, err
 	}
-	exp := s.Clock.Now().Add(s.challengeTTL())
-	if err := s.QuickLogins.PutChallenge(ctx, hashBytes(b), clientID, exp, challengesPerInstall); err != nil {
-		return nil, err
-	}
-	return &Challenge{Challenge: base64.StdEncoding.EncodeToString(b), ExpiresAt: exp}, nil
-}
-
-func hashBytes(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	exp := s.Clock.Now().Add(s.challengeTTL()).Truncate(time.Second)
+	return &Challenge{Challenge: encodeChallenge(s.newChallenge(clientID, exp)), ExpiresAt: exp}, nil
 }
 
 func checkClientID(id string) error {
@@ -295,28 +245,16 @@ func (s *Service) QuickLogin(ctx context.Context, in QuickLoginInput) (*kabinet.
 	if err != nil {
 		return nil, err
 	}
-	addr := kabinet.ActorFrom(ctx).Address
-	lim := s.failureLimiter()
-	if err := lim.Check(ctx, addr); err != nil {
+	g, err := s.Guard(ctx, "quick", "")
+	if err != nil {
 		return nil, err
 	}
-	fail := func(err error) error {
-		// Counted even if the client has gone away.
-		if lerr := lim.Add(context.WithoutCancel(ctx), addr); lerr != nil {
-			return lerr
+	fail := func(err error) error { return g.Fail(ctx, err) }
+	if err := s.spendChallenge(ctx, at.clientID, at.challenge); err != nil {
+		if kabinet.ErrorCode(err) == kabinet.EUNAUTHENTICATED {
+			return nil, fail(err)
 		}
-		return err
-	}
-	clientID, exp, err := s.QuickLogins.TakeChallenge(ctx, hashBytes(at.challenge))
-	switch {
-	case kabinet.ErrorCode(err) == kabinet.ENOTFOUND:
-		return nil, fail(kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the challenge is unknown or was already used; request a new one"))
-	case err != nil:
 		return nil, err
-	case !s.Clock.Now().Before(exp):
-		return nil, fail(kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the challenge has expired; request a new one"))
-	case clientID != at.clientID:
-		return nil, fail(kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the challenge was issued to another device; request a new one"))
 	}
 	if at.signature != nil {
 		return s.biometricLogin(ctx, at, fail)
@@ -363,24 +301,16 @@ func (s *Service) pinLogin(ctx context.Context, at *quickAttempt, fail func(erro
 		s.recordQuickFailure(ctx, q, "method not allowed by the policy")
 		return nil, errNotAllowed(kabinet.MethodPIN)
 	}
-	begun, err := s.QuickLogins.BeginPINAttempt(ctx, q.DeviceID, p.MaxPINAttempts)
+	tried, ok, res, err := s.pinAttempt(ctx, q, at, p.MaxPINAttempts)
 	if kabinet.ErrorCode(err) == kabinet.ENOTFOUND {
 		return nil, fail(errQuickLoginFailed())
 	}
 	if err != nil {
 		return nil, err
 	}
-	if begun.Locked {
+	if !tried {
 		s.recordQuickFailure(ctx, q, "quick login locked")
 		return nil, errLocked()
-	}
-	ok, err := s.hasher().Verify(ctx, q.PINHash, pinSecret(at.secret, at.pin), s.PINPepper)
-	if err != nil {
-		return nil, err // the attempt stays counted
-	}
-	res, err := s.QuickLogins.EndPINAttempt(context.WithoutCancel(ctx), q.DeviceID, ok, p.MaxPINAttempts)
-	if err != nil {
-		return nil, err
 	}
 	if !ok {
 		if res.Locked {
@@ -395,6 +325,42 @@ func (s *Service) pinLogin(ctx context.Context, at *quickAttempt, fail func(erro
 		return nil, fail(kabinet.Errorf(kabinet.EUNAUTHENTICATED, "wrong PIN; %d attempt(s) left before quick login on this device is locked", left))
 	}
 	return s.finishQuickLogin(ctx, q, p)
+}
+
+// pinAttempt checks the PIN against the device's counter: tried is false
+// when the quick login was locked before the PIN was looked at; res is the
+// counter after the attempt. A MAC verifier is checked inside the store's
+// write transaction (one write, exact under concurrency: attempts on one
+// device are serialised). An old argon2id verifier is too slow for that: the
+// attempt is counted first (BeginPINAttempt), checked, then settled, and a
+// right PIN re-stores the verifier as a MAC.
+func (s *Service) pinAttempt(ctx context.Context, q *kabinet.QuickLogin, at *quickAttempt, max int) (tried, ok bool, res kabinet.PINAttempt, err error) {
+	if strings.HasPrefix(q.PINHash, pinMACPrefix) {
+		want := []byte(s.pinVerifier(at.secret, at.pin))
+		res, err = s.QuickLogins.PINAttempt(context.WithoutCancel(ctx), q.DeviceID, max, func(verifier string) bool {
+			tried, ok = true, hmac.Equal([]byte(verifier), want)
+			return ok
+		})
+		return tried, ok, res, err
+	}
+	if err := passhash.Spend(ctx); err != nil {
+		return false, false, kabinet.PINAttempt{}, err
+	}
+	begun, err := s.QuickLogins.BeginPINAttempt(ctx, q.DeviceID, max)
+	if err != nil || begun.Locked {
+		return false, false, begun, err
+	}
+	ok, upgrade, err := s.checkPIN(ctx, q.PINHash, at.secret, at.pin)
+	if err != nil {
+		return true, false, begun, err // the attempt stays counted
+	}
+	if upgrade != "" {
+		if err := s.QuickLogins.SetPINVerifier(context.WithoutCancel(ctx), q.DeviceID, upgrade); err != nil {
+			return true, false, begun, err
+		}
+	}
+	res, err = s.QuickLogins.EndPINAttempt(context.WithoutCancel(ctx), q.DeviceID, ok, max)
+	return true, ok, res, err
 }
 
 func errLocked() error {

@@ -2072,22 +2072,32 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema.graphqls", Input: `# Kabinet GraphQL schema: the contract of ../shared/CONTRACT.md.
+	{Name: "../schema.graphqls", Input: `# Kabinet GraphQL schema. Every type and field is described here, and the
+# descriptions are what clients see through introspection, /schema.graphql
+# and /graphiql. The rules across fields (transport, authentication, error
+# codes, formats) are in docs/contract.md; the product rules in
+# docs/product.md.
 #
-# Who may call what is declared with @auth on each root field. Errors carry
-# extensions.code: BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
-# CONFLICT, RATE_LIMITED, RESET_REQUIRED or INTERNAL.
+# Who may call what is declared with @auth on each root field, and repeated
+# in its description as a "Requires:" line (directives do not show through
+# introspection; graph/schema_doc_test.go keeps the two in step). Errors
+# carry extensions.code: BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN,
+# NOT_FOUND, CONFLICT, RATE_LIMITED, RESET_REQUIRED or INTERNAL.
 
-"An RFC 3339 instant, e.g. 2026-10-31T09:00:00Z."
+"An RFC 3339 instant, e.g. 2026-10-31T09:00:00Z. Inputs may carry any offset; answers are in UTC."
 scalar DateTime
-"A calendar date, YYYY-MM-DD."
+"A calendar date, YYYY-MM-DD, with no time zone."
 scalar Date
 "An exact decimal with at most two fractional digits, as a string: \"12345.67\". Never a float."
 scalar Decimal
 
-"Who may call a root field."
-directive @auth(role: Role!) on FIELD_DEFINITION
+"Who may call a root field. Not visible through introspection: each root field's description repeats it as a \"Requires:\" line."
+directive @auth(
+  "The role whose token the caller must present."
+  role: Role!
+) on FIELD_DEFINITION
 
+"The kind of bearer token a caller presents (docs/contract.md §Authentication)."
 enum Role {
   "The operator's bootstrap token."
   OPERATOR
@@ -2099,135 +2109,459 @@ enum Role {
   PUBLIC
 }
 
+"Reads. Each field's description ends with the token it requires."
 type Query {
-  "The organisation of the calling API key."
+  """
+  The organisation of the calling API key.
+  Requires: organisation API key (payroll integration, HR).
+  """
   organization: Organization! @auth(role: ORGANIZATION)
+  """
+  Every published department of the organisation, ordered by external ID.
+  Requires: organisation API key (payroll integration, HR).
+  """
   departments: [Department!]! @auth(role: ORGANIZATION)
-  "Employees by external ID; all of them when externalIds is omitted. Paged by external ID."
-  employees(externalIds: [String!], after: String, limit: Int = 100): [Employee!]! @auth(role: ORGANIZATION)
-  "Payslips for HR, newest period first."
-  payslips(employeeExternalId: String, period: String, limit: Int = 100): [Payslip!]! @auth(role: ORGANIZATION)
-  "Mutations made with this organisation's key, newest first."
-  auditLog(before: ID, limit: Int = 100): [AuditEntry!]! @auth(role: ORGANIZATION)
+  """
+  Employees by external ID; all of them when externalIds is omitted. Paged by external ID: pass the last
+  externalId of a page as ` + "`" + `after` + "`" + ` for the next. BAD_USER_INPUT for a limit outside 1–1000.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  employees(
+    "Only these employees (unknown ones are left out); all when omitted."
+    externalIds: [String!],
+    "Start after this external ID (exclusive); from the first when omitted."
+    after: String,
+    "Page size, 1–1000."
+    limit: Int = 100
+  ): [Employee!]! @auth(role: ORGANIZATION)
+  """
+  Payslips for HR, newest period first, withdrawn ones included (with retractedAt set).
+  BAD_USER_INPUT for a limit outside 1–1000 or a malformed period.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  payslips(
+    "Only this employee's payslips."
+    employeeExternalId: String,
+    "Only this month, YYYY-MM."
+    period: String,
+    "At most this many, 1–1000."
+    limit: Int = 100
+  ): [Payslip!]! @auth(role: ORGANIZATION)
+  """
+  Mutations made with this organisation's key, newest first. BAD_USER_INPUT for a malformed ` + "`" + `before` + "`" + ` or a
+  limit outside 1–1000.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  auditLog(
+    "Start below this entry's id (exclusive), to page back in time; from the newest when omitted."
+    before: ID,
+    "At most this many entries, 1–1000."
+    limit: Int = 100
+  ): [AuditEntry!]! @auth(role: ORGANIZATION)
 
   # --- Activation (cabinets) ---
-  cabinets(status: CabinetStatus): [Cabinet!]! @auth(role: ORGANIZATION)
-  "The organisation's cabinet and invitation settings."
+  """
+  The cabinets of the organisation's employees, every published employee included (NOT_CREATED when there
+  is no cabinet yet), ordered by employee.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  cabinets(
+    "Only cabinets in this status; all when omitted."
+    status: CabinetStatus
+  ): [Cabinet!]! @auth(role: ORGANIZATION)
+  """
+  The organisation's cabinet and invitation settings.
+  Requires: organisation API key (payroll integration, HR).
+  """
   cabinetSettings: CabinetSettings! @auth(role: ORGANIZATION)
 
   # --- Login ---
+  """
+  The organisation's login policy (the defaults until HR changes it).
+  Requires: organisation API key (payroll integration, HR).
+  """
   authPolicy: AuthPolicy! @auth(role: ORGANIZATION)
-  "The signed-in employee."
+  """
+  The signed-in employee.
+  Requires: employee access token (phone app).
+  """
   me: Employee! @auth(role: EMPLOYEE)
+  """
+  The signed-in employee's devices that are not revoked, most recently seen first, the calling one marked
+  ` + "`" + `current` + "`" + `.
+  Requires: employee access token (phone app).
+  """
   devices: [Device!]! @auth(role: EMPLOYEE)
-  loginHistory(limit: Int = 50): [LoginEvent!]! @auth(role: EMPLOYEE)
+  """
+  The signed-in employee's sign-in attempts, successful or not, newest first. BAD_USER_INPUT for a limit
+  outside 1–200.
+  Requires: employee access token (phone app).
+  """
+  loginHistory(
+    "At most this many events, 1–200."
+    limit: Int = 50
+  ): [LoginEvent!]! @auth(role: EMPLOYEE)
 
   # --- Sync ---
-  "Everything that changed since the cursor; the full current data without one."
-  sync(cursor: String, limit: Int): SyncResult! @auth(role: EMPLOYEE)
+  """
+  Everything that changed since the cursor; the full current data without one
+  (docs/product.md §Sync guarantees). Page until hasMore is false, passing each answer's cursor to the next call.
+  RESET_REQUIRED when the cursor can no longer be served (malformed, too old, of another employee or
+  protocol version): drop the local copy and sync without a cursor. BAD_USER_INPUT for a limit below 1.
+  Requires: employee access token (phone app).
+  """
+  sync(
+    "The cursor of the previous answer; omit it for a full sync."
+    cursor: String,
+    "Records per page: 200 when omitted, at most 1000 (a larger value is lowered)."
+    limit: Int
+  ): SyncResult! @auth(role: EMPLOYEE)
 
   # --- Reminders and push ---
+  """
+  The organisation's reminder schedule (the defaults until HR changes it).
+  Requires: organisation API key (payroll integration, HR).
+  """
   notificationSettings: NotificationSettings! @auth(role: ORGANIZATION)
-  deliveries(employeeExternalId: String, limit: Int = 100): [Delivery!]! @auth(role: ORGANIZATION)
+  """
+  The delivery log: every planned notification with its attempts, newest first. NOT_FOUND for an unknown
+  employee; BAD_USER_INPUT for a limit outside 1–1000.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  deliveries(
+    "Only notifications to this employee."
+    employeeExternalId: String,
+    "At most this many, 1–1000."
+    limit: Int = 100
+  ): [Delivery!]! @auth(role: ORGANIZATION)
 }
 
+"Writes. Each field's description ends with the token it requires."
 type Mutation {
   # --- Operator ---
-  createOrganization(input: CreateOrganizationInput!): CreateOrganizationPayload! @auth(role: OPERATOR)
+  """
+  Creates an organisation and its first API key. BAD_USER_INPUT for an empty name or an unknown time zone.
+  Requires: operator bootstrap token (KABINET_BOOTSTRAP_TOKEN).
+  """
+  createOrganization(
+    "The new organisation."
+    input: CreateOrganizationInput!
+  ): CreateOrganizationPayload! @auth(role: OPERATOR)
 
   # --- Publication (payroll integration) ---
-  upsertDepartments(input: [DepartmentInput!]!): PublishResult! @auth(role: ORGANIZATION)
-  upsertEmployees(input: [EmployeeInput!]!): PublishResult! @auth(role: ORGANIZATION)
-  publishPayslips(input: [PayslipInput!]!): PublishResult! @auth(role: ORGANIZATION)
-  "Withdraws a payslip; phones delete their copy. False if it was already withdrawn."
-  retractPayslip(externalId: String!): Boolean! @auth(role: ORGANIZATION)
-  publishLeaveBalances(input: [LeaveBalanceInput!]!): PublishResult! @auth(role: ORGANIZATION)
-  publishVacations(input: [VacationInput!]!): PublishResult! @auth(role: ORGANIZATION)
-  "Cancels a planned vacation. False if it was already cancelled."
-  cancelVacation(externalId: String!): Boolean! @auth(role: ORGANIZATION)
+  """
+  Creates or updates departments by external ID. All or nothing: BAD_USER_INPUT with extensions.items
+  (index, externalId, field, reason) lists every invalid item, and nothing is written.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  upsertDepartments(
+    "At most KABINET_MAX_BATCH departments; an external ID at most once."
+    input: [DepartmentInput!]!
+  ): PublishResult! @auth(role: ORGANIZATION)
+  """
+  Creates or updates employees by external ID; a changed employee reaches their phones at the next sync.
+  Warnings name employees who can get no cabinet (no email and no phone). All or nothing, as
+  upsertDepartments.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  upsertEmployees(
+    "At most KABINET_MAX_BATCH employees; an external ID at most once."
+    input: [EmployeeInput!]!
+  ): PublishResult! @auth(role: ORGANIZATION)
+  """
+  Publishes or corrects payslips by external ID; an identical republish changes nothing. Plans the
+  payslip reminders of new payslips. Warnings report totals that disagree with the lines. All or nothing,
+  as upsertDepartments (an unknown employee is an invalid item).
+  Requires: organisation API key (payroll integration, HR).
+  """
+  publishPayslips(
+    "At most KABINET_MAX_BATCH payslips; an external ID at most once."
+    input: [PayslipInput!]!
+  ): PublishResult! @auth(role: ORGANIZATION)
+  """
+  Withdraws a payslip; phones delete their copy at their next sync and its reminders are cancelled.
+  False if it was already withdrawn; NOT_FOUND for an unknown external ID.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  retractPayslip(
+    "The payroll system's ID of the payslip."
+    externalId: String!
+  ): Boolean! @auth(role: ORGANIZATION)
+  """
+  Publishes leave balances: one per employee and leave type, a newer one replacing the older. All or
+  nothing, as upsertDepartments.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  publishLeaveBalances(
+    "At most KABINET_MAX_BATCH balances; an employee and leave type at most once."
+    input: [LeaveBalanceInput!]!
+  ): PublishResult! @auth(role: ORGANIZATION)
+  """
+  Publishes or moves planned vacations by external ID, and plans their reminders. All or nothing, as
+  upsertDepartments.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  publishVacations(
+    "At most KABINET_MAX_BATCH vacations; an external ID at most once."
+    input: [VacationInput!]!
+  ): PublishResult! @auth(role: ORGANIZATION)
+  """
+  Cancels a planned vacation; phones delete it and its reminders are cancelled. False if it was already
+  cancelled; NOT_FOUND for an unknown external ID.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  cancelVacation(
+    "The payroll system's ID of the vacation."
+    externalId: String!
+  ): Boolean! @auth(role: ORGANIZATION)
 
   # --- Activation ---
   """
   Creates cabinets, each with a first activation code (returned). One result per employee:
   an unknown external ID gives NOT_CREATED with the reason, no email and no phone CREATE_FAILED;
-  an existing cabinet is kept, without a new code.
+  an existing cabinet is kept, without a new code. BAD_USER_INPUT for an empty list or more than 1000.
+  Requires: organisation API key (payroll integration, HR).
   """
-  createCabinets(employeeExternalIds: [String!]!): [CabinetResult!]! @auth(role: ORGANIZATION)
+  createCabinets(
+    "The employees, 1 to 1000 external IDs."
+    employeeExternalIds: [String!]!
+  ): [CabinetResult!]! @auth(role: ORGANIZATION)
   """
   Sends invitations with a new activation code (the previous one stops working), creating missing
   cabinets. The result is the status after the attempt: INVITED, or INVITE_FAILED with the reason.
-  ACTIVE and BLOCKED cabinets are left alone (see reissueActivationCode).
+  ACTIVE and BLOCKED cabinets are left alone (see reissueActivationCode). BAD_USER_INPUT for an empty list
+  or more than 1000.
+  Requires: organisation API key (payroll integration, HR).
   """
-  sendInvitations(employeeExternalIds: [String!]!, channel: InvitationChannel!): [CabinetResult!]! @auth(role: ORGANIZATION)
-  "Blocks the cabinet; every session of the employee ends at once."
-  blockCabinet(employeeExternalId: String!): Cabinet! @auth(role: ORGANIZATION)
-  "Lifts a block: ACTIVE again if the cabinet was ever activated, else CREATED."
-  unblockCabinet(employeeExternalId: String!): Cabinet! @auth(role: ORGANIZATION)
-  "Issues a new activation code (the previous one stops working at once); with a channel, also sends it."
-  reissueActivationCode(employeeExternalId: String!, channel: InvitationChannel): CabinetResult! @auth(role: ORGANIZATION)
-  updateCabinetSettings(input: CabinetSettingsInput!): CabinetSettings! @auth(role: ORGANIZATION)
+  sendInvitations(
+    "The employees, 1 to 1000 external IDs."
+    employeeExternalIds: [String!]!,
+    "Email or SMS; an employee without that contact gets INVITE_FAILED."
+    channel: InvitationChannel!
+  ): [CabinetResult!]! @auth(role: ORGANIZATION)
+  """
+  Blocks the cabinet; every session of the employee ends at once and reminders to them are no longer sent.
+  NOT_FOUND for an unknown employee.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  blockCabinet(
+    "The employee whose cabinet to block."
+    employeeExternalId: String!
+  ): Cabinet! @auth(role: ORGANIZATION)
+  """
+  Lifts a block: ACTIVE again if the cabinet was ever activated, else CREATED. FORBIDDEN for a dismissed
+  employee; NOT_FOUND for an unknown one.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  unblockCabinet(
+    "The employee whose cabinet to unblock."
+    employeeExternalId: String!
+  ): Cabinet! @auth(role: ORGANIZATION)
+  """
+  Issues a new activation code (the previous one stops working at once); with a channel, also sends it.
+  FORBIDDEN for a BLOCKED or CREATE_FAILED cabinet; NOT_FOUND for an unknown employee.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  reissueActivationCode(
+    "The employee who gets the new code."
+    employeeExternalId: String!,
+    "Also send the code this way; when omitted, only return it."
+    channel: InvitationChannel
+  ): CabinetResult! @auth(role: ORGANIZATION)
+  """
+  Changes some cabinet settings; omitted fields keep their value. BAD_USER_INPUT for an invalid value
+  (a template without {code}, a link that is not http(s), codeTtlDays outside 1–365).
+  Requires: organisation API key (payroll integration, HR).
+  """
+  updateCabinetSettings(
+    "The settings to change."
+    input: CabinetSettingsInput!
+  ): CabinetSettings! @auth(role: ORGANIZATION)
   """
   First activation: sets the password and the login. After a reinstall: the same code with the password.
   UNAUTHENTICATED for a wrong, expired or replaced code or a wrong password; FORBIDDEN when the cabinet
-  is blocked; RATE_LIMITED (extensions.retryAfterSeconds) after repeated failures.
+  is blocked; CONFLICT for a chosen login already taken; BAD_USER_INPUT for a weak password or a bad
+  device; RATE_LIMITED (extensions.retryAfterSeconds) after repeated failures.
+  Requires: nothing (public).
   """
-  activate(input: ActivateInput!): AuthPayload! @auth(role: PUBLIC)
-  "Password sign-in; the login is case-insensitive. Errors as for activate."
-  login(input: LoginInput!): AuthPayload! @auth(role: PUBLIC)
-  "Changes the signed-in employee's password. Every session of the employee ends; a new one for this device is returned."
-  changePassword(oldPassword: String!, newPassword: String!): AuthPayload! @auth(role: EMPLOYEE)
+  activate(
+    "The code, password and device."
+    input: ActivateInput!
+  ): AuthPayload! @auth(role: PUBLIC)
+  """
+  Password sign-in; the login is case-insensitive. Errors as for activate.
+  Requires: nothing (public).
+  """
+  login(
+    "Login, password and device."
+    input: LoginInput!
+  ): AuthPayload! @auth(role: PUBLIC)
+  """
+  Changes the signed-in employee's password. Every session of the employee ends; a new one for this device
+  is returned. UNAUTHENTICATED for a wrong old password; BAD_USER_INPUT for a weak new one.
+  Requires: employee access token (phone app).
+  """
+  changePassword(
+    "The current password."
+    oldPassword: String!,
+    "The new password: 8 to 128 characters, not a common one, not the login."
+    newPassword: String!
+  ): AuthPayload! @auth(role: EMPLOYEE)
 
   # --- Login ---
-  updateAuthPolicy(input: AuthPolicyInput!): AuthPolicy! @auth(role: ORGANIZATION)
-  refreshSession(refreshToken: String!): AuthPayload! @auth(role: PUBLIC)
+  """
+  Changes some of the login policy; omitted fields keep their value. A quick-login method no longer allowed
+  stops working at once. BAD_USER_INPUT for a value out of range.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  updateAuthPolicy(
+    "The policy fields to change."
+    input: AuthPolicyInput!
+  ): AuthPolicy! @auth(role: ORGANIZATION)
+  """
+  Exchanges a refresh token for a new access and refresh token; the one presented is spent. A refresh
+  token presented twice ends the whole session (UNAUTHENTICATED): it was stolen.
+  Requires: nothing (public).
+  """
+  refreshSession(
+    "The refresh token of the latest AuthPayload."
+    refreshToken: String!
+  ): AuthPayload! @auth(role: PUBLIC)
+  """
+  Ends the calling session. True once done.
+  Requires: employee access token (phone app).
+  """
   logout: Boolean! @auth(role: EMPLOYEE)
-  revokeDevice(id: ID!): Boolean! @auth(role: EMPLOYEE)
-  setupQuickLogin(input: SetupQuickLoginInput!): QuickLoginSetup! @auth(role: EMPLOYEE)
-  quickLoginChallenge(deviceId: String!): QuickLoginChallenge! @auth(role: PUBLIC)
-  quickLogin(input: QuickLoginInput!): AuthPayload! @auth(role: PUBLIC)
+  """
+  Ends every session of one of the employee's devices and removes its quick login.
+  NOT_FOUND for a device that is not the caller's.
+  Requires: employee access token (phone app).
+  """
+  revokeDevice(
+    "Device.id (the server's id, not installId)."
+    id: ID!
+  ): Boolean! @auth(role: EMPLOYEE)
+  """
+  Sets up PIN or biometric quick login for the calling device, replacing any earlier one. FORBIDDEN when
+  the policy does not allow the method or the last password sign-in is older than 5 minutes;
+  BAD_USER_INPUT for a PIN of the wrong length or a bad key.
+  Requires: employee access token (phone app).
+  """
+  setupQuickLogin(
+    "The method with its PIN or public key."
+    input: SetupQuickLoginInput!
+  ): QuickLoginSetup! @auth(role: EMPLOYEE)
+  """
+  Issues a fresh single-use challenge (valid for about a minute) for a quick login on this device.
+  RATE_LIMITED (extensions.retryAfterSeconds) to an address with too many failed quick logins;
+  BAD_USER_INPUT for a malformed deviceId.
+  Requires: nothing (public).
+  """
+  quickLoginChallenge(
+    "The app's install id (DeviceInput.id) of a device with quick login set up."
+    deviceId: String!
+  ): QuickLoginChallenge! @auth(role: PUBLIC)
+  """
+  Signs in with a PIN (with the device secret) or a biometric signature of the challenge.
+  UNAUTHENTICATED for a wrong PIN, secret, signature or a spent or expired challenge; FORBIDDEN when the
+  quick login is locked after too many wrong PINs (sign in with the password) or no longer allowed.
+  Requires: nothing (public).
+  """
+  quickLogin(
+    "The challenge and the proof."
+    input: QuickLoginInput!
+  ): AuthPayload! @auth(role: PUBLIC)
 
   # --- Sync ---
-  markPayslipViewed(input: MarkPayslipViewedInput!): Payslip! @auth(role: EMPLOYEE)
+  """
+  Records that the employee viewed a payslip (an offline action): cancels its pending reminders and reaches
+  the employee's other devices at their next sync. Idempotent per clientMutationId; CONFLICT when the same
+  clientMutationId was used for another payslip; NOT_FOUND for a payslip that is not the caller's.
+  Requires: employee access token (phone app).
+  """
+  markPayslipViewed(
+    "The view, as recorded on the phone."
+    input: MarkPayslipViewedInput!
+  ): Payslip! @auth(role: EMPLOYEE)
 
   # --- Reminders and push ---
-  registerPushToken(input: RegisterPushTokenInput!): Boolean! @auth(role: EMPLOYEE)
-  updateNotificationSettings(input: NotificationSettingsInput!): NotificationSettings! @auth(role: ORGANIZATION)
-  "Reminds every employee who has not viewed their payslip of the period (YYYY-MM), inside the window like every reminder. Returns how many reminders were planned; repeating it for the same period within 12 hours plans nothing twice."
-  remindUnviewedPayslips(period: String!): Int! @auth(role: ORGANIZATION)
+  """
+  Registers (or replaces) the calling device's push token. True once stored. BAD_USER_INPUT for a token
+  that does not fit the provider's format.
+  Requires: employee access token (phone app).
+  """
+  registerPushToken(
+    "Provider and token."
+    input: RegisterPushTokenInput!
+  ): Boolean! @auth(role: EMPLOYEE)
+  """
+  Changes some reminder settings (omitted fields keep their value) and re-plans what is not sent yet.
+  BAD_USER_INPUT listing every invalid field in extensions.items; nothing changes then.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  updateNotificationSettings(
+    "The settings to change."
+    input: NotificationSettingsInput!
+  ): NotificationSettings! @auth(role: ORGANIZATION)
+  """
+  Reminds every employee who has not viewed their payslip of the period (YYYY-MM), inside the window like every reminder. Returns how many reminders were planned; repeating it for the same period within 12 hours plans nothing twice.
+  Reminders of employees with no active device are planned, then cancelled when due. BAD_USER_INPUT for a
+  malformed period.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  remindUnviewedPayslips(
+    "The month, YYYY-MM."
+    period: String!
+  ): Int! @auth(role: ORGANIZATION)
 }
 
 # ---------------------------------------------------------------- Operator
 
+"A new organisation."
 input CreateOrganizationInput {
+  "The organisation's name as its employees know it; 1–200 characters."
   name: String!
   "IANA time zone of the organisation; Europe/Moscow when omitted."
   timezone: String
 }
 
+"A created organisation with its API key."
 type CreateOrganizationPayload {
+  "The new organisation."
   organization: Organization!
   "The organisation's API key. Shown once: only its hash is stored."
   apiKey: String!
 }
 
+"A tenant: an employer whose data no other organisation can see."
 type Organization {
+  "Stable id of the organisation."
   id: ID!
+  "The organisation's name."
   name: String!
+  "IANA time zone: the default of its employees and of its reminder window."
   timezone: String!
+  "When the operator created it."
   createdAt: DateTime!
 }
 
+"One mutation made with an organisation key or the operator token. Amounts, codes and passwords are never recorded."
 type AuditEntry {
+  "Stable id; pass it as auditLog(before:) to page back."
   id: ID!
   "operator, or key:<key id>"
   actor: String!
+  "The mutation's root field, e.g. publishPayslips."
   operation: String!
   "External IDs the mutation named."
   targets: [String!]!
   "OK or the error code."
   outcome: String!
+  "The client's IP address."
   address: String!
+  "The request's X-Request-Id, to find it in the server log."
   requestId: String!
+  "When the mutation ran."
   at: DateTime!
 }
 
@@ -2235,123 +2569,195 @@ type AuditEntry {
 
 "What a publication batch did. Warnings did not stop the batch but need attention."
 type PublishResult {
+  "Items that did not exist before."
   created: Int!
+  "Existing items that changed (corrections)."
   updated: Int!
+  "Items identical to what was stored: nothing was written for them."
   unchanged: Int!
+  "Accepted items that need attention, e.g. an employee with neither email nor phone."
   warnings: [ItemWarning!]!
 }
 
+"A remark on one item of an accepted batch."
 type ItemWarning {
+  "Position of the item in the input list, from 0."
   index: Int!
+  "The item's external ID, when it has one."
   externalId: String
+  "The input field concerned, when one is."
   field: String
+  "What needs attention, for people."
   reason: String!
 }
 
+"A department as the payroll system publishes it."
 input DepartmentInput {
+  "The payroll system's key of the department; at most 128 characters."
   externalId: String!
+  "The department's name; at most 200 characters."
   name: String!
+  "External ID of the parent department; none for a top-level one."
   parentExternalId: String
   "External ID of the employee who heads the department; may be published later."
   headExternalId: String
 }
 
+"A published department."
 type Department {
+  "Stable id."
   id: ID!
+  "The payroll system's key."
   externalId: String!
+  "The department's name."
   name: String!
+  "The parent department's external ID; null for a top-level one."
   parentExternalId: String
+  "The head's employee external ID; null when the department has none."
   headExternalId: String
 }
 
+"An employee as the payroll system publishes them. An email or a phone is needed for a cabinet."
 input EmployeeInput {
+  "The payroll system's key of the employee; at most 128 characters."
   externalId: String!
+  "Surname; at most 200 characters."
   lastName: String!
+  "Given name; at most 200 characters."
   firstName: String!
+  "Patronymic, when the employee has one."
   middleName: String
+  "Email address for invitations."
   email: String
   "Mobile phone; normalised to E.164 (+79161234567)."
   phone: String
+  "External ID of the employee's department."
   departmentExternalId: String
+  "Job title; at most 200 characters."
   position: String
   "IANA time zone; the organisation's when omitted."
   timezone: String
+  "True for the organisation's head: the manager of last resort (docs/product.md §Manager rule)."
   isOrganizationHead: Boolean
+  "Last working day; the cabinet is blocked from then on."
   dismissedOn: Date
 }
 
+"An employee. Through an organisation key: every employee of the organisation. Through an employee token: oneself (me, AuthPayload.employee) and, through manager, one's manager."
 type Employee {
+  "Stable id."
   id: ID!
+  "The payroll system's key."
   externalId: String!
   "Set at activation."
   login: String
+  "Surname."
   lastName: String!
+  "Given name."
   firstName: String!
+  "Patronymic, when any."
   middleName: String
+  "Job title."
   position: String
+  "Email address."
   email: String
+  "Mobile phone in E.164."
   phone: String
+  "External ID of the department."
   departmentExternalId: String
+  "IANA time zone as published; null when the organisation's applies."
   timezone: String
+  "True for the organisation's head."
   isOrganizationHead: Boolean!
+  "Last working day, when dismissed."
   dismissedOn: Date
-  "The head of the employee's department, else the organisation's head (SPEC.md §1)."
+  "The head of the employee's department, else the organisation's head (docs/product.md §Manager rule)."
   manager: Employee
 }
 
+"The section of a payslip a line belongs to."
 enum PayslipSection {
-  "начислено"
+  "Accrued (начислено): salary, bonuses, paid leave."
   ACCRUAL
-  "удержано"
+  "Deducted (удержано), other than tax."
   DEDUCTION
-  "НДФЛ"
+  "Personal income tax (НДФЛ)."
   TAX
-  "выплачено"
+  "Paid out (выплачено): advances, salary transfers."
   PAYMENT
 }
 
+"A payslip as the payroll system publishes it."
 input PayslipInput {
+  "The payroll system's key of the payslip; at most 128 characters."
   externalId: String!
+  "The employee it belongs to (must be published)."
   employeeExternalId: String!
   "The month, YYYY-MM."
   period: String!
-  "Default: now (kept on an unchanged republish)."
+  "Default: now (kept on an unchanged republish). At most 5 minutes in the future."
   publishedAt: DateTime
   "ISO 4217; RUB by default."
   currency: String
+  "Total accrued in the month."
   accrued: Decimal!
+  "Total deducted, tax included."
   deducted: Decimal!
+  "Total paid out in the month."
   paid: Decimal!
+  "The employer's debt to the employee at the start of the month (negative: the employee's debt); 0 when omitted."
   debtAtStart: Decimal
+  "The debt at the end of the month; 0 when omitted. Should equal debtAtStart + accrued − deducted − paid (else a warning)."
   debtAtEnd: Decimal
+  "The lines, at most 500; none when omitted."
   lines: [PayslipLineInput!]
 }
 
+"One line of a published payslip."
 input PayslipLineInput {
+  "Which section the line belongs to."
   section: PayslipSection!
+  "The payroll system's code of the kind of line; at most 32 characters."
   code: String
+  "What the line is, for the employee; at most 200 characters."
   title: String!
+  "The amount; negative for a reversal of an earlier month."
   amount: Decimal!
+  "Days the line covers, when it does."
   days: Decimal
+  "Hours the line covers, when it does."
   hours: Decimal
   "The month the line belongs to, when not the payslip's (recalculations)."
   period: String
 }
 
+"A payslip (расчётный листок): one employee's pay for one month."
 type Payslip {
+  "Stable id; phones cache by it and markPayslipViewed takes it."
   id: ID!
+  "The payroll system's key."
   externalId: String!
+  "The employee it belongs to."
   employeeExternalId: String!
+  "The month, YYYY-MM."
   period: String!
+  "When it was published."
   publishedAt: DateTime!
+  "ISO 4217 currency code."
   currency: String!
+  "Total accrued."
   accrued: Decimal!
+  "Total deducted, tax included."
   deducted: Decimal!
+  "Total actually paid out in the month (may differ from netPay by advances and debts carried)."
   paid: Decimal!
   "Accrued less deducted."
   netPay: Decimal!
+  "Debt at the start of the month."
   debtAtStart: Decimal!
+  "Debt at the end of the month."
   debtAtEnd: Decimal!
+  "The lines in published order."
   lines: [PayslipLine!]!
   "When the employee first viewed it."
   viewedAt: DateTime
@@ -2359,82 +2765,139 @@ type Payslip {
   retractedAt: DateTime
 }
 
+"One line of a payslip."
 type PayslipLine {
+  "Which section the line belongs to."
   section: PayslipSection!
+  "The payroll system's code of the kind of line."
   code: String
+  "What the line is."
   title: String!
+  "The amount."
   amount: Decimal!
+  "Days the line covers."
   days: Decimal
+  "Hours the line covers."
   hours: Decimal
+  "The month the line belongs to, when not the payslip's."
   period: String
 }
 
+"A leave balance as the payroll system publishes it; replaces the employee's balance of that leave type."
 input LeaveBalanceInput {
+  "The employee it belongs to (must be published)."
   employeeExternalId: String!
+  "The payroll system's code of the leave type; at most 64 characters."
   leaveTypeCode: String!
+  "The leave type's name for the employee, e.g. Основной отпуск; at most 200 characters."
   leaveTypeTitle: String!
+  "The date the balance was computed for."
   asOf: Date!
+  "Days entitled, ≥ 0."
   entitledDays: Decimal!
+  "Days used, ≥ 0."
   usedDays: Decimal!
+  "Days remaining (fractional, may be negative)."
   remainingDays: Decimal!
 }
 
+"A leave balance (остаток отпуска) of one leave type."
 type LeaveBalance {
+  "Stable id."
   id: ID!
+  "The payroll system's code of the leave type."
   leaveTypeCode: String!
+  "The leave type's name."
   leaveTypeTitle: String!
+  "The date the balance was computed for."
   asOf: Date!
+  "Days entitled."
   entitledDays: Decimal!
+  "Days used."
   usedDays: Decimal!
+  "Days remaining, e.g. 12.67."
   remainingDays: Decimal!
 }
 
+"A planned vacation as the payroll system publishes it; republishing with other dates moves it."
 input VacationInput {
+  "The payroll system's key of the vacation; at most 128 characters."
   externalId: String!
+  "The employee it belongs to (must be published)."
   employeeExternalId: String!
+  "First day of the vacation."
   startsOn: Date!
+  "Last day of the vacation, on or after startsOn."
   endsOn: Date!
+  "Vacation days, from 1 to the calendar span (holidays inside are not counted)."
   days: Int!
 }
 
+"A planned vacation (график отпусков)."
 type Vacation {
+  "Stable id."
   id: ID!
+  "The payroll system's key."
   externalId: String!
+  "First day."
   startsOn: Date!
+  "Last day."
   endsOn: Date!
+  "Vacation days."
   days: Int!
 }
 
 # -------------------------------------------------------------- Activation
 
+"Where an employee's cabinet stands (docs/product.md §Cabinet lifecycle)."
 enum CabinetStatus {
+  "Published employee, no cabinet yet."
   NOT_CREATED
+  "Cabinet ready; an invitation can be sent."
   CREATED
+  "The cabinet could not be created (lastError says why, e.g. no email and no phone)."
   CREATE_FAILED
+  "The invitation could not be sent (lastError and lastChannel say why and how)."
   INVITE_FAILED
+  "Invitation sent; not activated yet."
   INVITED
+  "The employee activated the app."
   ACTIVE
+  "Blocked by HR or by dismissal: no session works."
   BLOCKED
 }
 
+"How an invitation reaches the employee."
 enum InvitationChannel {
+  "By email, to Employee.email."
   EMAIL
+  "By SMS, to Employee.phone."
   SMS
 }
 
+"The outcome of a cabinet operation for one employee."
 type CabinetResult {
+  "The employee."
   employeeExternalId: String!
+  "The cabinet's status after the operation."
   status: CabinetStatus!
   "Set when a new activation code was issued, so HR can also hand it over another way."
   activationCode: String
+  "Why it failed, when it did."
   lastError: String
 }
 
+"An employee's cabinet, as HR sees it."
 type Cabinet {
+  "The employee."
   employee: Employee!
+  "Current status."
   status: CabinetStatus!
+  "When the latest invitation was sent."
   invitedAt: DateTime
+  "When the employee first activated."
   activatedAt: DateTime
+  "The reason of the latest failure or block."
   lastError: String
   "Channel of the last invitation."
   lastChannel: InvitationChannel
@@ -2444,25 +2907,35 @@ type Cabinet {
   history: [CabinetEvent!]!
 }
 
+"One status transition of a cabinet."
 type CabinetEvent {
+  "The status entered."
   status: CabinetStatus!
+  "Why, for people."
   reason: String!
+  "The invitation channel, for invitation events."
   channel: InvitationChannel
+  "When."
   at: DateTime!
 }
 
+"An organisation's cabinet and invitation settings."
 type CabinetSettings {
   "Create cabinets for newly published employees."
   autoCreateCabinets: Boolean!
   "Also send them an invitation (through invitationChannel, else the other one)."
   autoSendInvitations: Boolean!
+  "The preferred channel of automatic invitations."
   invitationChannel: InvitationChannel!
+  "Subject of the invitation email; one line."
   emailSubject: String!
   "Placeholders: {name}, {code}, {android}, {ios}, {expires}. Must contain {code}."
   emailTemplate: String!
   "Same placeholders as emailTemplate."
   smsTemplate: String!
+  "The app's Google Play link, for {android}."
   androidUrl: String!
+  "The app's App Store link, for {ios}."
   iosUrl: String!
   "An unused activation code stops working after this many days (1–365)."
   codeTtlDays: Int!
@@ -2470,55 +2943,85 @@ type CabinetSettings {
   consentVersion: String!
 }
 
+"Changes to the cabinet settings; omitted fields keep their value. Meanings as in CabinetSettings."
 input CabinetSettingsInput {
+  "Create cabinets for newly published employees."
   autoCreateCabinets: Boolean
+  "Also send them an invitation."
   autoSendInvitations: Boolean
+  "The preferred channel of automatic invitations."
   invitationChannel: InvitationChannel
+  "One line, not empty."
   emailSubject: String
+  "Must contain {code}."
   emailTemplate: String
+  "Must contain {code}."
   smsTemplate: String
+  "An http(s) link."
   androidUrl: String
+  "An http(s) link."
   iosUrl: String
+  "1–365 days."
   codeTtlDays: Int
+  "Not empty."
   consentVersion: String
 }
 
+"The phone's operating system."
 enum Platform {
+  "Android; pushes through FCM."
   ANDROID
+  "iOS; pushes through APNs."
   IOS
 }
 
+"The phone signing in."
 input DeviceInput {
   "App-generated, stable per install."
   id: String!
+  "The phone's operating system."
   platform: Platform!
+  "Model name for the device list, e.g. Pixel 8."
   model: String
+  "The app's version."
   appVersion: String
   "IANA time zone the phone reports."
   timezone: String
 }
 
+"An activation with a code from an invitation."
 input ActivateInput {
+  "The code as printed, e.g. JYH8-KCKE-RVK8; dashes, spaces and case do not matter."
   activationCode: String!
   "Required only where the organisation asks the employee to choose a login."
   login: String
   "Sets the password at the first activation; must match it afterwards."
   password: String!
+  "The phone activating."
   device: DeviceInput!
   "Version of the personal-data consent text the employee accepted."
   consentVersion: String
 }
 
+"A password sign-in."
 input LoginInput {
+  "The login, case-insensitive."
   login: String!
+  "The password."
   password: String!
+  "The phone signing in."
   device: DeviceInput!
 }
 
+"A session: the tokens the phone keeps."
 type AuthPayload {
+  "Bearer token for protected fields; short-lived (AuthPolicy.accessTokenTtlSeconds)."
   accessToken: String!
+  "Single-use token for refreshSession; keep it secret."
   refreshToken: String!
+  "When accessToken stops working; refresh shortly before."
   accessTokenExpiresAt: DateTime!
+  "The signed-in employee."
   employee: Employee!
   "The quick-login method of this device, or null."
   quickLoginMethod: QuickLoginMethod
@@ -2526,30 +3029,49 @@ type AuthPayload {
 
 # ------------------------------------------------------------------- Login
 
+"How a device signs in without the password."
 enum QuickLoginMethod {
+  "A PIN together with the device's secret."
   PIN
+  "A signature by a key held in secure hardware and unlocked by biometrics."
   BIOMETRIC
 }
 
+"An organisation's login policy."
 type AuthPolicy {
+  "The quick-login methods employees may set up."
   quickLoginMethods: [QuickLoginMethod!]!
+  "Digits of a PIN (4–8)."
   pinLength: Int!
+  "Wrong PINs before the device's quick login locks (1–20)."
   maxPinAttempts: Int!
+  "Lifetime of an access token in seconds (60–3600)."
   accessTokenTtlSeconds: Int!
+  "How long an unused refresh token stays valid, in seconds (3600–31536000)."
   refreshTokenTtlSeconds: Int!
+  "Employees choose their login at activation (else it is made from surname and initials)."
   askLoginOnActivation: Boolean!
 }
 
+"Changes to the login policy; omitted fields keep their value. Ranges as in AuthPolicy."
 input AuthPolicyInput {
+  "The allowed quick-login methods; an empty list allows none."
   quickLoginMethods: [QuickLoginMethod!]
+  "4–8."
   pinLength: Int
+  "1–20."
   maxPinAttempts: Int
+  "60–3600 seconds."
   accessTokenTtlSeconds: Int
+  "3600–31536000 seconds."
   refreshTokenTtlSeconds: Int
+  "Whether employees choose their login at activation."
   askLoginOnActivation: Boolean
 }
 
+"A quick-login set-up of the calling device."
 input SetupQuickLoginInput {
+  "PIN or BIOMETRIC; must be allowed by the policy."
   method: QuickLoginMethod!
   "PIN: digits, of the policy's length."
   pin: String
@@ -2557,59 +3079,89 @@ input SetupQuickLoginInput {
   publicKey: String
 }
 
+"The result of a quick-login set-up."
 type QuickLoginSetup {
+  "The method set up."
   method: QuickLoginMethod!
+  "The install id (DeviceInput.id) to pass to quickLoginChallenge."
   deviceId: String!
   "PIN: the secret the device must present with the PIN."
   deviceSecret: String
 }
 
+"A challenge for one quick login."
 type QuickLoginChallenge {
   "Base64 random bytes to sign (BIOMETRIC) or to present (PIN); single use."
   challenge: String!
+  "When the challenge stops working."
   expiresAt: DateTime!
 }
 
+"A quick sign-in: the challenge with a PIN and device secret, or with a signature."
 input QuickLoginInput {
+  "The install id (DeviceInput.id)."
   deviceId: String!
+  "The challenge from quickLoginChallenge, unchanged."
   challenge: String!
+  "PIN: the PIN the employee typed."
   pin: String
+  "PIN: the secret QuickLoginSetup returned."
   deviceSecret: String
   "BIOMETRIC: base64 ASN.1 ECDSA-SHA256 signature of the challenge bytes."
   signature: String
 }
 
+"A device the employee signed in from and has not revoked."
 type Device {
   "The server's id of this device: revokeDevice takes it."
   id: ID!
   "The app's own id of this install (DeviceInput.id); quickLoginChallenge and QuickLoginSetup.deviceId use it."
   installId: String!
+  "The phone's operating system."
   platform: Platform!
+  "Model name as the app reported it."
   model: String
+  "App version as reported at the latest sign-in."
   appVersion: String
+  "IANA time zone the phone reported."
   timezone: String
+  "The quick-login method set up on it, or null."
   quickLoginMethod: QuickLoginMethod
   "True for the device of the calling session."
   current: Boolean!
+  "First sign-in from this device."
   firstSeenAt: DateTime!
+  "Latest activity from this device."
   lastSeenAt: DateTime!
 }
 
+"One sign-in attempt."
 type LoginEvent {
+  "When."
   at: DateTime!
+  "The install id of the device, when known."
   deviceId: String
+  "The device's model, when known."
   deviceModel: String
+  "The client's IP address."
   address: String!
+  "How: ACTIVATION, PASSWORD, PIN, BIOMETRIC or REFRESH."
   method: String!
+  "Whether it succeeded."
   success: Boolean!
 }
 
 # -------------------------------------------------------------------- Sync
 
+"One page of a sync: records to store or replace, and ids to delete."
 type SyncResult {
+  "Payslips created or changed since the cursor (all of them on a full sync)."
   payslips: [Payslip!]!
+  "Leave balances created or changed since the cursor."
   leaveBalances: [LeaveBalance!]!
+  "Vacations created or changed since the cursor."
   vacations: [Vacation!]!
+  "Records the phone must delete (withdrawn, cancelled, no longer the employee's)."
   deleted: [Tombstone!]!
   "Opaque; pass it to the next sync."
   cursor: String!
@@ -2623,29 +3175,43 @@ type SyncResult {
 
 "Per-collection counts and digests of the records the employee sees."
 type SyncIntegrity {
+  "The payslips the phone should hold."
   payslips: CollectionDigest!
+  "The leave balances the phone should hold."
   leaveBalances: CollectionDigest!
+  "The vacations the phone should hold."
   vacations: CollectionDigest!
 }
 
+"A count and digest of one collection, to compare with the phone's copy."
 type CollectionDigest {
+  "How many records."
   count: Int!
   "Lower-case hex SHA-256 of the record ids sorted in ascending byte order, each followed by a newline."
   digest: String!
 }
 
+"The kind of record a tombstone deletes."
 enum TombstoneType {
+  "A Payslip."
   PAYSLIP
+  "A LeaveBalance."
   LEAVE_BALANCE
+  "A Vacation."
   VACATION
 }
 
+"A deleted record: the phone removes its copy."
 type Tombstone {
+  "The record's kind."
   type: TombstoneType!
+  "The record's id."
   id: ID!
 }
 
+"A payslip viewed on the phone, possibly while offline."
 input MarkPayslipViewedInput {
+  "Payslip.id."
   payslipId: ID!
   "When the payslip was viewed on the phone. The earliest view is kept, clamped to [publication, server now]; more than 24 hours ahead of the server is BAD_USER_INPUT."
   viewedAt: DateTime!
@@ -2655,23 +3221,37 @@ input MarkPayslipViewedInput {
 
 # --------------------------------------------------------- Reminders, push
 
+"The push service a token belongs to."
 enum PushProvider {
+  "Firebase Cloud Messaging (Android)."
   FCM
+  "Apple Push Notification service (iOS)."
   APNS
 }
 
+"The calling device's push token."
 input RegisterPushTokenInput {
+  "FCM for Android, APNS for iOS."
   provider: PushProvider!
+  "FCM: the registration token; APNS: the device token in hex (64–200 digits). At most 4096 bytes."
   token: String!
 }
 
+"An organisation's reminder schedule (docs/product.md §Reminders; defaults in §Defaults)."
 type NotificationSettings {
+  "Start of the daily delivery window, HH:MM in the recipient's zone; default 09:00."
   windowStart: String!
+  "End of the window, HH:MM (24:00 allowed); before windowStart spans midnight; default 21:00."
   windowEnd: String!
+  "Delay between an event and its notification, seconds; default 0."
   sendDelaySeconds: Int!
+  "Days after publication to remind of an unviewed payslip, ascending; default [5, 8, 10]; empty: none."
   payslipReminderDays: [Int!]!
+  "Days before a vacation to remind the employee; default [0] (the first day)."
   vacationReminderDaysBefore: [Int!]!
+  "Days before a subordinate's vacation to remind the manager; default [0]."
   managerVacationReminderDaysBefore: [Int!]!
+  "IANA time zone for recipients whose own is unknown (neither published nor reported by their phone)."
   timezone: String!
   "HR's wording per kind and locale; kinds without one use the built-in texts."
   texts: [NotificationText!]!
@@ -2684,62 +3264,103 @@ PAYSLIP_BROADCAST. Placeholders: {period}, {startsOn}, {endsOn},
 {name}, {model}, {days}.
 """
 type NotificationText {
+  "One of the kinds above."
   kind: String!
+  "Language tag, lower case, e.g. ru or en."
   locale: String!
+  "The notification's title."
   title: String!
+  "The notification's body."
   body: String!
 }
 
+"HR's wording of one kind of notification in one locale."
 input NotificationTextInput {
+  "PAYSLIP_REMINDER, VACATION_REMINDER, MANAGER_VACATION_REMINDER, NEW_DEVICE or PAYSLIP_BROADCAST."
   kind: String!
+  "Language tag, e.g. ru; at most 10 characters; one text per kind and locale."
   locale: String!
+  "Title, 1–100 characters, placeholders allowed."
   title: String!
+  "Body, 1–500 characters, placeholders allowed."
   body: String!
 }
 
+"Changes to the reminder schedule; omitted fields keep their value. Meanings as in NotificationSettings."
 input NotificationSettingsInput {
+  "HH:MM, 00:00–23:59."
   windowStart: String
+  "HH:MM, 00:00–24:00, not equal to windowStart."
   windowEnd: String
+  "0–604800 seconds (7 days)."
   sendDelaySeconds: Int
+  "At most 10 distinct days, each 0–365."
   payslipReminderDays: [Int!]
+  "At most 10 distinct days, each 0–365."
   vacationReminderDaysBefore: [Int!]
+  "At most 10 distinct days, each 0–365."
   managerVacationReminderDaysBefore: [Int!]
+  "An IANA time zone."
   timezone: String
   "Replaces every text override; an empty list returns to the built-in texts."
   texts: [NotificationTextInput!]
 }
 
+"Where a delivery to one device stands."
 enum DeliveryStatus {
+  "Waiting for its due time or the delivery window."
   PLANNED
   "Handed to the provider; the outcome is not recorded yet."
   SENDING
   "A transient failure; another attempt is planned."
   RETRYING
+  "Accepted by the provider (or written to the log without credentials)."
   SENT
+  "Given up: a permanent error or retries exhausted (see error)."
   FAILED
+  "Its reason was gone when due (viewed, withdrawn, moved, blocked, never activated)."
   CANCELLED
   "No device with a push token, or no credentials for the device's provider."
   UNDELIVERABLE
+  """
+  Handed to the provider at least once, but the server stopped each time before
+  the provider's answer was recorded (two IN_DOUBT attempts): it most likely
+  arrived, and it is not sent a third time.
+  """
+  DELIVERED_UNCONFIRMED
 }
 
+"One notification to one recipient device, as recorded in the delivery log."
 type Delivery {
+  "Stable id."
   id: ID!
+  "The kind, e.g. PAYSLIP_REMINDER (see NotificationText)."
   kind: String!
+  "The stage of its reason: a reminder with several configured days has one stage per day. Nothing is sent twice for the same kind, subject, stage and device."
   stage: Int!
+  "The recipient."
   employeeExternalId: String!
+  "The device's platform; null until the notification is fanned out to devices."
   platform: Platform
+  "Where it stands."
   status: DeliveryStatus!
+  "When it is (or was) due to go out, window applied."
   plannedAt: DateTime!
+  "When the provider accepted it."
   sentAt: DateTime
+  "The latest error or cancellation reason."
   error: String
   "Every attempt to hand it to the provider, oldest first."
   attempts: [DeliveryAttempt!]!
 }
 
+"One attempt to hand a notification to the provider."
 type DeliveryAttempt {
+  "When."
   at: DateTime!
   "SENT, RETRY, FAILED, INVALID_TOKEN, UNDELIVERABLE or IN_DOUBT (the server stopped while sending)."
   outcome: String!
+  "The provider's error, when any."
   error: String
 }
 `, BuiltIn: false},

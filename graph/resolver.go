@@ -29,7 +29,6 @@ type Store interface {
 	Employees(ctx context.Context, orgID string, f kabinet.EmployeeFilter) ([]*kabinet.Employee, error)
 	Employee(ctx context.Context, orgID, id string) (*kabinet.Employee, error)
 	EmployeeByExternalID(ctx context.Context, orgID, externalID string) (*kabinet.Employee, error)
-	Manager(ctx context.Context, orgID, employeeID string) (*kabinet.Employee, error)
 	Payslips(ctx context.Context, orgID string, f kabinet.PayslipFilter) ([]*kabinet.Payslip, error)
 	AuditLog(ctx context.Context, orgID string, before int64, limit int) ([]*kabinet.AuditEntry, error)
 }

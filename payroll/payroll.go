@@ -27,6 +27,10 @@ type Store interface {
 	PublishLeaveBalances(ctx context.Context, orgID string, bals []kabinet.LeaveBalance) (kabinet.PublishResult, error)
 	PublishVacations(ctx context.Context, orgID string, vacs []kabinet.Vacation) (kabinet.PublishResult, []string, error)
 	CancelVacation(ctx context.Context, orgID, externalID string) (id string, err error)
+	Employee(ctx context.Context, orgID, id string) (*kabinet.Employee, error)
+	// OrgChart returns the organisation's departments, with the employee id
+	// of each published head, and its head: facts for the manager rule.
+	OrgChart(ctx context.Context, orgID string) (*kabinet.OrgChart, error)
 }
 
 // Event tells listeners what a committed publication changed.

@@ -6,6 +6,8 @@ import (
 	"embed"
 	"fmt"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+
 	"github.com/kabinet/kabinet/internal/migrate"
 )
 
@@ -44,3 +46,22 @@ func pendingMigrations(ctx context.Context, db *sql.DB, all []migrate.Migration)
 
 // Migrations lists the applied migrations, oldest first.
 func (db *DB) Migrations(ctx context.Context) ([]string, error) { return migrate.Applied(ctx, db.sql) }
+
+// MigrationStatus lists the embedded migrations, oldest first, and which of
+// them the database at dsn has applied. It changes nothing.
+func MigrationStatus(ctx context.Context, dsn string) ([]migrate.State, error) {
+	all, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	defer db.Close()
+	var hasTable bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&hasTable); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return migrate.Status(ctx, db, all, hasTable)
+}

@@ -71,3 +71,41 @@ func (db *DB) CountOrganizations(ctx context.Context) (int, error) {
 	err := db.conn.QueryRowContext(ctx, `SELECT count(*) FROM organizations`).Scan(&n)
 	return n, err
 }
+
+// AddAPIKey stores another API key, given only as its hash, for an existing
+// organisation; NOT_FOUND when there is none with that id.
+func (db *DB) AddAPIKey(ctx context.Context, orgID, keyHash string) error {
+	return db.WriteTx(ctx, func(tx *txn) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM organizations WHERE id = ?`, orgID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return kabinet.Errorf(kabinet.ENOTFOUND, "organization %q not found", orgID)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, key_hash, created_at) VALUES (?, ?, ?, ?)`,
+			kabinet.NewID("key"), orgID, keyHash, ms(db.now()))
+		return err
+	})
+}
+
+// Organizations lists every organisation, oldest first (the operator's
+// command line; there are few).
+func (db *DB) Organizations(ctx context.Context) ([]*kabinet.Organization, error) {
+	rows, err := db.conn.QueryContext(ctx, `SELECT id, name, timezone, created_at FROM organizations ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []*kabinet.Organization
+	for rows.Next() {
+		org := &kabinet.Organization{}
+		var created int64
+		if err := rows.Scan(&org.ID, &org.Name, &org.Timezone, &created); err != nil {
+			return nil, err
+		}
+		org.CreatedAt = fromMS(created)
+		list = append(list, org)
+	}
+	return list, rows.Err()
+}

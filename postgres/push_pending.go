@@ -7,15 +7,16 @@ import (
 	"github.com/kabinet/kabinet"
 )
 
-// The push planner's and dispatcher's store methods are being reshaped on
-// other branches (planning rules moved into push/, a new claim/record
-// interface); they are ported to PostgreSQL against that interface once it
-// is on main. Until then they answer errPushPending, and a PostgreSQL
-// deployment plans and sends no reminders (publication, sync and sign-in do
-// not depend on them: the planner's errors are logged, not returned).
+// The push planner's and dispatcher's store methods (planning facts, the
+// outbox, deliveries, the delivery log) are not ported to PostgreSQL yet:
+// their SQLite SQL was reshaped on main while this store was written. Until
+// they are, they answer errPushPending, and a PostgreSQL deployment plans
+// and sends no reminders. Publication, sync and sign-in do not depend on
+// them: the planner's errors are logged, not returned, and with nothing
+// planned the dispatcher finds nothing due.
 var errPushPending = &kabinet.Error{Code: kabinet.EINTERNAL, Message: "postgres: push planning and dispatch are not available on PostgreSQL yet"}
 
-func (db *DB) SaveNotificationSettings(context.Context, string, *kabinet.NotificationSettings) error {
+func (db *DB) SaveNotificationSettings(context.Context, string, *kabinet.NotificationSettings, *kabinet.Replan) error {
 	return errPushPending
 }
 
@@ -24,12 +25,44 @@ func (db *DB) DeliveryLog(context.Context, string, string, int,
 	return nil, errPushPending
 }
 
+func (db *DB) UnviewedPayslips(context.Context, string, kabinet.PayslipFactFilter) ([]kabinet.PayslipFact, error) {
+	return nil, errPushPending
+}
+
+func (db *DB) ActiveVacations(context.Context, string, kabinet.VacationFactFilter) ([]kabinet.VacationFact, error) {
+	return nil, errPushPending
+}
+
+func (db *DB) OrgChart(context.Context, string) (*kabinet.OrgChart, error) {
+	return nil, errPushPending
+}
+
+func (db *DB) Reach(context.Context, string, []string) (map[string]kabinet.Reach, error) {
+	return nil, errPushPending
+}
+
+func (db *DB) BroadcastStages(context.Context, string, string, time.Time) (int, int, error) {
+	return 0, 0, errPushPending
+}
+
+func (db *DB) PlanNotifications(context.Context, string, []kabinet.PlannedNotification, bool) (int64, error) {
+	return 0, errPushPending
+}
+
+func (db *DB) CancelReminders(context.Context, []string, []string, string) (int64, error) {
+	return 0, nil // nothing is planned, so nothing is cancelled
+}
+
+func (db *DB) CancelOtherKeys(context.Context, []string, map[string]string, string) (int64, error) {
+	return 0, nil
+}
+
 func (db *DB) ClaimOutbox(context.Context, string, time.Time, time.Time, int) ([]*kabinet.OutboxItem, error) {
 	return nil, nil // nothing is planned, so nothing is due
 }
 
-func (db *DB) ApplyOutbox(context.Context, string, []kabinet.OutboxDecision) error {
-	return errPushPending
+func (db *DB) ApplyOutbox(context.Context, string, []kabinet.OutboxDecision) ([]string, error) {
+	return nil, errPushPending
 }
 
 func (db *DB) ClaimDeliveries(context.Context, string, time.Time, time.Time, int) ([]*kabinet.DeliveryItem, error) {
@@ -42,28 +75,4 @@ func (db *DB) ApplyDeliveries(context.Context, string, []kabinet.DeliveryUpdate)
 
 func (db *DB) OutboxStats(context.Context, time.Time) (int, time.Time, error) {
 	return 0, time.Time{}, nil
-}
-
-func (db *DB) PlanPayslipReminders(context.Context, string, *kabinet.NotificationSettings, []string) (int64, error) {
-	return 0, errPushPending
-}
-
-func (db *DB) PlanVacationReminders(context.Context, string, *kabinet.NotificationSettings, []string) (int64, error) {
-	return 0, errPushPending
-}
-
-func (db *DB) PlanVacationRemindersOf(context.Context, string, *kabinet.NotificationSettings, []string) (int64, error) {
-	return 0, errPushPending
-}
-
-func (db *DB) PlanNewDevice(context.Context, string, string, *kabinet.Device) error {
-	return errPushPending
-}
-
-func (db *DB) PlanPayslipBroadcast(context.Context, string, string, time.Duration) (int64, error) {
-	return 0, errPushPending
-}
-
-func (db *DB) CancelReminders(context.Context, []string, []string, string) (int64, error) {
-	return 0, nil // nothing is planned, so nothing is cancelled
 }

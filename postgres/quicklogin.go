@@ -87,31 +87,82 @@ func (db *DB) QuickLoginBySecret(ctx context.Context, secretHash string) (*kabin
 	return q, err
 }
 
+// PINAttempt checks a PIN on a device in one write transaction. It is
+// refused (Locked, check not called) when the quick login is locked or
+// already has max failed attempts (then it is locked now); otherwise check
+// is given the stored verifier, and a wrong PIN is counted — locking the
+// quick login at max — while a right one clears the count. Attempts on one
+// device are serialised by the transaction, so the count is exact. check
+// runs under the write lock: it must be fast. NOT_FOUND if the device has
+// no PIN quick login.
+func (db *DB) PINAttempt(ctx context.Context, deviceID string, max int, check func(verifier string) bool) (kabinet.PINAttempt, error) {
+	now := db.now()
+	var a kabinet.PINAttempt
+	err := db.WriteTx(ctx, func(tx *txn) error {
+		var verifier string
+		var refused bool
+		var err error
+		if a, verifier, refused, err = openPINAttempt(ctx, tx, deviceID, max, now); err != nil || refused {
+			return err
+		}
+		if check(verifier) {
+			if a.FailedAttempts == 0 {
+				return nil
+			}
+			a.FailedAttempts = 0
+			_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = 0, updated_at = ? WHERE device_id = ?`, ms(now), deviceID)
+			return err
+		}
+		a.FailedAttempts++
+		a.Locked = a.FailedAttempts >= max
+		var lockAt sql.NullInt64
+		if a.Locked {
+			lockAt = sql.NullInt64{Int64: ms(now), Valid: true}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = ?, locked_at = ?, updated_at = ? WHERE device_id = ?`,
+			a.FailedAttempts, lockAt, ms(now), deviceID)
+		return err
+	})
+	return a, err
+}
+
+// openPINAttempt reads a device's PIN counter and verifier in a write
+// transaction. The attempt is refused (Locked) when the quick login is
+// locked or already has max failed attempts (then it is locked now).
+func openPINAttempt(ctx context.Context, tx *txn, deviceID string, max int, now time.Time) (a kabinet.PINAttempt, verifier string, refused bool, err error) {
+	var locked sql.NullInt64
+	var v sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at, pin_hash FROM quick_logins WHERE device_id = ? AND method = ? FOR UPDATE`,
+		deviceID, kabinet.MethodPIN).Scan(&a.FailedAttempts, &locked, &v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, "", true, kabinet.Errorf(kabinet.ENOTFOUND, "quick login not found")
+	}
+	if err != nil {
+		return a, "", true, err
+	}
+	switch {
+	case locked.Valid:
+		a.Locked = true
+	case a.FailedAttempts >= max: // the policy's limit was lowered
+		a.Locked = true
+		_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET locked_at = ?, updated_at = ? WHERE device_id = ?`, ms(now), ms(now), deviceID)
+	}
+	return a, v.String, a.Locked, err
+}
+
 // BeginPINAttempt counts a PIN attempt on a device before the PIN is
 // checked, so that concurrent guesses can never exceed the limit: the
 // attempt is refused (Locked) when the quick login is locked or already has
-// max failed attempts (then it is locked now). NOT_FOUND if the device has
-// no PIN quick login.
+// max failed attempts (then it is locked now). It serves verifiers too slow
+// to check inside a transaction (old argon2id ones). NOT_FOUND if the device
+// has no PIN quick login.
 func (db *DB) BeginPINAttempt(ctx context.Context, deviceID string, max int) (kabinet.PINAttempt, error) {
 	now := db.now()
 	var a kabinet.PINAttempt
 	err := db.WriteTx(ctx, func(tx *txn) error {
-		var locked sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at FROM quick_logins WHERE device_id = ? AND method = ? FOR UPDATE`,
-			deviceID, kabinet.MethodPIN).Scan(&a.FailedAttempts, &locked)
-		if errors.Is(err, sql.ErrNoRows) {
-			return kabinet.Errorf(kabinet.ENOTFOUND, "quick login not found")
-		}
-		if err != nil {
-			return err
-		}
-		switch {
-		case locked.Valid:
-			a.Locked = true
-			return nil
-		case a.FailedAttempts >= max: // the policy's limit was lowered
-			a.Locked = true
-			_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET locked_at = ?, updated_at = ? WHERE device_id = ?`, ms(now), ms(now), deviceID)
+		var refused bool
+		var err error
+		if a, _, refused, err = openPINAttempt(ctx, tx, deviceID, max, now); err != nil || refused {
 			return err
 		}
 		a.FailedAttempts++
@@ -160,81 +211,37 @@ func (db *DB) ClearQuickLogins(ctx context.Context, employeeID string) error {
 	})
 }
 
-// PutChallenge stores a quick-login challenge (by hash) for an install. It
-// also drops expired challenges, and keeps at most keep outstanding ones
-// per install, so that the table stays small whatever clients do.
-func (db *DB) PutChallenge(ctx context.Context, hash, clientID string, expiresAt time.Time, keep int) error {
+// SpendChallenge records a quick-login challenge (by hash) as used until it
+// expires; a challenge can be spent once: CONFLICT if it already was. Spent
+// challenges past their expiry are dropped on the way, so the table holds
+// at most the challenges spent within one challenge lifetime.
+func (db *DB) SpendChallenge(ctx context.Context, hash string, expiresAt time.Time) error {
 	now := db.now()
 	return db.WriteTx(ctx, func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM quick_login_challenges WHERE expires_at <= ?`, ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM quick_login_spent WHERE expires_at <= ?`, ms(now)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO quick_login_challenges (challenge_hash, client_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			hash, clientID, ms(now), ms(expiresAt)); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO quick_login_spent (challenge_hash, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+			hash, ms(expiresAt))
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM quick_login_challenges WHERE client_id = ? AND challenge_hash NOT IN (
-			SELECT challenge_hash FROM quick_login_challenges WHERE client_id = ? ORDER BY created_at DESC, challenge_hash DESC LIMIT ?)`, clientID, clientID, keep)
+		if n, _ := res.RowsAffected(); n == 0 {
+			return kabinet.Errorf(kabinet.ECONFLICT, "challenge already used")
+		}
+		return nil
+	})
+}
+
+// SetPINVerifier replaces the PIN verifier of a device's PIN quick login
+// (an old argon2id form re-stored as a MAC after a right PIN).
+func (db *DB) SetPINVerifier(ctx context.Context, deviceID, verifier string) error {
+	now := db.now()
+	return db.WriteTx(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE quick_logins SET pin_hash = ?, updated_at = ? WHERE device_id = ? AND method = ?`,
+			verifier, ms(now), deviceID, kabinet.MethodPIN)
 		return err
 	})
-}
-
-// TakeChallenge removes a challenge and returns the install it was issued
-// to and its expiry: a challenge can be taken once. NOT_FOUND if there is
-// no such challenge (never issued, already taken, or purged).
-func (db *DB) TakeChallenge(ctx context.Context, hash string) (clientID string, expiresAt time.Time, err error) {
-	err = db.WriteTx(ctx, func(tx *txn) error {
-		var exp int64
-		err := tx.QueryRowContext(ctx, `DELETE FROM quick_login_challenges WHERE challenge_hash = ? RETURNING client_id, expires_at`, hash).Scan(&clientID, &exp)
-		if errors.Is(err, sql.ErrNoRows) {
-			return kabinet.Errorf(kabinet.ENOTFOUND, "challenge not found")
-		}
-		expiresAt = fromMS(exp)
-		return err
-	})
-	return clientID, expiresAt, err
-}
-
-// counterRetention is how long a counter's window may last at most.
-const counterRetention = 24 * time.Hour
-
-// AddCount adds one to a fixed-window counter and returns the count in the
-// current window and when that window ends. Windows must not exceed a day.
-func (db *DB) AddCount(ctx context.Context, key string, window time.Duration) (n int, resetAt time.Time, err error) {
-	now := db.now()
-	var start int64
-	err = db.WriteTx(ctx, func(tx *txn) error {
-		// Counters idle for a day are dropped, so one row per address seen
-		// does not accumulate forever.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_counters WHERE window_start < ? AND key <> ?`, ms(now.Add(-counterRetention)), key); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `INSERT INTO auth_counters (key, window_start, count) VALUES (?, ?, 1)
-			ON CONFLICT (key) DO UPDATE SET
-				count = CASE WHEN auth_counters.window_start + ? <= excluded.window_start THEN 1 ELSE auth_counters.count + 1 END,
-				window_start = CASE WHEN auth_counters.window_start + ? <= excluded.window_start THEN excluded.window_start ELSE auth_counters.window_start END
-			RETURNING count, window_start`, key, ms(now), window.Milliseconds(), window.Milliseconds()).Scan(&n, &start)
-	})
-	return n, fromMS(start).Add(window), err
-}
-
-// Count returns a fixed-window counter's count in the current window and
-// when that window ends (0 when the window has passed).
-func (db *DB) Count(ctx context.Context, key string, window time.Duration) (n int, resetAt time.Time, err error) {
-	now := db.now()
-	var start int64
-	err = db.conn.QueryRowContext(ctx, `SELECT count, window_start FROM auth_counters WHERE key = ?`, key).Scan(&n, &start)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, nil
-	}
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	resetAt = fromMS(start).Add(window)
-	if !now.Before(resetAt) {
-		return 0, time.Time{}, nil
-	}
-	return n, resetAt, nil
 }
 
 func qlText(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -7,17 +7,20 @@ import (
 	"github.com/kabinet/kabinet/throttle"
 )
 
-// ThrottleCounters returns the stored failure counters of the named keys.
-func (db *DB) ThrottleCounters(ctx context.Context, names []string) (map[string]throttle.Counter, error) {
-	out := map[string]throttle.Counter{}
+// ThrottleCounters returns the counters of the named keys whose window has
+// not ended at now.
+func (db *DB) ThrottleCounters(ctx context.Context, names []string, now time.Time) (map[string]throttle.Counter, error) {
+	out := make(map[string]throttle.Counter, len(names))
 	if len(names) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(names))
-	for i, n := range names {
-		args[i] = n
+	args := make([]any, 0, len(names)+1)
+	for _, n := range names {
+		args = append(args, n)
 	}
-	rows, err := db.conn.QueryContext(ctx, `SELECT name, failures, window_end FROM throttle_failures WHERE name IN (`+placeholders(len(names))+`)`, args...)
+	args = append(args, ms(now))
+	rows, err := db.conn.QueryContext(ctx, `SELECT name, count, window_end, last_at FROM throttle_counters
+		WHERE name IN (`+placeholders(len(names))+`) AND window_end > ?`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -25,27 +28,31 @@ func (db *DB) ThrottleCounters(ctx context.Context, names []string) (map[string]
 	for rows.Next() {
 		var name string
 		var n int
-		var end int64
-		if err := rows.Scan(&name, &n, &end); err != nil {
+		var end, last int64
+		if err := rows.Scan(&name, &n, &end, &last); err != nil {
 			return nil, err
 		}
-		out[name] = throttle.Counter{Failures: n, WindowEnd: fromMS(end)}
+		out[name] = throttle.Counter{Count: n, WindowEnd: fromMS(end), Last: fromMS(last)}
 	}
 	return out, rows.Err()
 }
 
-// AddThrottleFailure counts one failure in one statement, so concurrent
-// failures of one key are all counted; an ended window starts afresh.
-func (db *DB) AddThrottleFailure(ctx context.Context, name string, now time.Time, window time.Duration) error {
-	return db.WriteTx(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO throttle_failures AS t (name, failures, window_start, window_end) VALUES (?1, 1, ?2, ?3)
+// AddThrottle counts one event in one statement, so concurrent events of
+// one key are all counted; an ended window starts afresh.
+func (db *DB) AddThrottle(ctx context.Context, name string, now time.Time, window time.Duration) (throttle.Counter, error) {
+	var c throttle.Counter
+	err := db.WriteTx(ctx, func(tx *txn) error {
+		var end, last int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO throttle_counters AS t (name, count, window_end, last_at) VALUES (?1, 1, ?3, ?2)
 			ON CONFLICT (name) DO UPDATE SET
-				failures     = CASE WHEN t.window_end <= ?2 THEN 1 ELSE t.failures + 1 END,
-				window_start = CASE WHEN t.window_end <= ?2 THEN ?2 ELSE t.window_start END,
-				window_end   = CASE WHEN t.window_end <= ?2 THEN ?3 ELSE t.window_end END`,
-			name, ms(now), ms(now.Add(window)))
+				count      = CASE WHEN t.window_end <= ?2 THEN 1 ELSE t.count + 1 END,
+				window_end = CASE WHEN t.window_end <= ?2 THEN ?3 ELSE t.window_end END,
+				last_at    = ?2
+			RETURNING count, window_end, last_at`, name, ms(now), ms(now.Add(window))).Scan(&c.Count, &end, &last)
+		c.WindowEnd, c.Last = fromMS(end), fromMS(last)
 		return err
 	})
+	return c, err
 }
 
 // ResetThrottle drops the counters of the named keys.
@@ -58,7 +65,7 @@ func (db *DB) ResetThrottle(ctx context.Context, names []string) error {
 		args[i] = n
 	}
 	return db.WriteTx(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM throttle_failures WHERE name IN (`+placeholders(len(names))+`)`, args...)
+		_, err := tx.ExecContext(ctx, `DELETE FROM throttle_counters WHERE name IN (`+placeholders(len(names))+`)`, args...)
 		return err
 	})
 }
@@ -66,7 +73,7 @@ func (db *DB) ResetThrottle(ctx context.Context, names []string) error {
 // PurgeThrottle drops counters whose window ended before t.
 func (db *DB) PurgeThrottle(ctx context.Context, t time.Time) error {
 	return db.WriteTx(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM throttle_failures WHERE window_end < ?`, ms(t))
+		_, err := tx.ExecContext(ctx, `DELETE FROM throttle_counters WHERE window_end < ?`, ms(t))
 		return err
 	})
 }

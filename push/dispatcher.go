@@ -12,14 +12,6 @@ import (
 	"github.com/kabinet/kabinet"
 )
 
-// DispatchStore is what the Dispatcher needs of the store (sqlite.DB).
-type DispatchStore interface {
-	ClaimOutbox(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*kabinet.OutboxItem, error)
-	ApplyOutbox(ctx context.Context, owner string, decisions []kabinet.OutboxDecision) error
-	ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*kabinet.DeliveryItem, error)
-	ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.DeliveryUpdate) ([]string, error)
-}
-
 // Gate decides whether an employee may still be reached (active cabinet, not
 // blocked or dismissed), like auth.Gate. A refusal cancels the notification.
 type Gate interface {
@@ -29,24 +21,35 @@ type Gate interface {
 // Dispatcher is the worker that delivers the outbox. Run polls; tests call
 // DispatchDue. Several dispatchers (goroutines, processes or, on
 // PostgreSQL, instances) may share one database: work is claimed with a
-// lease and every write is guarded by the claimer's ID.
+// lease and every write is fenced by the claimer's ID (see DispatchStore).
+//
+// Deliveries flow through a pipeline (pipeline.go): a claim of ClaimBatch
+// deliveries is re-checked at once; a single writer marks the next sends
+// SENDING and records the outcomes that have arrived, in one transaction
+// per group; Concurrency senders hand them to the provider. The writer
+// never waits for a whole batch, so a delivery's outcome is durable one
+// group commit after the provider answered.
 //
 // Delivery guarantee, per (reason, stage, device):
 //
 //   - A delivery is marked SENDING (durably) before it is handed to the
-//     provider, and its outcome is recorded after, with a context that
-//     survives shutdown. A stop by context cancellation (graceful shutdown)
-//     therefore never loses nor repeats a send: unsent claimed rows are
-//     released, sent ones are recorded.
+//     provider, and its outcome is recorded after. At most Concurrency
+//   - Concurrency/2 deliveries are SENDING at once (InDoubtLimit): the
+//     sends in flight and the answers waiting for the next group commit.
+//   - A stop (ctx ends) stops claiming and marking; sends already handed
+//     over go on with a context of their own, for up to StopGrace, and are
+//     recorded. One still unanswered then is cancelled and recorded in
+//     doubt (IN_DOUBT, resent at once) — never as a retry, which would
+//     hide a possible duplicate. Claimed rows not yet sent are released.
 //   - If the process dies (or a Sender panics) between the SENDING mark and
 //     the record, nobody can know whether the provider got it: FCM and APNs
 //     have no idempotency keys. Such a row is found SENDING with its lease
 //     over, logged IN_DOUBT and sent once more, with the same collapse key,
 //     so a duplicate replaces the first on the lock screen. A row found in
-//     doubt a second time is marked FAILED, not resent. So: exactly once
-//     unless the process dies while a send is in flight; then at most twice,
-//     never lost to a single crash. Only the rows of the batch in flight
-//     (at most Concurrency) are exposed.
+//     doubt a second time is DELIVERED_UNCONFIRMED (the provider had it at
+//     least once), not resent. So: exactly once unless the process dies
+//     while sends are in flight; then those (at most InDoubtLimit) at most
+//     twice, never lost to a single crash.
 //   - Nothing is sent outside the window: the window is checked for the
 //     device's zone right before the SENDING mark; a row whose time falls
 //     outside (after downtime, a retry at night) is re-planned to the next
@@ -61,23 +64,25 @@ type Dispatcher struct {
 	Logger   *slog.Logger
 	Metrics  *Metrics
 
-	ID            string        // this instance; default random
-	Concurrency   int           // sends in flight at once; default 32
-	Lease         time.Duration // how long a claim holds; default 2 minutes
-	SendTimeout   time.Duration // per send; default 30 seconds
+	ID          string // this instance; default random
+	Concurrency int    // sends in flight at once; default 32
+	ClaimBatch  int    // deliveries per claim; default 8 × Concurrency
+	// Lease is how long a claim holds; default 2 minutes. It trades the
+	// delay of a dead instance's work (and of the second copy of a send in
+	// doubt) against a live but slow instance losing work it still holds:
+	// it must outlast SendTimeout plus a write.
+	Lease         time.Duration
+	SendTimeout   time.Duration // per send; default 30 seconds, at most Lease/2
+	StopGrace     time.Duration // how long a stop waits for sends in flight; default 10 seconds
 	PollInterval  time.Duration // Run's idle poll; default 5 seconds
 	RetryBase     time.Duration // first back-off; default 30 seconds
 	RetryMax      time.Duration // longest back-off; default 1 hour
 	RetryDeadline time.Duration // give up this long after the first attempt; default 24 hours
 	Locale        string        // default LocaleRU
 
-	once  sync.Once
-	wake  chan struct{}
-	hooks hooks
+	once sync.Once
+	wake chan struct{}
 }
-
-// hooks let crash tests stop the dispatcher at chosen points.
-type hooks struct{ afterOutboxClaim, afterClaim, afterMark, beforeRecord func() }
 
 func (d *Dispatcher) init() {
 	d.once.Do(func() {
@@ -87,13 +92,17 @@ func (d *Dispatcher) init() {
 		if d.Concurrency <= 0 {
 			d.Concurrency = 32
 		}
+		if d.ClaimBatch <= 0 {
+			d.ClaimBatch = 8 * d.Concurrency
+		}
 		def := func(p *time.Duration, v time.Duration) {
 			if *p <= 0 {
 				*p = v
 			}
 		}
 		def(&d.Lease, 2*time.Minute)
-		def(&d.SendTimeout, 30*time.Second)
+		def(&d.SendTimeout, min(30*time.Second, d.Lease/2))
+		def(&d.StopGrace, 10*time.Second)
 		def(&d.PollInterval, 5*time.Second)
 		def(&d.RetryBase, 30*time.Second)
 		def(&d.RetryMax, time.Hour)
@@ -150,6 +159,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // Stats counts what one DispatchDue did.
 type Stats struct {
 	Expanded, Replanned, Cancelled, Sent, Retried, Failed int
+	Unconfirmed                                           int // found in doubt twice: DELIVERED_UNCONFIRMED
 }
 
 // DispatchDue does all the work that is due now and returns what it did:
@@ -168,16 +178,21 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (Stats, error) {
 			break
 		}
 	}
-	for ctx.Err() == nil {
-		n, err := d.deliver(ctx, &st)
-		if err != nil {
-			return st, err
-		}
-		if n == 0 {
-			break
-		}
+	if ctx.Err() != nil {
+		return st, ctx.Err()
+	}
+	if err := d.deliver(ctx, &st); err != nil {
+		return st, err
 	}
 	return st, ctx.Err()
+}
+
+// InDoubtLimit is the most deliveries that are SENDING at once: handed to
+// the provider (or about to be) with their outcome not yet recorded. A
+// crash sends at most these twice.
+func (d *Dispatcher) InDoubtLimit() int {
+	d.init()
+	return d.Concurrency + d.Concurrency/2
 }
 
 const outboxBatch = 500
@@ -188,10 +203,11 @@ type cache struct {
 	settings map[string]*kabinet.NotificationSettings
 	windows  map[string]Window
 	gate     map[string]error
+	zones    map[string]*time.Location
 }
 
 func (d *Dispatcher) newCache() *cache {
-	return &cache{d: d, settings: map[string]*kabinet.NotificationSettings{}, windows: map[string]Window{}, gate: map[string]error{}}
+	return &cache{d: d, settings: map[string]*kabinet.NotificationSettings{}, windows: map[string]Window{}, gate: map[string]error{}, zones: map[string]*time.Location{}}
 }
 
 func (c *cache) org(ctx context.Context, orgID string) (*kabinet.NotificationSettings, Window, error) {
@@ -210,17 +226,49 @@ func (c *cache) org(ctx context.Context, orgID string) (*kabinet.NotificationSet
 	return s, w, nil
 }
 
-func (c *cache) mayReach(ctx context.Context, orgID, employeeID string) error {
-	if c.d.Gate == nil {
-		return nil
+// location is location(zone), loaded once per batch (time.LoadLocation
+// reads and parses the zone file every time).
+func (c *cache) location(zone string) *time.Location {
+	loc, ok := c.zones[zone]
+	if !ok {
+		loc = location(zone)
+		c.zones[zone] = loc
 	}
-	if err, ok := c.gate[employeeID]; ok {
-		return err
-	}
-	err := c.d.Gate.MaySignIn(ctx, orgID, employeeID)
-	c.gate[employeeID] = err
-	return err
+	return loc
 }
+
+// unreachable says why the recipient (whose cabinet has status cabinet)
+// may not be reached, "" if they may. The Gate decides; the cabinet's status
+// only names the reason, so that HR and the metrics can tell a cabinet never
+// activated from a blocked or dismissed recipient. A Gate's internal error
+// is returned, not taken for a refusal.
+func (c *cache) unreachable(ctx context.Context, orgID, employeeID, cabinet string) (string, error) {
+	if c.d.Gate == nil {
+		return "", nil
+	}
+	err, ok := c.gate[employeeID]
+	if !ok {
+		err = c.d.Gate.MaySignIn(ctx, orgID, employeeID)
+		if kabinet.ErrorCode(err) == kabinet.EINTERNAL {
+			return "", err
+		}
+		c.gate[employeeID] = err
+	}
+	switch {
+	case err == nil:
+		return "", nil
+	case cabinet == kabinet.CabinetBlocked:
+		return "recipient cannot be reached: the cabinet is blocked", nil
+	case cabinet != kabinet.CabinetActive:
+		return noActiveCabinet, nil
+	}
+	return "recipient cannot be reached: " + kabinet.ErrorMessage(err), nil
+}
+
+// noActiveCabinet is the note of a notification to someone who has no
+// active cabinet (never activated, or re-invited): they have no device to
+// reach, and it is not a block.
+const noActiveCabinet = "no active cabinet: the recipient has not activated one"
 
 // expand claims due outbox rows and fans them out, cancels them or moves them
 // to the window's next opening. It returns the number of rows claimed.
@@ -230,7 +278,6 @@ func (d *Dispatcher) expand(ctx context.Context, st *Stats) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
-	call(d.hooks.afterOutboxClaim)
 	c := d.newCache()
 	decisions := make([]kabinet.OutboxDecision, 0, len(items))
 	for _, it := range items {
@@ -249,7 +296,11 @@ func (d *Dispatcher) expand(ctx context.Context, st *Stats) (int, error) {
 		}
 		decisions = append(decisions, dec)
 	}
-	return len(items), d.Store.ApplyOutbox(context.WithoutCancel(ctx), d.ID, decisions)
+	lost, err := d.Store.ApplyOutbox(context.WithoutCancel(ctx), d.ID, decisions)
+	if len(lost) > 0 {
+		d.Logger.Warn("push: outbox rows lost to another dispatcher before their decision was written", "rows", len(lost))
+	}
+	return len(items), err
 }
 
 func (d *Dispatcher) decideOutbox(ctx context.Context, c *cache, it *kabinet.OutboxItem, now time.Time) (kabinet.OutboxDecision, error) {
@@ -258,15 +309,15 @@ func (d *Dispatcher) decideOutbox(ctx context.Context, c *cache, it *kabinet.Out
 		dec.Note = it.Gone
 		return dec, nil
 	}
-	if err := c.mayReach(ctx, it.OrgID, it.RecipientID); err != nil {
-		dec.Note = "recipient cannot be reached: " + kabinet.ErrorMessage(err)
-		return dec, nil
+	if why, err := c.unreachable(ctx, it.OrgID, it.RecipientID, it.Cabinet); err != nil || why != "" {
+		dec.Note = why
+		return dec, err
 	}
 	s, w, err := c.org(ctx, it.OrgID)
 	if err != nil {
 		return dec, err
 	}
-	loc := location(it.Zone)
+	loc := c.location(it.Zone)
 	if dayOver(it.LocalDate, now, loc) {
 		dec.Note = "its day is over (the vacation has begun or the day passed)"
 		return dec, nil
@@ -282,95 +333,73 @@ func (d *Dispatcher) decideOutbox(ctx context.Context, c *cache, it *kabinet.Out
 	return kabinet.OutboxDecision{ID: it.ID, Action: kabinet.OutboxExpand}, nil
 }
 
-// job is one delivery to send.
-type job struct {
-	it  *kabinet.DeliveryItem
-	n   *Notification
-	res Result
-	ok  bool // the Sender returned (no panic)
+// deliver runs the delivery pipeline until no delivery is due, ctx ends or
+// the store fails: it claims ClaimBatch deliveries at a time, re-checks them
+// (decideDelivery) and submits them; the pipeline marks, sends and records.
+func (d *Dispatcher) deliver(ctx context.Context, st *Stats) error {
+	p := d.newPipeline(ctx)
+	var err error
+	for p.ok() {
+		var n int
+		if n, err = d.claimDeliveries(ctx, p); err != nil || n == 0 {
+			break
+		}
+	}
+	got, werr := p.close()
+	st.add(got)
+	if err != nil && ctx.Err() != nil {
+		err = nil // the claim was cut off by the stop
+	}
+	if err == nil {
+		err = werr
+	}
+	return err
 }
 
-// deliver claims one batch of due deliveries, re-checks each, marks the ones
-// to send SENDING, sends them with bounded concurrency and records every
-// outcome. It returns the number of rows claimed.
-func (d *Dispatcher) deliver(ctx context.Context, st *Stats) (int, error) {
+// claimDeliveries claims one batch, re-checks it and submits it to p. It
+// returns the number of rows claimed.
+func (d *Dispatcher) claimDeliveries(ctx context.Context, p *pipeline) (int, error) {
 	now := d.Clock.Now()
-	items, err := d.Store.ClaimDeliveries(ctx, d.ID, now, now.Add(d.Lease), d.Concurrency)
+	items, err := d.Store.ClaimDeliveries(ctx, d.ID, now, now.Add(d.Lease), d.ClaimBatch)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
-	call(d.hooks.afterClaim)
 	c := d.newCache()
-	var pre []kabinet.DeliveryUpdate
-	var jobs []*job
+	var st Stats
+	pre := make([]kabinet.DeliveryUpdate, 0, len(items))
+	jobs := make([]*job, 0, len(items))
 	for _, it := range items {
+		if it.Doubted {
+			d.Metrics.inDoubt(it.Provider)
+		}
 		up, n, err := d.decideDelivery(ctx, c, it, now)
 		if err != nil {
+			// Submit what was decided; the rest waits for its lease.
+			p.submit(pre, jobs, st)
 			return 0, err
 		}
 		if n != nil {
 			jobs = append(jobs, &job{it: it, n: n})
+			continue
 		}
 		switch up.Status {
 		case "CANCELLED", "UNDELIVERABLE":
 			st.Cancelled++
 			d.Metrics.cancelled(it.Provider, it.Kind, up.Error)
-		case "FAILED":
-			st.Failed++
-			d.Metrics.failed(it.Provider, "in_doubt")
+		case kabinet.DeliveryUnconfirmed:
+			st.Unconfirmed++
+			d.Metrics.unconfirmed(it.Provider)
 		case "PENDING":
 			st.Replanned++
 		}
 		pre = append(pre, up)
 	}
-	bg := context.WithoutCancel(ctx)
-	marked, err := d.Store.ApplyDeliveries(bg, d.ID, pre)
-	if err != nil {
-		return 0, err
-	}
-	call(d.hooks.afterMark)
-	ok := make(map[string]bool, len(marked))
-	for _, id := range marked {
-		ok[id] = true
-	}
-	send := jobs[:0]
-	for _, j := range jobs {
-		if ok[j.it.ID] {
-			send = append(send, j)
-		}
-	}
-	d.sendAll(ctx, send)
-	call(d.hooks.beforeRecord)
-	var post []kabinet.DeliveryUpdate
-	for _, j := range send {
-		if !j.ok {
-			continue // panicked: left SENDING, resolved as in doubt after the lease
-		}
-		up := d.record(j, now)
-		switch up.Status {
-		case "SENT":
-			st.Sent++
-		case "PENDING":
-			st.Retried++
-		case "FAILED", "UNDELIVERABLE":
-			st.Failed++
-		}
-		post = append(post, up)
-	}
-	if _, err := d.Store.ApplyDeliveries(bg, d.ID, post); err != nil {
-		return 0, err
-	}
+	p.submit(pre, jobs, st)
 	return len(items), nil
 }
 
-func call(f func()) {
-	if f != nil {
-		f()
-	}
-}
-
-// decideDelivery re-checks a claimed delivery. It returns the update to
-// write before sending and, when it is to be sent, the notification.
+// decideDelivery re-checks a claimed delivery. It returns, when it is to be
+// sent, the notification, else the update to write instead.
 func (d *Dispatcher) decideDelivery(ctx context.Context, c *cache, it *kabinet.DeliveryItem, now time.Time) (kabinet.DeliveryUpdate, *Notification, error) {
 	up := kabinet.DeliveryUpdate{ID: it.ID, Status: "CANCELLED"}
 	cancel := func(outcome, why string) (kabinet.DeliveryUpdate, *Notification, error) {
@@ -383,11 +412,14 @@ func (d *Dispatcher) decideDelivery(ctx context.Context, c *cache, it *kabinet.D
 	case it.DeviceRevoked:
 		return cancel("", "the device was signed out")
 	case it.InDoubt >= 2:
-		up.Status = "FAILED"
-		return cancel("FAILED", "interrupted twice while sending; not resent to avoid a third copy")
+		up.Status = kabinet.DeliveryUnconfirmed
+		return cancel("", "handed to the provider at least once, but the server stopped each time before its answer was recorded; not resent to avoid a third copy")
 	}
-	if err := c.mayReach(ctx, it.OrgID, it.RecipientID); err != nil {
-		return cancel("", "recipient cannot be reached: "+kabinet.ErrorMessage(err))
+	if why, err := c.unreachable(ctx, it.OrgID, it.RecipientID, it.Cabinet); err != nil || why != "" {
+		if err != nil {
+			return up, nil, err
+		}
+		return cancel("", why)
 	}
 	if it.Token == "" {
 		up.Status = "UNDELIVERABLE"
@@ -397,56 +429,18 @@ func (d *Dispatcher) decideDelivery(ctx context.Context, c *cache, it *kabinet.D
 	if err != nil {
 		return up, nil, err
 	}
-	loc := location(it.Zone)
+	loc := c.location(it.Zone)
 	if dayOver(it.LocalDate, now, loc) {
 		return cancel("", "its day is over (the vacation has begun or the day passed)")
 	}
 	if at := deliverAt(w, later(exactDue(it.DueAt, it.LocalDate, s.SendDelay, loc), now), loc); at.After(now) {
 		return kabinet.DeliveryUpdate{ID: it.ID, Status: "PENDING", NextAttemptAt: at}, nil, nil
 	}
-	n := d.notification(it, s, loc, now)
-	return kabinet.DeliveryUpdate{ID: it.ID, Status: "SENDING", NextAttemptAt: now.Add(d.Lease)}, n, nil
-}
-
-// sendAll sends the jobs, at most Concurrency at once. A job not started
-// because ctx ended is released for a later run; a Sender's panic is
-// recovered and leaves its delivery in doubt.
-func (d *Dispatcher) sendAll(ctx context.Context, jobs []*job) {
-	sem := make(chan struct{}, d.Concurrency)
-	var wg sync.WaitGroup
-	var release []kabinet.DeliveryUpdate
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			release = append(release, kabinet.DeliveryUpdate{ID: j.it.ID, Status: "PENDING", NextAttemptAt: d.Clock.Now()})
-			continue
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func(j *job) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			defer func() {
-				if p := recover(); p != nil {
-					d.Logger.Error("push: sender panicked; delivery left in doubt", "delivery", j.it.ID, "panic", fmt.Sprint(p))
-				}
-			}()
-			sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
-			defer cancel()
-			j.res = d.Sender.Send(sctx, j.n)
-			j.ok = true
-		}(j)
-	}
-	wg.Wait()
-	if len(release) > 0 {
-		if _, err := d.Store.ApplyDeliveries(context.WithoutCancel(ctx), d.ID, release); err != nil {
-			d.Logger.Error("push: release unsent deliveries", "err", err)
-		}
-	}
+	return kabinet.DeliveryUpdate{}, d.notification(it, s, loc, now), nil
 }
 
 // record maps a send's result to the delivery's next state.
-func (d *Dispatcher) record(j *job, started time.Time) kabinet.DeliveryUpdate {
-	it, r := j.it, j.res
+func (d *Dispatcher) record(it *kabinet.DeliveryItem, r Result, started time.Time) kabinet.DeliveryUpdate {
 	up := kabinet.DeliveryUpdate{ID: it.ID, ProviderID: r.ProviderID}
 	now := d.Clock.Now()
 	switch r.Outcome {

@@ -177,5 +177,5 @@ func providerFakes(t testing.TB, clock kabinet.Clock) (push.Sender, *pushtest.FC
 	if err != nil {
 		t.Fatalf("apns: %v", err)
 	}
-	return push.NewRouter(map[string]push.Sender{push.ProviderFCM: fs, push.ProviderAPNs: as}), ff, af
+	return push.NewRouter(map[string]push.Sender{kabinet.ProviderFCM: fs, kabinet.ProviderAPNs: as}), ff, af
 }

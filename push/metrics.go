@@ -15,6 +15,7 @@ import (
 // is known), kind, and a reason from a fixed list.
 type Metrics struct {
 	sentC, failedC, retriedC, cancelledC *prometheus.CounterVec
+	inDoubtC, unconfirmedC               *prometheus.CounterVec
 }
 
 // StatsStore reports the outbox's depth and the due time of its oldest due row.
@@ -23,7 +24,8 @@ type StatsStore interface {
 }
 
 // NewMetrics registers the push series on reg: counters of sent, failed,
-// retried and cancelled deliveries, and gauges of the outbox depth and the
+// retried and cancelled deliveries, of sends found in doubt and of
+// deliveries given up as DELIVERED_UNCONFIRMED, and gauges of the outbox depth and the
 // age of the oldest due item, read from the store at every scrape.
 func NewMetrics(reg prometheus.Registerer, store StatsStore, clock kabinet.Clock) *Metrics {
 	m := &Metrics{
@@ -35,6 +37,10 @@ func NewMetrics(reg prometheus.Registerer, store StatsStore, clock kabinet.Clock
 			Help: "Transient failures scheduled for another attempt, by provider."}, []string{"provider", "reason"}),
 		cancelledC: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kabinet_push_cancelled_total",
 			Help: "Notifications not sent because their reason is gone, by provider and reason."}, []string{"provider", "reason"}),
+		inDoubtC: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kabinet_push_in_doubt_total",
+			Help: "Sends whose outcome is unknown because the server stopped while they were in flight (resent once), by provider."}, []string{"provider"}),
+		unconfirmedC: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kabinet_push_unconfirmed_total",
+			Help: "Deliveries in doubt twice: handed to the provider at least once, outcome unknown, not resent (DELIVERED_UNCONFIRMED), by provider."}, []string{"provider"}),
 	}
 	stats := func() (int, time.Time) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -55,7 +61,7 @@ func NewMetrics(reg prometheus.Registerer, store StatsStore, clock kabinet.Clock
 		}
 		return clock.Now().Sub(oldest).Seconds()
 	})
-	reg.MustRegister(m.sentC, m.failedC, m.retriedC, m.cancelledC, depth, age)
+	reg.MustRegister(m.sentC, m.failedC, m.retriedC, m.cancelledC, m.inDoubtC, m.unconfirmedC, depth, age)
 	return m
 }
 
@@ -77,6 +83,18 @@ func (m *Metrics) retried(provider string) {
 	}
 }
 
+func (m *Metrics) inDoubt(provider string) {
+	if m != nil {
+		m.inDoubtC.WithLabelValues(provider).Inc()
+	}
+}
+
+func (m *Metrics) unconfirmed(provider string) {
+	if m != nil {
+		m.unconfirmedC.WithLabelValues(provider).Inc()
+	}
+}
+
 // cancelled maps the free-text note to a bounded reason label.
 func (m *Metrics) cancelled(provider, kind, note string) {
 	if m == nil {
@@ -86,7 +104,7 @@ func (m *Metrics) cancelled(provider, kind, note string) {
 	for _, r := range []struct{ substr, label string }{
 		{"viewed", "viewed"}, {"withdrawn", "withdrawn"}, {"vacation cancelled", "vacation_cancelled"},
 		{"moved", "moved"}, {"superseded", "superseded"}, {"day is over", "expired"}, {"too old", "expired"},
-		{"cannot be reached", "blocked"}, {"dismissed", "blocked"}, {"signed out", "device_revoked"},
+		{"no active cabinet", "no_active_cabinet"}, {"cannot be reached", "blocked"}, {"dismissed", "blocked"}, {"signed out", "device_revoked"},
 		{"no push token", "no_token"}, {"settings", "settings_changed"}, {"gone", "gone"},
 	} {
 		if strings.Contains(note, r.substr) {

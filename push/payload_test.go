@@ -12,6 +12,8 @@ import (
 	"github.com/sideshow/apns2"
 
 	"github.com/kabinet/kabinet/push"
+
+	"github.com/kabinet/kabinet"
 )
 
 // jsonEqual compares JSON documents by value.
@@ -44,7 +46,7 @@ func TestFCMMessage(t *testing.T) {
 		want string
 	}{
 		{"PayslipReminder", push.Notification{
-			ID: "dl_1", Kind: push.KindPayslipReminder, Provider: push.ProviderFCM, Token: "tok-1",
+			ID: "dl_1", Kind: kabinet.NotifyPayslipReminder, Provider: kabinet.ProviderFCM, Token: "tok-1",
 			Params: map[string]string{"period": "2026-10"}, DeepLink: "kabinet://payslips/ps_abc",
 			CollapseKey: "payslip:ps_abc", Badge: intp(3), Expiry: now.Add(72*time.Hour + 1500*time.Millisecond),
 		}, `{
@@ -54,7 +56,7 @@ func TestFCMMessage(t *testing.T) {
 			"data": {"kind": "PAYSLIP_REMINDER", "deepLink": "kabinet://payslips/ps_abc", "id": "dl_1"}
 		}`},
 		{"HighPriorityEnglishCustomText", push.Notification{
-			Kind: push.KindNewDevice, Token: "tok-2", Locale: "en", Title: "Hello", Priority: push.PriorityHigh,
+			Kind: kabinet.NotifyNewDevice, Token: "tok-2", Locale: "en", Title: "Hello", Priority: push.PriorityHigh,
 			Params: map[string]string{"model": "Pixel 9"},
 		}, `{
 			"token": "tok-2",
@@ -62,10 +64,10 @@ func TestFCMMessage(t *testing.T) {
 			"android": {"priority": "high"},
 			"data": {"kind": "NEW_DEVICE"}
 		}`},
-		{"ExpiredIsZeroTTL", push.Notification{Kind: push.KindVacationReminder, Token: "t", Expiry: now.Add(-time.Hour), Priority: "bogus"},
+		{"ExpiredIsZeroTTL", push.Notification{Kind: kabinet.NotifyVacationReminder, Token: "t", Expiry: now.Add(-time.Hour), Priority: "bogus"},
 			`{"token": "t", "notification": {"title": "Ваш отпуск", "body": "Скоро ваш отпуск. Нажмите, чтобы посмотреть подробности."},
 			  "android": {"priority": "normal", "ttl": "0s"}, "data": {"kind": "VACATION_REMINDER"}}`},
-		{"TTLClampedTo28Days", push.Notification{Kind: push.KindPayslipBroadcast, Token: "t", Expiry: now.Add(60 * 24 * time.Hour)},
+		{"TTLClampedTo28Days", push.Notification{Kind: kabinet.NotifyPayslipBroadcast, Token: "t", Expiry: now.Add(60 * 24 * time.Hour)},
 			`{"token": "t", "notification": {"title": "Напоминание от отдела кадров", "body": "Пожалуйста, откройте свои расчётные листки в Кабинете."},
 			  "android": {"priority": "normal", "ttl": "2419200s"}, "data": {"kind": "PAYSLIP_BROADCAST"}}`},
 	}
@@ -91,7 +93,7 @@ func TestAPNsNotification(t *testing.T) {
 		wantPayload string
 	}{
 		{"PayslipReminder", push.Notification{
-			ID: "123E4567-E89B-12D3-A456-426655440000", Kind: push.KindPayslipReminder, Provider: push.ProviderAPNs, Token: "abc123",
+			ID: "123E4567-E89B-12D3-A456-426655440000", Kind: kabinet.NotifyPayslipReminder, Provider: kabinet.ProviderAPNs, Token: "abc123",
 			Params: map[string]string{"period": "2026-10"}, DeepLink: "kabinet://payslips/ps_abc",
 			CollapseKey: "payslip:ps_abc", Badge: intp(2), Expiry: expiry,
 		}, apns2.Notification{
@@ -101,16 +103,16 @@ func TestAPNsNotification(t *testing.T) {
 		            "badge": 2, "thread-id": "PAYSLIP_REMINDER"},
 		    "kind": "PAYSLIP_REMINDER", "deepLink": "kabinet://payslips/ps_abc", "id": "123E4567-E89B-12D3-A456-426655440000"}`},
 		{"NonUUIDIDHighZeroBadgeLongCollapse", push.Notification{
-			ID: "dl_42", Kind: push.KindNewDevice, Token: "def", Locale: "en", Priority: push.PriorityHigh,
+			ID: "dl_42", Kind: kabinet.NotifyNewDevice, Token: "def", Locale: "en", Priority: push.PriorityHigh,
 			Badge: intp(0), CollapseKey: long, Title: "T", Body: "B",
 		}, apns2.Notification{
 			CollapseID: sha256Hex(long), DeviceToken: "def",
 			Topic: "ru.kabinet.app", Priority: 10, PushType: apns2.PushTypeAlert,
 		}, `{"aps": {"alert": {"title": "T", "body": "B"}, "badge": 0, "thread-id": "NEW_DEVICE"}, "kind": "NEW_DEVICE", "id": "dl_42"}`},
-		{"NoBadgeNegativeIgnored", push.Notification{Kind: push.KindVacationReminder, Token: "t", Locale: "en", Params: map[string]string{"startsOn": "2026-12-01"}},
+		{"NoBadgeNegativeIgnored", push.Notification{Kind: kabinet.NotifyVacationReminder, Token: "t", Locale: "en", Params: map[string]string{"startsOn": "2026-12-01"}},
 			apns2.Notification{DeviceToken: "t", Topic: "ru.kabinet.app", Priority: 5, PushType: apns2.PushTypeAlert},
 			`{"aps": {"alert": {"title": "Your vacation", "body": "Your vacation starts on 1 December 2026."}, "thread-id": "VACATION_REMINDER"}, "kind": "VACATION_REMINDER"}`},
-		{"NegativeBadgeIsZero", push.Notification{Kind: push.KindPayslipReminder, Token: "t", Badge: intp(-4), Title: "a", Body: "b"},
+		{"NegativeBadgeIsZero", push.Notification{Kind: kabinet.NotifyPayslipReminder, Token: "t", Badge: intp(-4), Title: "a", Body: "b"},
 			apns2.Notification{DeviceToken: "t", Topic: "ru.kabinet.app", Priority: 5, PushType: apns2.PushTypeAlert},
 			`{"aps": {"alert": {"title": "a", "body": "b"}, "badge": 0, "thread-id": "PAYSLIP_REMINDER"}, "kind": "PAYSLIP_REMINDER"}`},
 	}
@@ -150,7 +152,7 @@ func TestAPNsCollapseID(t *testing.T) {
 }
 
 func TestFCMMessageNowIsUsedOnlyForTTL(t *testing.T) {
-	n := &push.Notification{Kind: push.KindPayslipReminder, Token: "t"}
+	n := &push.Notification{Kind: kabinet.NotifyPayslipReminder, Token: "t"}
 	a, _ := json.Marshal(push.FCMMessage(n))
 	b, _ := json.Marshal(push.FCMMessageAt(n, time.Unix(0, 0)))
 	if string(a) != string(b) {

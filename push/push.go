@@ -21,22 +21,6 @@ import (
 	"time"
 )
 
-// Notification kinds. The value is stored in the outbox and shown to HR in
-// the delivery log.
-const (
-	KindPayslipReminder         = "PAYSLIP_REMINDER"
-	KindVacationReminder        = "VACATION_REMINDER"
-	KindManagerVacationReminder = "MANAGER_VACATION_REMINDER"
-	KindNewDevice               = "NEW_DEVICE"
-	KindPayslipBroadcast        = "PAYSLIP_BROADCAST"
-)
-
-// Push providers, spelled as the GraphQL enum PushProvider.
-const (
-	ProviderFCM  = "FCM"
-	ProviderAPNs = "APNS"
-)
-
 // Priorities of a Notification.
 const (
 	PriorityNormal = "normal"
@@ -54,9 +38,9 @@ type Notification struct {
 	// ID is the delivery id (unique per device attempt series). It becomes
 	// the apns-id when it is a UUID; otherwise APNs assigns one.
 	ID string
-	// Kind is one of the Kind constants.
+	// Kind is one of the kabinet.Notify* kinds.
 	Kind string
-	// Provider is ProviderFCM or ProviderAPNs.
+	// Provider is kabinet.ProviderFCM or kabinet.ProviderAPNs.
 	Provider string
 	// Token is the device's push token. Never log it whole (see TokenPrefix).
 	Token string

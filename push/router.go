@@ -3,6 +3,8 @@ package push
 import (
 	"context"
 	"sort"
+
+	"github.com/kabinet/kabinet"
 )
 
 // Router is a Sender that hands each Notification to the Sender configured
@@ -11,7 +13,7 @@ type Router struct {
 	senders map[string]Sender
 }
 
-// NewRouter routes ProviderFCM and ProviderAPNs to the given senders; a nil
+// NewRouter routes kabinet.ProviderFCM and kabinet.ProviderAPNs to the given senders; a nil
 // sender (or a missing provider) means the deployment has no credentials
 // for that provider.
 func NewRouter(senders map[string]Sender) *Router {
@@ -31,7 +33,7 @@ func (r *Router) Send(ctx context.Context, n *Notification) Result {
 		return s.Send(ctx, n)
 	}
 	switch n.Provider {
-	case ProviderFCM, ProviderAPNs:
+	case kabinet.ProviderFCM, kabinet.ProviderAPNs:
 		return Result{Outcome: OutcomeUndeliverable, Reason: "no credentials for " + n.Provider + " in this deployment"}
 	}
 	return Result{Outcome: OutcomeFailed, Reason: "unknown push provider " + quoteShort(n.Provider)}

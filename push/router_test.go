@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/kabinet/kabinet/push"
+
+	"github.com/kabinet/kabinet"
 )
 
 func TestRouter(t *testing.T) {
@@ -16,14 +18,14 @@ func TestRouter(t *testing.T) {
 		got = append(got, "fcm:"+n.Token)
 		return push.Result{Outcome: push.OutcomeSent, ProviderID: "f"}
 	})
-	r := push.NewRouter(map[string]push.Sender{push.ProviderFCM: fcm, push.ProviderAPNs: nil})
+	r := push.NewRouter(map[string]push.Sender{kabinet.ProviderFCM: fcm, kabinet.ProviderAPNs: nil})
 	tests := []struct {
 		provider string
 		want     push.Outcome
 		reason   string
 	}{
-		{push.ProviderFCM, push.OutcomeSent, ""},
-		{push.ProviderAPNs, push.OutcomeUndeliverable, "no credentials for APNS in this deployment"},
+		{kabinet.ProviderFCM, push.OutcomeSent, ""},
+		{kabinet.ProviderAPNs, push.OutcomeUndeliverable, "no credentials for APNS in this deployment"},
 		{"WNS", push.OutcomeFailed, `unknown push provider "WNS"`},
 		{"", push.OutcomeFailed, `unknown push provider ""`},
 	}
@@ -36,10 +38,10 @@ func TestRouter(t *testing.T) {
 	if len(got) != 1 || got[0] != "fcm:t1" {
 		t.Errorf("FCM sender got %v, want one call for t1", got)
 	}
-	if !r.Configured(push.ProviderFCM) || r.Configured(push.ProviderAPNs) {
-		t.Errorf("Configured: got FCM=%v APNS=%v, want true, false", r.Configured(push.ProviderFCM), r.Configured(push.ProviderAPNs))
+	if !r.Configured(kabinet.ProviderFCM) || r.Configured(kabinet.ProviderAPNs) {
+		t.Errorf("Configured: got FCM=%v APNS=%v, want true, false", r.Configured(kabinet.ProviderFCM), r.Configured(kabinet.ProviderAPNs))
 	}
-	if p := r.Providers(); len(p) != 1 || p[0] != push.ProviderFCM {
+	if p := r.Providers(); len(p) != 1 || p[0] != kabinet.ProviderFCM {
 		t.Errorf("Providers: got %v, want [FCM]", p)
 	}
 }
@@ -49,7 +51,7 @@ func TestLogSender(t *testing.T) {
 	s := push.NewLogSender(slog.New(slog.NewJSONHandler(&buf, nil)))
 	token := "fcm-token-0123456789abcdefghijklmnopqrstuvwxyz"
 	res := s.Send(context.Background(), &push.Notification{
-		ID: "dl_1", Kind: push.KindPayslipReminder, Provider: push.ProviderFCM, Token: token,
+		ID: "dl_1", Kind: kabinet.NotifyPayslipReminder, Provider: kabinet.ProviderFCM, Token: token,
 		Locale: "en", Params: map[string]string{"period": "2026-10"}, DeepLink: "kabinet://payslips/ps_1",
 	})
 	if res.Outcome != push.OutcomeSent || res.ProviderID != push.LogProviderID {

@@ -1,4 +1,4 @@
-// Package push plans and delivers Kabinet's notifications (SPEC.md §5):
+// Package push plans and delivers Kabinet's notifications (docs/product.md §Reminders):
 // payslip and vacation reminders, the new-device sign-in notice and HR's
 // one-off reminders, each planned durably in an outbox, delivered only
 // inside the organisation's window in the recipient's local time, to every
@@ -25,32 +25,40 @@ import (
 )
 
 // Store is what the Service needs of the store (sqlite.DB implements it).
+// Like PlanStore, it decides nothing.
 type Store interface {
-	Organization(ctx context.Context, id string) (*kabinet.Organization, error)
+	SettingsStore
+	PlanStore
 	EmployeeByExternalID(ctx context.Context, orgID, externalID string) (*kabinet.Employee, error)
-	NotificationSettings(ctx context.Context, orgID string) (*kabinet.NotificationSettings, error)
-	SaveNotificationSettings(ctx context.Context, orgID string, s *kabinet.NotificationSettings) error
+	// SaveNotificationSettings stores the organisation's settings and
+	// applies re in the same transaction (see kabinet.Replan).
+	SaveNotificationSettings(ctx context.Context, orgID string, s *kabinet.NotificationSettings, re *kabinet.Replan) error
 	RegisterPushToken(ctx context.Context, orgID, employeeID, deviceID, provider, token string) error
-	PlanPayslipReminders(ctx context.Context, orgID string, s *kabinet.NotificationSettings, payslipIDs []string) (int64, error)
-	PlanVacationReminders(ctx context.Context, orgID string, s *kabinet.NotificationSettings, vacationIDs []string) (int64, error)
-	PlanVacationRemindersOf(ctx context.Context, orgID string, s *kabinet.NotificationSettings, employeeIDs []string) (int64, error)
-	PlanNewDevice(ctx context.Context, orgID, employeeID string, dev *kabinet.Device) error
-	PlanPayslipBroadcast(ctx context.Context, orgID, period string, delay time.Duration) (int64, error)
-	CancelReminders(ctx context.Context, kinds, subjectIDs []string, note string) (int64, error)
 	DeliveryLog(ctx context.Context, orgID, employeeID string, limit int,
 		plannedAt func(due, notBefore time.Time, localDate, zone string) time.Time) ([]*kabinet.Delivery, error)
 }
 
-// Service holds notification settings, push tokens and the planner.
+// SettingsStore is what reading the settings needs of the store.
+type SettingsStore interface {
+	Organization(ctx context.Context, id string) (*kabinet.Organization, error)
+	// NotificationSettings returns the stored settings, NOT_FOUND when HR
+	// never changed them.
+	NotificationSettings(ctx context.Context, orgID string) (*kabinet.NotificationSettings, error)
+}
+
+// Service holds notification settings, push tokens and the planner. Build
+// it with every field it needs; it is safe for concurrent use.
 type Service struct {
 	Store  Store
+	Clock  kabinet.Clock
 	Logger *slog.Logger
 	// Wake, if set, is called after something was planned that may be due
 	// now (Dispatcher.Wake), so it goes out without waiting for the poll.
 	Wake func()
 }
 
-// DefaultSettings returns SPEC.md §5's defaults for an organisation in zone tz.
+// DefaultSettings returns the defaults of docs/product.md §Defaults for an
+// organisation in zone tz.
 func DefaultSettings(tz string) *kabinet.NotificationSettings {
 	return &kabinet.NotificationSettings{
 		WindowStart: "09:00", WindowEnd: "21:00",
@@ -62,15 +70,24 @@ func DefaultSettings(tz string) *kabinet.NotificationSettings {
 // Settings returns the organisation's reminder schedule: what HR stored, or
 // the defaults.
 func (s *Service) Settings(ctx context.Context, orgID string) (*kabinet.NotificationSettings, error) {
-	st, err := s.Store.NotificationSettings(ctx, orgID)
-	if kabinet.ErrorCode(err) != kabinet.ENOTFOUND {
-		return st, err
+	return SettingsOf(s.Store)(ctx, orgID)
+}
+
+// SettingsOf returns the function that reads an organisation's reminder
+// schedule from store: what HR stored, or the defaults (the Dispatcher's
+// Settings).
+func SettingsOf(store SettingsStore) func(ctx context.Context, orgID string) (*kabinet.NotificationSettings, error) {
+	return func(ctx context.Context, orgID string) (*kabinet.NotificationSettings, error) {
+		st, err := store.NotificationSettings(ctx, orgID)
+		if kabinet.ErrorCode(err) != kabinet.ENOTFOUND {
+			return st, err
+		}
+		org, err := store.Organization(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		return DefaultSettings(org.Timezone), nil
 	}
-	org, err := s.Store.Organization(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return DefaultSettings(org.Timezone), nil
 }
 
 // SettingsInput changes some of the settings; nil fields keep their value.
@@ -167,7 +184,11 @@ func (s *Service) UpdateSettings(ctx context.Context, orgID string, in SettingsI
 	if err := b.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.Store.SaveNotificationSettings(ctx, orgID, &next); err != nil {
+	re, err := s.replan(ctx, orgID, cur, &next)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.SaveNotificationSettings(ctx, orgID, &next, re); err != nil {
 		return nil, err
 	}
 	s.wake()
@@ -208,6 +229,47 @@ func checkText(t kabinet.NotificationText) string {
 		}
 	}
 	return ""
+}
+
+// replan decides what a change of the settings from cur to next does to
+// every reminder not yet sent: planned reminders of stages switched off are
+// cancelled, the others keep their stage and follow the new delay, and
+// stages switched on are planned for payslips and vacations whose stage is
+// still ahead. A stage switched off and on again is revived.
+func (s *Service) replan(ctx context.Context, orgID string, cur, next *kabinet.NotificationSettings) (*kabinet.Replan, error) {
+	now := s.now()
+	re := &kabinet.Replan{
+		Keep: map[string][]int{
+			kabinet.NotifyPayslipReminder:         next.PayslipDays,
+			kabinet.NotifyVacationReminder:        next.VacationDays,
+			kabinet.NotifyManagerVacationReminder: next.ManagerDays,
+		},
+		Shift: next.SendDelay - cur.SendDelay,
+	}
+	if len(next.PayslipDays) > 0 {
+		facts, err := s.Store.UnviewedPayslips(ctx, orgID, kabinet.PayslipFactFilter{PublishedAfter: payslipHorizon(next, now)})
+		if err != nil {
+			return nil, err
+		}
+		re.Rows = payslipReminders(facts, next, now, true)
+	}
+	vacs, err := s.Store.ActiveVacations(ctx, orgID, kabinet.VacationFactFilter{StartsFrom: vacationCutoff(now)})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.vacationReminders(ctx, orgID, vacs, next, now)
+	if err != nil {
+		return nil, err
+	}
+	re.Rows = append(re.Rows, rows...)
+	return re, nil
+}
+
+func (s *Service) now() time.Time {
+	if s.Clock == nil {
+		return time.Now().UTC()
+	}
+	return s.Clock.Now()
 }
 
 func (s *Service) wake() {

@@ -27,7 +27,7 @@ func TestNotificationSettings(t *testing.T) {
 	if s.WindowStart != "09:00" || s.WindowEnd != "21:00" || s.SendDelaySeconds != 0 || s.Timezone != "Europe/Moscow" ||
 		!equalInts(s.PayslipReminderDays, []int{5, 8, 10}) || !equalInts(s.VacationReminderDaysBefore, []int{0}) ||
 		!equalInts(s.ManagerVacationReminderDaysBefore, []int{0}) || len(s.Texts) != 0 {
-		t.Fatalf("got defaults %+v, want SPEC.md §5's", s)
+		t.Fatalf("got defaults %+v, want docs/product.md §Defaults", s)
 	}
 
 	t.Run("OK", func(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kabinet/kabinet"
 )
 
 // NormalizeLocale maps a client's locale ("en", "en-US", "EN_gb", "ru-RU",
@@ -24,7 +26,7 @@ func DefaultText(kind, locale string, params map[string]string) (title, body str
 	en := NormalizeLocale(locale) == LocaleEN
 	p := func(k string) string { return strings.TrimSpace(params[k]) }
 	switch kind {
-	case KindPayslipReminder:
+	case kabinet.NotifyPayslipReminder:
 		period := formatPeriod(p("period"), en)
 		if en {
 			if period == "" {
@@ -37,7 +39,7 @@ func DefaultText(kind, locale string, params map[string]string) (title, body str
 		}
 		return "Расчётный листок", fmt.Sprintf("Ваш расчётный листок за %s ждёт вас. Нажмите, чтобы открыть.", period)
 
-	case KindPayslipBroadcast:
+	case kabinet.NotifyPayslipBroadcast:
 		period := formatPeriod(p("period"), en)
 		if en {
 			if period == "" {
@@ -50,7 +52,7 @@ func DefaultText(kind, locale string, params map[string]string) (title, body str
 		}
 		return "Напоминание от отдела кадров", fmt.Sprintf("Пожалуйста, откройте расчётный листок за %s в Кабинете.", period)
 
-	case KindVacationReminder:
+	case kabinet.NotifyVacationReminder:
 		date := formatDate(p("startsOn"), en)
 		if en {
 			if date == "" {
@@ -63,7 +65,7 @@ func DefaultText(kind, locale string, params map[string]string) (title, body str
 		}
 		return "Ваш отпуск", fmt.Sprintf("Ваш отпуск начинается %s.", date)
 
-	case KindManagerVacationReminder:
+	case kabinet.NotifyManagerVacationReminder:
 		date, name := formatDate(p("startsOn"), en), p("name")
 		if en {
 			switch {
@@ -86,7 +88,7 @@ func DefaultText(kind, locale string, params map[string]string) (title, body str
 		}
 		return "Отпуск сотрудника", fmt.Sprintf("%s уходит в отпуск %s.", name, date)
 
-	case KindNewDevice:
+	case kabinet.NotifyNewDevice:
 		model := p("model")
 		if en {
 			if model == "" {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/kabinet/kabinet/push"
+
+	"github.com/kabinet/kabinet"
 )
 
 func TestDefaultText(t *testing.T) {
@@ -13,41 +15,41 @@ func TestDefaultText(t *testing.T) {
 		params             map[string]string
 		title, body        string
 	}{
-		{"PayslipRU", push.KindPayslipReminder, "", map[string]string{"period": "2026-10"},
+		{"PayslipRU", kabinet.NotifyPayslipReminder, "", map[string]string{"period": "2026-10"},
 			"Расчётный листок", "Ваш расчётный листок за октябрь 2026 ждёт вас. Нажмите, чтобы открыть."},
-		{"PayslipRUExplicit", push.KindPayslipReminder, "ru-RU", map[string]string{"period": "2026-01"},
+		{"PayslipRUExplicit", kabinet.NotifyPayslipReminder, "ru-RU", map[string]string{"period": "2026-01"},
 			"Расчётный листок", "Ваш расчётный листок за январь 2026 ждёт вас. Нажмите, чтобы открыть."},
-		{"PayslipEN", push.KindPayslipReminder, "en", map[string]string{"period": "2026-10"},
+		{"PayslipEN", kabinet.NotifyPayslipReminder, "en", map[string]string{"period": "2026-10"},
 			"Your payslip", "Your payslip for October 2026 is waiting for you. Tap to view it."},
-		{"PayslipENRegion", push.KindPayslipReminder, "EN_gb", map[string]string{"period": "2026-12"},
+		{"PayslipENRegion", kabinet.NotifyPayslipReminder, "EN_gb", map[string]string{"period": "2026-12"},
 			"Your payslip", "Your payslip for December 2026 is waiting for you. Tap to view it."},
-		{"PayslipNoPeriod", push.KindPayslipReminder, "ru", nil,
+		{"PayslipNoPeriod", kabinet.NotifyPayslipReminder, "ru", nil,
 			"Расчётный листок", "У вас есть непросмотренный расчётный листок. Нажмите, чтобы открыть."},
-		{"PayslipBadPeriod", push.KindPayslipReminder, "en", map[string]string{"period": "October"},
+		{"PayslipBadPeriod", kabinet.NotifyPayslipReminder, "en", map[string]string{"period": "October"},
 			"Your payslip", "You have a payslip you have not opened yet. Tap to view it."},
-		{"BroadcastRU", push.KindPayslipBroadcast, "ru", map[string]string{"period": "2026-03"},
+		{"BroadcastRU", kabinet.NotifyPayslipBroadcast, "ru", map[string]string{"period": "2026-03"},
 			"Напоминание от отдела кадров", "Пожалуйста, откройте расчётный листок за март 2026 в Кабинете."},
-		{"BroadcastEN", push.KindPayslipBroadcast, "en", nil,
+		{"BroadcastEN", kabinet.NotifyPayslipBroadcast, "en", nil,
 			"Reminder from HR", "Please open your payslips in Kabinet."},
-		{"VacationRU", push.KindVacationReminder, "ru", map[string]string{"startsOn": "2026-12-01"},
+		{"VacationRU", kabinet.NotifyVacationReminder, "ru", map[string]string{"startsOn": "2026-12-01"},
 			"Ваш отпуск", "Ваш отпуск начинается 1 декабря 2026."},
-		{"VacationEN", push.KindVacationReminder, "en", map[string]string{"startsOn": "2026-05-09"},
+		{"VacationEN", kabinet.NotifyVacationReminder, "en", map[string]string{"startsOn": "2026-05-09"},
 			"Your vacation", "Your vacation starts on 9 May 2026."},
-		{"VacationBadDate", push.KindVacationReminder, "ru", map[string]string{"startsOn": "2026-13-01"},
+		{"VacationBadDate", kabinet.NotifyVacationReminder, "ru", map[string]string{"startsOn": "2026-13-01"},
 			"Ваш отпуск", "Скоро ваш отпуск. Нажмите, чтобы посмотреть подробности."},
-		{"ManagerRU", push.KindManagerVacationReminder, "ru", map[string]string{"name": "Иван", "startsOn": "2026-08-03"},
+		{"ManagerRU", kabinet.NotifyManagerVacationReminder, "ru", map[string]string{"name": "Иван", "startsOn": "2026-08-03"},
 			"Отпуск сотрудника", "Иван уходит в отпуск 3 августа 2026."},
-		{"ManagerRUNoName", push.KindManagerVacationReminder, "", map[string]string{"startsOn": "2026-08-03"},
+		{"ManagerRUNoName", kabinet.NotifyManagerVacationReminder, "", map[string]string{"startsOn": "2026-08-03"},
 			"Отпуск сотрудника", "Сотрудник вашей команды уходит в отпуск 3 августа 2026."},
-		{"ManagerRUNoDate", push.KindManagerVacationReminder, "", map[string]string{"name": "Иван"},
+		{"ManagerRUNoDate", kabinet.NotifyManagerVacationReminder, "", map[string]string{"name": "Иван"},
 			"Отпуск сотрудника", "Иван скоро уходит в отпуск."},
-		{"ManagerEN", push.KindManagerVacationReminder, "en", map[string]string{"name": "Ivan", "startsOn": "2026-08-03"},
+		{"ManagerEN", kabinet.NotifyManagerVacationReminder, "en", map[string]string{"name": "Ivan", "startsOn": "2026-08-03"},
 			"Team vacation", "Ivan goes on vacation on 3 August 2026."},
-		{"ManagerENNothing", push.KindManagerVacationReminder, "en", nil,
+		{"ManagerENNothing", kabinet.NotifyManagerVacationReminder, "en", nil,
 			"Team vacation", "A member of your team is going on vacation soon."},
-		{"NewDeviceRU", push.KindNewDevice, "ru", map[string]string{"model": "iPhone 15"},
+		{"NewDeviceRU", kabinet.NotifyNewDevice, "ru", map[string]string{"model": "iPhone 15"},
 			"Вход с нового устройства", "В ваш Кабинет вошли с устройства iPhone 15. Если это были не вы, обратитесь в отдел кадров."},
-		{"NewDeviceEN", push.KindNewDevice, "en", map[string]string{"model": "Pixel 9"},
+		{"NewDeviceEN", kabinet.NotifyNewDevice, "en", map[string]string{"model": "Pixel 9"},
 			"New sign-in", "Someone signed in to your Kabinet on Pixel 9. If it was not you, contact HR."},
 		{"UnknownKindRU", "SOMETHING", "fr", nil, "Кабинет", "У вас новое уведомление."},
 		{"UnknownKindEN", "", "en-US", nil, "Kabinet", "You have a new notification."},
@@ -65,7 +67,7 @@ func TestDefaultText(t *testing.T) {
 // Every kind has its own text in both locales: a copy-paste slip that gives
 // two kinds the same text fails here.
 func TestDefaultTextDistinct(t *testing.T) {
-	kinds := []string{push.KindPayslipReminder, push.KindPayslipBroadcast, push.KindVacationReminder, push.KindManagerVacationReminder, push.KindNewDevice}
+	kinds := []string{kabinet.NotifyPayslipReminder, kabinet.NotifyPayslipBroadcast, kabinet.NotifyVacationReminder, kabinet.NotifyManagerVacationReminder, kabinet.NotifyNewDevice}
 	params := map[string]string{"period": "2026-10", "startsOn": "2026-12-01", "name": "Ivan", "model": "iPhone 15"}
 	for _, loc := range []string{"ru", "en"} {
 		seen := map[string]string{}
@@ -86,12 +88,12 @@ func TestDefaultTextDistinct(t *testing.T) {
 }
 
 func TestNotificationText(t *testing.T) {
-	n := &push.Notification{Kind: push.KindPayslipReminder, Locale: "en", Params: map[string]string{"period": "2026-10"}, Title: "Custom"}
+	n := &push.Notification{Kind: kabinet.NotifyPayslipReminder, Locale: "en", Params: map[string]string{"period": "2026-10"}, Title: "Custom"}
 	title, body := n.Text()
 	if title != "Custom" || body != "Your payslip for October 2026 is waiting for you. Tap to view it." {
 		t.Errorf("got (%q, %q), want the custom title and the default body", title, body)
 	}
-	n = &push.Notification{Kind: push.KindPayslipReminder, Body: "Только тело"}
+	n = &push.Notification{Kind: kabinet.NotifyPayslipReminder, Body: "Только тело"}
 	if title, body = n.Text(); title != "Расчётный листок" || body != "Только тело" {
 		t.Errorf("got (%q, %q), want the default title and the custom body", title, body)
 	}

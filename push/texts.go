@@ -8,23 +8,6 @@ import (
 	"github.com/kabinet/kabinet"
 )
 
-// providerKind maps an outbox kind to the Notification kind.
-func providerKind(kind string) string {
-	switch kind {
-	case kabinet.NotifyPayslipReminder:
-		return KindPayslipReminder
-	case kabinet.NotifyVacationReminder:
-		return KindVacationReminder
-	case kabinet.NotifyManagerVacationReminder:
-		return KindManagerVacationReminder
-	case kabinet.NotifyNewDevice:
-		return KindNewDevice
-	case kabinet.NotifyPayslipBroadcast:
-		return KindPayslipBroadcast
-	}
-	return kind
-}
-
 // notification builds the message for one delivery: HR's text for the kind
 // and locale if any, else none (the payload builders then use the localized
 // defaults, Notification.Text); a deep
@@ -38,7 +21,7 @@ func (d *Dispatcher) notification(it *kabinet.DeliveryItem, s *kabinet.Notificat
 	}
 	params["days"] = strconv.Itoa(it.Stage)
 	n := &Notification{
-		ID: it.ID, Kind: providerKind(it.Kind), Provider: it.Provider, Token: it.Token, Locale: d.Locale,
+		ID: it.ID, Kind: it.Kind, Provider: it.Provider, Token: it.Token, Locale: d.Locale,
 		Params: params, Priority: PriorityNormal, Expiry: now.Add(24 * time.Hour),
 	}
 	switch it.Kind {

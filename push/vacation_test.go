@@ -109,8 +109,9 @@ func TestVacationReminderInEmployeeZone(t *testing.T) {
 	}
 }
 
-// TestManagerMatchesSpec: the set-based manager of the planner agrees with
-// sqlite.Manager (SPEC.md §1) on a small organisation chart.
+// TestManagerMatchesSpec: the planner's manager reminders go to the manager
+// of the employee field (payroll.Service.Manager) on a small organisation
+// chart: one rule, kabinet.OrgChart.ManagerOf.
 func TestManagerMatchesSpec(t *testing.T) {
 	f := newFixture(t, 1)
 	f.env.Do(t, f.key, `mutation { upsertDepartments(input: [
@@ -131,7 +132,11 @@ func TestManagerMatchesSpec(t *testing.T) {
 	ctx := context.Background()
 	want := map[string]int{}
 	for _, e := range []string{"E-1", "E-2", "E-3", "E-5", "E-6"} {
-		m, err := f.env.App.DB.Manager(ctx, f.org, employeeID(t, f, e))
+		emp, err := f.env.App.DB.Employee(ctx, f.org, employeeID(t, f, e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := f.env.App.Payroll.Manager(ctx, emp)
 		if err != nil || m == nil {
 			t.Fatalf("manager of %s: %v %v", e, m, err)
 		}

@@ -25,6 +25,37 @@ func location(zone string) *time.Location {
 	return loc
 }
 
+const day = 24 * time.Hour
+
+// payslipDue is when the reminder of stage n (days) of a payslip published
+// at published is due: n days later, plus the send delay.
+func payslipDue(published time.Time, n int, delay time.Duration) time.Time {
+	return published.Add(time.Duration(n)*day + delay)
+}
+
+// earliestZoneOffset is the farthest any zone runs ahead of UTC (UTC+14).
+const earliestZoneOffset = 14 * time.Hour
+
+// earliestDue is the due time stored for a reminder due at local midnight
+// of date plus the send delay: that midnight as early as it comes in any
+// zone. The dispatcher computes the exact instant in the recipient's zone
+// (exactDue) when the row comes due; this bound only makes it come due early
+// enough, whatever zone the recipient has by then.
+func earliestDue(date string, delay time.Duration) time.Time {
+	d, err := time.Parse(kabinet.DateLayout, date)
+	if err != nil {
+		return time.Time{}
+	}
+	return d.Add(-earliestZoneOffset + delay)
+}
+
+// vacationCutoff is the earliest local date still running somewhere at now
+// (UTC-12 is at most a day behind UTC): a vacation reminder of an earlier
+// date is over everywhere and not planned.
+func vacationCutoff(now time.Time) string {
+	return now.UTC().AddDate(0, 0, -1).Format(kabinet.DateLayout)
+}
+
 // exactDue is a reminder's due time: the stored one, or for reminders due
 // on a local date (vacations), local midnight of that date in loc plus the
 // send delay.

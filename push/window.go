@@ -17,7 +17,7 @@ type Window struct {
 	Start, End int
 }
 
-// DefaultWindow is 09:00–21:00 (SPEC.md §5).
+// DefaultWindow is 09:00–21:00 (docs/product.md §Quiet hours).
 var DefaultWindow = Window{Start: 9 * 60, End: 21 * 60}
 
 const minutesPerDay = 24 * 60

@@ -1,6 +1,7 @@
 // Package server is Kabinet's HTTP layer: a Fiber v2 app that serves the
 // gqlgen handler at /graphql (through Fiber's net/http adaptor), health and
-// readiness probes, and Prometheus metrics, with request ids, structured
+// readiness probes, Prometheus metrics, and pages for people (an index, the
+// schema and the GraphiQL IDE, docs.go), with request ids, structured
 // access logs, gzip, a body limit and graceful shutdown.
 package server
 
@@ -42,6 +43,8 @@ type Config struct {
 	Registry *prometheus.Registry
 	// WithAuthError carries a refused token's error to the GraphQL layer.
 	WithAuthError func(ctx context.Context, err error) context.Context
+	// Docs configures /, /schema.graphql and /graphiql (docs.go).
+	Docs Docs
 }
 
 // Server is the HTTP server.
@@ -100,6 +103,7 @@ func New(cfg Config) *Server {
 	if cfg.Registry != nil {
 		app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})))
 	}
+	s.mountDocs(app)
 	gql := adaptor.HTTPHandler(s.authenticate(cfg.GraphQL))
 	app.All("/graphql", gql)
 	s.app = app

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/kabinet/kabinet"
@@ -40,6 +41,9 @@ const goneExpr = `CASE
 		ELSE '' END FROM vacations v WHERE v.id = o.subject_id), 'vacation gone')
 	ELSE '' END`
 
+// cabinetExpr is the status of recipient r's cabinet, "" when it has none.
+const cabinetExpr = `COALESCE((SELECT c.status FROM cabinets c WHERE c.employee_id = r.id), '')`
+
 // ClaimOutbox first cancels payslip reminders overtaken by a later overdue
 // stage (after downtime only the latest stage goes out), then claims up to
 // limit due PLANNED outbox rows for owner until leaseUntil.
@@ -47,17 +51,26 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 	var out []*kabinet.OutboxItem
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
 		out = nil
-		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = 'superseded by a later stage', updated_at = :now
-			WHERE status = 'PLANNED' AND not_before <= :now AND kind = 'PAYSLIP_REMINDER' AND due_at <= :now AND EXISTS (
+		var ids []string
+		for len(ids) == 0 { // until a row is left or none is due
+			var err error
+			ids, err = queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ? ORDER BY not_before LIMIT ?`, ms(now), limit)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			// Of these, payslip reminders overtaken by a later due stage are
+			// cancelled (looked up by id: the + keeps SQLite from scanning every
+			// payslip reminder by kind).
+			gone, err := queryStrings(ctx, tx, `UPDATE push_outbox SET status = 'CANCELLED', note = 'superseded by a later stage', updated_at = :now
+			WHERE id IN (SELECT value FROM json_each(:ids)) AND +kind = 'PAYSLIP_REMINDER' AND due_at <= :now AND EXISTS (
 				SELECT 1 FROM push_outbox o2 WHERE o2.kind = push_outbox.kind AND o2.subject_id = push_outbox.subject_id
 				AND o2.subject_key = push_outbox.subject_key AND o2.recipient_id = push_outbox.recipient_id
-				AND o2.stage > push_outbox.stage AND o2.due_at <= :now AND o2.status IN ('PLANNED', 'DISPATCHED', 'NO_DEVICE'))`,
-			sql.Named("now", ms(now))); err != nil {
-			return err
-		}
-		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ? ORDER BY not_before LIMIT ?`, ms(now), limit)
-		if err != nil || len(ids) == 0 {
-			return err
+				AND o2.stage > push_outbox.stage AND o2.due_at <= :now AND o2.status IN ('PLANNED', 'DISPATCHED', 'NO_DEVICE'))
+			RETURNING id`, sql.Named("now", ms(now)), sql.Named("ids", mustJSON(ids)))
+			if err != nil {
+				return err
+			}
+			ids = missing(ids, gone)
 		}
 		idj := mustJSON(ids)
 		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET claimed_by = ?, lease_until = ?, not_before = ?, updated_at = ?
@@ -68,7 +81,8 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 			`+goneExpr+`,
 			COALESCE(NULLIF(r.timezone, ''),
 				(SELECT d.timezone FROM devices d WHERE d.employee_id = r.id AND d.revoked_at IS NULL AND d.timezone <> '' ORDER BY d.last_seen_at DESC LIMIT 1),
-				NULLIF(s.timezone, ''), org.timezone)
+				NULLIF(s.timezone, ''), org.timezone),
+			`+cabinetExpr+`
 			FROM push_outbox o JOIN employees r ON r.id = o.recipient_id JOIN organizations org ON org.id = o.org_id
 			LEFT JOIN notification_settings s ON s.org_id = o.org_id
 			WHERE o.id IN (SELECT value FROM json_each(:ids))`, sql.Named("ids", idj), sql.Named("now", ms(now)))
@@ -79,7 +93,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 		for rows.Next() {
 			it := &kabinet.OutboxItem{}
 			var due int64
-			if err := rows.Scan(&it.ID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &due, &it.LocalDate, &it.Gone, &it.Zone); err != nil {
+			if err := rows.Scan(&it.ID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &due, &it.LocalDate, &it.Gone, &it.Zone, &it.Cabinet); err != nil {
 				return err
 			}
 			it.DueAt = fromMS(due)
@@ -94,25 +108,35 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 // expand get one PENDING delivery per active device of the recipient that
 // has a push token (never the new device itself for a new-device notice), in
 // one statement; an expanded payslip stage cancels the deliveries of earlier
-// stages still waiting. Rows no longer claimed by owner are left alone.
-func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet.OutboxDecision) error {
+// stages still waiting. Rows no longer claimed by owner are left alone and
+// returned as lost.
+func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet.OutboxDecision) ([]string, error) {
 	now := ms(db.now())
-	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+	var lost []string
+	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		lost = lost[:0]
 		var expand []string
 		for _, d := range decisions {
+			var res sql.Result
+			var err error
 			switch d.Action {
 			case kabinet.OutboxExpand:
 				expand = append(expand, d.ID)
+				continue
 			case kabinet.OutboxCancel:
-				if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, claimed_by = '', updated_at = ?
-					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, d.Note, now, d.ID, owner); err != nil {
-					return err
-				}
+				res, err = tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, claimed_by = '', updated_at = ?
+					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, d.Note, now, d.ID, owner)
 			case kabinet.OutboxReplan:
-				if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET not_before = ?, claimed_by = '', lease_until = 0, updated_at = ?
-					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, ms(d.NotBefore), now, d.ID, owner); err != nil {
-					return err
-				}
+				res, err = tx.ExecContext(ctx, `UPDATE push_outbox SET not_before = ?, claimed_by = '', lease_until = 0, updated_at = ?
+					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, ms(d.NotBefore), now, d.ID, owner)
+			default:
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				lost = append(lost, d.ID)
 			}
 		}
 		if len(expand) == 0 {
@@ -130,21 +154,46 @@ func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet
 			sql.Named("now", now), sql.Named("ids", ids), sql.Named("owner", owner)); err != nil {
 			return err
 		}
+		// CROSS JOIN and + fix the plan: from the batch's ids to the earlier
+		// stages to their deliveries, never a scan of all waiting ones.
 		if _, err := tx.ExecContext(ctx, `UPDATE push_deliveries SET status = 'CANCELLED', error = 'superseded by a later stage', updated_at = :now
-			WHERE status IN ('PENDING', 'CLAIMED') AND outbox_id IN (
-				SELECT o1.id FROM push_outbox o2 JOIN push_outbox o1 ON o1.kind = o2.kind AND o1.subject_id = o2.subject_id
-				AND o1.subject_key = o2.subject_key AND o1.recipient_id = o2.recipient_id AND o1.stage < o2.stage
-				WHERE o2.id IN (SELECT value FROM json_each(:ids)) AND o2.kind = 'PAYSLIP_REMINDER')`,
+			WHERE +status IN ('PENDING', 'CLAIMED') AND outbox_id IN (
+				SELECT o1.id FROM json_each(:ids) j CROSS JOIN push_outbox o2 CROSS JOIN push_outbox o1
+				WHERE o2.id = j.value AND o2.kind = 'PAYSLIP_REMINDER' AND o1.kind = o2.kind AND o1.subject_id = o2.subject_id
+				AND o1.subject_key = o2.subject_key AND o1.recipient_id = o2.recipient_id AND o1.stage < o2.stage)`,
 			sql.Named("now", now), sql.Named("ids", ids)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE push_outbox SET claimed_by = '', updated_at = :now,
+		done, err := queryStrings(ctx, tx, `UPDATE push_outbox SET claimed_by = '', updated_at = :now,
 			status = CASE WHEN EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.outbox_id = push_outbox.id) THEN 'DISPATCHED' ELSE 'NO_DEVICE' END,
 			note = CASE WHEN EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.outbox_id = push_outbox.id) THEN '' ELSE 'no device with a push token' END
-			WHERE id IN (SELECT value FROM json_each(:ids)) AND claimed_by = :owner AND status = 'PLANNED'`,
+			WHERE id IN (SELECT value FROM json_each(:ids)) AND claimed_by = :owner AND status = 'PLANNED' RETURNING id`,
 			sql.Named("now", now), sql.Named("ids", ids), sql.Named("owner", owner))
-		return err
+		if err != nil {
+			return err
+		}
+		lost = append(lost, missing(expand, done)...)
+		return nil
 	})
+	return lost, err
+}
+
+// missing returns the ids of want that are not in got.
+func missing(want, got []string) []string {
+	if len(got) == len(want) {
+		return nil
+	}
+	in := make(map[string]bool, len(got))
+	for _, id := range got {
+		in[id] = true
+	}
+	var out []string
+	for _, id := range want {
+		if !in[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // ClaimDeliveries claims up to limit deliveries for owner until leaseUntil:
@@ -161,9 +210,10 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 			return err
 		}
 		idj := mustJSON(ids)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
+		doubted, err := queryStrings(ctx, tx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
 			SELECT id, ?, 'IN_DOUBT', 'the dispatcher stopped while sending; the provider may have it' FROM push_deliveries
-			WHERE id IN (SELECT value FROM json_each(?)) AND status = 'SENDING'`, ms(now), idj); err != nil {
+			WHERE id IN (SELECT value FROM json_each(?)) AND status = 'SENDING' RETURNING delivery_id`, ms(now), idj)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE push_deliveries SET in_doubt = in_doubt + (status = 'SENDING'), status = 'CLAIMED',
@@ -176,7 +226,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 			`+goneExpr+`, dev.revoked_at IS NOT NULL,
 			COALESCE(NULLIF(r.timezone, ''), NULLIF(dev.timezone, ''), NULLIF(s.timezone, ''), org.timezone),
 			pd.attempts, pd.first_attempt_at, pd.in_doubt,
-			(SELECT count(*) FROM payslips p2 WHERE p2.employee_id = o.recipient_id AND p2.viewed_at IS NULL AND p2.retracted_at IS NULL)
+			(SELECT count(*) FROM payslips p2 WHERE p2.employee_id = o.recipient_id AND p2.viewed_at IS NULL AND p2.retracted_at IS NULL),
+			`+cabinetExpr+`
 			FROM push_deliveries pd JOIN push_outbox o ON o.id = pd.outbox_id JOIN employees r ON r.id = o.recipient_id
 			JOIN devices dev ON dev.id = pd.device_id JOIN organizations org ON org.id = o.org_id
 			LEFT JOIN notification_settings s ON s.org_id = o.org_id LEFT JOIN push_tokens t ON t.device_id = pd.device_id
@@ -192,10 +243,11 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 			var params string
 			if err := rows.Scan(&it.ID, &it.OutboxID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &it.EmployeeID,
 				&it.DeviceID, &it.Platform, &it.Provider, &it.Token, &due, &it.LocalDate, &params, &it.Gone, &it.DeviceRevoked,
-				&it.Zone, &it.Attempts, &first, &it.InDoubt, &it.Unviewed); err != nil {
+				&it.Zone, &it.Attempts, &first, &it.InDoubt, &it.Unviewed, &it.Cabinet); err != nil {
 				return err
 			}
 			it.DueAt, it.FirstAttemptAt = fromMS(due), nullTime(first)
+			it.Doubted = slices.Contains(doubted, it.ID)
 			if err := json.Unmarshal([]byte(params), &it.Params); err != nil {
 				return err
 			}
@@ -206,60 +258,78 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 	return out, err
 }
 
+// deliveryUpdate is a kabinet.DeliveryUpdate as ApplyDeliveries hands it
+// to SQLite, one element of a JSON array.
+type deliveryUpdate struct {
+	ID          string `json:"id"`
+	Status      string `json:"s"`
+	Next        int64  `json:"n"`
+	Outcome     string `json:"o"`
+	Error       string `json:"e"`
+	ProviderID  string `json:"p"`
+	RetireToken string `json:"rt"`
+	InDoubt     int    `json:"d"`
+}
+
 // ApplyDeliveries writes changes of deliveries claimed by owner, each with
-// its attempt in the log, in one transaction, and returns the ids it
-// changed: a delivery cancelled or taken over meanwhile is not changed, and
-// the dispatcher must then not send it. Marking SENDING counts an attempt.
+// its attempt in the log, in one transaction of three set-based statements
+// (so that a group of outcomes costs about what one does), and returns the
+// ids it left alone because owner no longer held them (cancelled or taken
+// over meanwhile): the dispatcher must then not send them. Marking SENDING
+// counts an attempt.
 func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.DeliveryUpdate) ([]string, error) {
-	now := db.now()
-	var done []string
+	if len(ups) == 0 {
+		return nil, nil
+	}
+	now := ms(db.now())
+	rows := make([]deliveryUpdate, len(ups))
+	ids := make([]string, len(ups))
+	for i, u := range ups {
+		next := now
+		if !u.NextAttemptAt.IsZero() {
+			next = ms(u.NextAttemptAt)
+		}
+		rows[i] = deliveryUpdate{ID: u.ID, Status: u.Status, Next: next, Outcome: u.Outcome, Error: u.Error,
+			ProviderID: u.ProviderID, RetireToken: u.RetireToken}
+		if u.InDoubt {
+			rows[i].InDoubt = 1
+		}
+		ids[i] = u.ID
+	}
+	js := mustJSON(rows)
+	var lost []string
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
-		done = done[:0]
-		upd, err := tx.PrepareContext(ctx, `UPDATE push_deliveries SET status = ?, next_attempt_at = ?, error = ?,
-			provider_id = CASE WHEN ? <> '' THEN ? ELSE provider_id END,
-			claimed_by = CASE WHEN ? IN ('CLAIMED', 'SENDING') THEN claimed_by ELSE '' END,
-			attempts = attempts + (? = 'SENDING'),
-			first_attempt_at = CASE WHEN ? = 'SENDING' THEN COALESCE(first_attempt_at, ?) ELSE first_attempt_at END,
-			sent_at = CASE WHEN ? = 'SENT' THEN ? ELSE sent_at END, updated_at = ?
-			WHERE id = ? AND claimed_by = ? AND status IN ('CLAIMED', 'SENDING')`)
+		// held: the updates whose row owner still holds, in input order.
+		// The unary + keeps SQLite from looking rows up by status (every
+		// claimed row) instead of by id (the group's).
+		const held = `FROM json_each(:ups) j JOIN push_deliveries pd ON pd.id = j.value ->> 'id'
+			AND +pd.claimed_by = :owner AND +pd.status IN ('CLAIMED', 'SENDING')`
+		args := []any{sql.Named("ups", js), sql.Named("owner", owner), sql.Named("now", now)}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
+			SELECT pd.id, :now, j.value ->> 'o', j.value ->> 'e' `+held+` WHERE j.value ->> 'o' <> '' ORDER BY j.key`, args...); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM push_tokens WHERE rowid IN (SELECT t.rowid `+held+`
+			JOIN push_tokens t ON t.device_id = pd.device_id AND t.token = j.value ->> 'rt' WHERE j.value ->> 'rt' <> '')`, args...); err != nil {
+			return err
+		}
+		done, err := queryStrings(ctx, tx, `UPDATE push_deliveries SET status = u.s, next_attempt_at = u.n, error = u.e,
+			provider_id = CASE WHEN u.p <> '' THEN u.p ELSE provider_id END,
+			claimed_by = CASE WHEN u.s IN ('CLAIMED', 'SENDING') THEN claimed_by ELSE '' END,
+			attempts = attempts + (u.s = 'SENDING'), in_doubt = in_doubt + u.d,
+			first_attempt_at = CASE WHEN u.s = 'SENDING' THEN COALESCE(first_attempt_at, :now) ELSE first_attempt_at END,
+			sent_at = CASE WHEN u.s = 'SENT' THEN :now ELSE sent_at END, updated_at = :now
+			FROM (SELECT j.value ->> 'id' AS id, j.value ->> 's' AS s, j.value ->> 'n' AS n, j.value ->> 'e' AS e,
+				j.value ->> 'p' AS p, j.value ->> 'd' AS d FROM json_each(:ups) j) u
+			WHERE push_deliveries.id = u.id AND +claimed_by = :owner AND +status IN ('CLAIMED', 'SENDING')
+			RETURNING push_deliveries.id`, args...)
 		if err != nil {
 			return err
 		}
-		defer upd.Close()
-		att, err := tx.PrepareContext(ctx, `INSERT INTO push_attempts (delivery_id, at, outcome, error) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer att.Close()
-		for _, u := range ups {
-			next := u.NextAttemptAt
-			if next.IsZero() {
-				next = now
-			}
-			res, err := upd.ExecContext(ctx, u.Status, ms(next), u.Error, u.ProviderID, u.ProviderID, u.Status, u.Status,
-				u.Status, ms(now), u.Status, ms(now), ms(now), u.ID, owner)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue
-			}
-			done = append(done, u.ID)
-			if u.Outcome != "" {
-				if _, err := att.ExecContext(ctx, u.ID, ms(now), u.Outcome, u.Error); err != nil {
-					return err
-				}
-			}
-			if u.RetireToken != "" {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM push_tokens WHERE token = ? AND device_id = (SELECT device_id FROM push_deliveries WHERE id = ?)`,
-					u.RetireToken, u.ID); err != nil {
-					return err
-				}
-			}
-		}
+		lost = missing(ids, done)
 		return nil
 	})
-	return done, err
+	return lost, err
 }
 
 // OutboxStats reports the work waiting at now: planned notifications and

@@ -3,230 +3,226 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet"
 )
 
-// Planning writes the outbox with set-based statements (INSERT … SELECT …
-// ON CONFLICT): one statement per kind of reminder, whatever the number of
-// employees. The unique key (kind, subject, subject key, stage, recipient)
-// makes planning idempotent; a re-plan updates only rows still PLANNED and
-// unclaimed, so nothing sent or being sent is touched.
+// The planner's side of the outbox (push.PlanStore): facts to plan from, and
+// plain writes of the rows the planner decided. Which reminder is due, when
+// and for whom is decided in push/, not here. The unique key (kind, subject,
+// subject key, stage, recipient) makes planning idempotent.
 
-const dayMS = 86_400_000
-
-// newOutboxID is the SQL expression of a random public id of an outbox or
+// newRowID is the SQL expression of a random public id of an outbox or
 // delivery row, in the style of kabinet.NewID.
 func newRowID(prefix string) string {
 	return `'` + prefix + `_' || lower(hex(randomblob(10)))`
 }
 
-// localMidnightLowerBound is the SQL expression of the earliest instant the
-// local midnight starting the date in col can be, in any zone (UTC+14). The
-// dispatcher computes the exact instant in the recipient's zone when the row
-// comes due; this bound only makes sure it comes due early enough.
-func localMidnightLowerBound(col string) string {
-	return `(CAST(strftime('%s', ` + col + `) AS INTEGER) * 1000 - 50400000)`
+// UnviewedPayslips returns the organisation's payslips that are neither
+// viewed nor withdrawn, narrowed by f.
+func (db *DB) UnviewedPayslips(ctx context.Context, orgID string, f kabinet.PayslipFactFilter) ([]kabinet.PayslipFact, error) {
+	q := `SELECT id, employee_id, period, published_at FROM payslips
+		WHERE org_id = :org AND retracted_at IS NULL AND viewed_at IS NULL AND published_at > :after`
+	if f.IDs != nil {
+		q += ` AND id IN (SELECT value FROM json_each(:ids))`
+	}
+	if f.Period != "" {
+		q += ` AND period = :period`
+	}
+	after := int64(-1 << 62)
+	if !f.PublishedAfter.IsZero() {
+		after = ms(f.PublishedAfter)
+	}
+	return queryAll(ctx, db.read, func(row scanner) (kabinet.PayslipFact, error) {
+		var p kabinet.PayslipFact
+		var published int64
+		err := row.Scan(&p.ID, &p.EmployeeID, &p.Period, &published)
+		p.PublishedAt = fromMS(published)
+		return p, err
+	}, q, sql.Named("org", orgID), sql.Named("after", after), sql.Named("ids", mustJSON(f.IDs)), sql.Named("period", f.Period))
 }
+
+// ActiveVacations returns the organisation's vacations that are not
+// cancelled, narrowed by f, with their employee.
+func (db *DB) ActiveVacations(ctx context.Context, orgID string, f kabinet.VacationFactFilter) ([]kabinet.VacationFact, error) {
+	q := `SELECT v.id, v.starts_on, v.ends_on, e.id, e.external_id, e.department_external_id, e.last_name, e.first_name
+		FROM vacations v JOIN employees e ON e.id = v.employee_id
+		WHERE v.org_id = :org AND v.cancelled_at IS NULL AND v.starts_on >= :from`
+	if f.IDs != nil {
+		q += ` AND v.id IN (SELECT value FROM json_each(:ids))`
+	}
+	if f.EmployeeIDs != nil {
+		q += ` AND v.employee_id IN (SELECT value FROM json_each(:emps))`
+	}
+	return queryAll(ctx, db.read, func(row scanner) (kabinet.VacationFact, error) {
+		var v kabinet.VacationFact
+		err := row.Scan(&v.ID, &v.StartsOn, &v.EndsOn, &v.Employee.ID, &v.Employee.ExternalID, &v.Employee.DepartmentExternalID,
+			&v.LastName, &v.FirstName)
+		return v, err
+	}, q, sql.Named("org", orgID), sql.Named("from", f.StartsFrom), sql.Named("ids", mustJSON(f.IDs)),
+		sql.Named("emps", mustJSON(f.EmployeeIDs)))
+}
+
+// OrgChart returns the organisation's departments, with the employee id of
+// each published head, and its head.
+func (db *DB) OrgChart(ctx context.Context, orgID string) (*kabinet.OrgChart, error) {
+	units, err := queryAll(ctx, db.read, func(row scanner) (kabinet.OrgUnit, error) {
+		var u kabinet.OrgUnit
+		err := row.Scan(&u.ExternalID, &u.ParentExternalID, &u.HeadExternalID, &u.HeadID)
+		return u, err
+	}, `SELECT d.external_id, d.parent_external_id, d.head_external_id, COALESCE(h.id, '')
+		FROM departments d LEFT JOIN employees h ON h.org_id = d.org_id AND h.external_id = d.head_external_id AND d.head_external_id <> ''
+		WHERE d.org_id = ?`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	heads, err := queryAll(ctx, db.read, scanString, `SELECT id FROM employees WHERE org_id = ? AND is_org_head = 1 LIMIT 1`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var head string
+	if len(heads) > 0 {
+		head = heads[0]
+	}
+	return kabinet.NewOrgChart(units, head), nil
+}
+
+// Reach returns, for the given employees, the state of their cabinet and
+// how many of their devices are active with a push token. Employees with
+// neither are absent.
+func (db *DB) Reach(ctx context.Context, orgID string, employeeIDs []string) (map[string]kabinet.Reach, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT e.value, COALESCE(c.status, ''),
+		(SELECT count(*) FROM devices d JOIN push_tokens t ON t.device_id = d.id WHERE d.employee_id = e.value AND d.revoked_at IS NULL)
+		FROM json_each(?) e LEFT JOIN cabinets c ON c.employee_id = e.value AND c.org_id = ?`, mustJSON(employeeIDs), orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]kabinet.Reach, len(employeeIDs))
+	for rows.Next() {
+		var id string
+		var r kabinet.Reach
+		if err := rows.Scan(&id, &r.CabinetStatus, &r.PushDevices); err != nil {
+			return nil, err
+		}
+		if r != (kabinet.Reach{}) {
+			out[id] = r
+		}
+	}
+	return out, rows.Err()
+}
+
+// BroadcastStages returns the highest stage of the organisation's payslip
+// broadcasts, and the highest stage of a broadcast about period planned
+// after since; 0 for none.
+func (db *DB) BroadcastStages(ctx context.Context, orgID, period string, since time.Time) (last, lastOfPeriod int, err error) {
+	err = db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(stage), 0),
+		COALESCE((SELECT MAX(stage) FROM push_outbox WHERE org_id = :org AND kind = :kind
+			AND json_extract(params, '$.period') = :period AND created_at > :since), 0)
+		FROM push_outbox WHERE org_id = :org AND kind = :kind`,
+		sql.Named("org", orgID), sql.Named("kind", kabinet.NotifyPayslipBroadcast), sql.Named("period", period),
+		sql.Named("since", ms(since))).Scan(&last, &lastOfPeriod)
+	return last, lastOfPeriod, err
+}
+
+// planColumns are the columns of an outbox row the planner decides; the
+// rows are written PLANNED, not before their due time.
+const planColumns = `id, org_id, kind, subject_id, subject_key, stage, recipient_id, employee_id, base_at, due_at, local_date,
+	not_before, params, status, created_at, updated_at`
+
+// planValues is the VALUES list of a multi-row INSERT of k rows of
+// planColumns: 12 values bound per row (?2…), the due time twice (it is
+// also the first not_before), the status and the time of planning (?1)
+// shared.
+func planValues(k int) string {
+	var b strings.Builder
+	for i := range k {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		p := 2 + i*12
+		fmt.Fprintf(&b, "(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, 'PLANNED', ?1, ?1)",
+			p, p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+9, p+11)
+	}
+	return b.String()
+}
+
+// planChunk is how many rows one INSERT writes: 12 parameters each, well
+// under SQLite's limit of 32,766 bound parameters per statement.
+const planChunk = 1000
+
+const onConflictKeep = `ON CONFLICT (kind, subject_id, subject_key, stage, recipient_id) DO NOTHING`
 
 const onConflictReplan = `ON CONFLICT (kind, subject_id, subject_key, stage, recipient_id) DO UPDATE SET
 	base_at = excluded.base_at, due_at = excluded.due_at, not_before = excluded.not_before, local_date = excluded.local_date,
 	params = excluded.params, status = 'PLANNED', note = '', updated_at = excluded.updated_at
 	WHERE (push_outbox.status = 'PLANNED' AND push_outbox.claimed_by = '')
-	   OR (push_outbox.status = 'CANCELLED' AND push_outbox.note = '` + noteSettingsChanged + `')`
+	   OR (push_outbox.status = 'CANCELLED' AND push_outbox.note = '` + kabinet.NoteSettingsChanged + `')`
 
-// PlanPayslipReminders plans the "not viewed N days after publication"
-// reminders of the given payslips (all of the organisation's when ids is
-// nil), for every configured stage. Payslips past their last stage
-// (backfilled history) get none; overdue stages are planned and the
-// dispatcher sends only the latest of them. It returns the rows written.
-func (db *DB) PlanPayslipReminders(ctx context.Context, orgID string, s *kabinet.NotificationSettings, payslipIDs []string) (int64, error) {
-	var n int64
-	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		n, err = planPayslips(ctx, tx, orgID, s, payslipIDs, false, db.now())
-		return err
-	})
-	return n, err
-}
-
-func planPayslips(ctx context.Context, tx *sql.Tx, orgID string, s *kabinet.NotificationSettings, ids []string, futureOnly bool, now time.Time) (int64, error) {
-	if len(s.PayslipDays) == 0 {
+// PlanNotifications writes rows as PLANNED in one transaction, with
+// multi-row INSERTs, and returns how many it inserted or changed. A row
+// whose unique key exists is left alone, unless replan is set: then a row
+// still PLANNED and unclaimed, or CANCELLED because the settings changed,
+// takes the new times and params and is PLANNED again.
+func (db *DB) PlanNotifications(ctx context.Context, orgID string, rows []kabinet.PlannedNotification, replan bool) (int64, error) {
+	if len(rows) == 0 {
 		return 0, nil
 	}
-	maxDay := 0
-	for _, d := range s.PayslipDays {
-		maxDay = max(maxDay, d)
-	}
-	due := `p.published_at + st.value * 86400000 + :delay`
-	q := `INSERT INTO push_outbox (id, org_id, kind, subject_id, subject_key, stage, recipient_id, employee_id, base_at, due_at,
-		local_date, not_before, params, status, created_at, updated_at)
-		SELECT ` + newRowID("nt") + `, p.org_id, '` + kabinet.NotifyPayslipReminder + `', p.id, '', st.value, p.employee_id, p.employee_id,
-		p.published_at, ` + due + `, '', ` + due + `, json_object('period', p.period), 'PLANNED', :now, :now
-		FROM payslips p, json_each(:days) st
-		WHERE p.org_id = :org AND p.retracted_at IS NULL AND p.viewed_at IS NULL
-		AND p.published_at + :maxday * 86400000 + :delay > :now`
-	if ids != nil {
-		q += ` AND p.id IN (SELECT value FROM json_each(:ids))`
-	}
-	if futureOnly {
-		q += ` AND ` + due + ` > :now`
-	}
-	res, err := tx.ExecContext(ctx, q+"\n"+onConflictReplan,
-		sql.Named("delay", s.SendDelay.Milliseconds()), sql.Named("now", ms(now)), sql.Named("days", jsonInts(s.PayslipDays)),
-		sql.Named("org", orgID), sql.Named("maxday", maxDay), sql.Named("ids", mustJSON(ids)))
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-// PlanVacationReminders plans the reminders of the given vacations (all of
-// the organisation's when ids is nil): to the employee and to their manager,
-// N days before the start, at local midnight of that day in the recipient's
-// zone (refined by the dispatcher), for days not yet over. Planned reminders
-// of a vacation that moved are cancelled.
-func (db *DB) PlanVacationReminders(ctx context.Context, orgID string, s *kabinet.NotificationSettings, vacationIDs []string) (int64, error) {
 	var n int64
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		n, err = planVacations(ctx, tx, orgID, s, vacationIDs, db.now())
+		n, err = planNotifications(ctx, tx, orgID, rows, replan, db.now())
 		return err
 	})
 	return n, err
 }
 
-// PlanVacationRemindersOf re-plans the vacations of the given employees
-// (their manager may have changed).
-func (db *DB) PlanVacationRemindersOf(ctx context.Context, orgID string, s *kabinet.NotificationSettings, employeeIDs []string) (int64, error) {
-	var n int64
-	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
-		ids, err := queryStrings(ctx, tx, `SELECT id FROM vacations WHERE org_id = ? AND cancelled_at IS NULL
-			AND employee_id IN (SELECT value FROM json_each(?))`, orgID, mustJSON(employeeIDs))
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		n, err = planVacations(ctx, tx, orgID, s, ids, db.now())
-		return err
-	})
-	return n, err
-}
-
-// managerOf is the SQL expression of the manager of employee e (SPEC.md §1,
-// as sqlite.Manager, set-based): the head of e's department; for the head
-// itself, the head of the parent department; else the organisation's head.
-const managerOf = `COALESCE(
-	(SELECT h.id FROM departments d JOIN employees h ON h.org_id = d.org_id AND h.external_id = d.head_external_id
-	  WHERE d.org_id = e.org_id AND d.external_id = e.department_external_id AND d.head_external_id <> e.external_id),
-	(SELECT h.id FROM departments d JOIN departments pd ON pd.org_id = d.org_id AND pd.external_id = d.parent_external_id
-	  JOIN employees h ON h.org_id = pd.org_id AND h.external_id = pd.head_external_id
-	  WHERE d.org_id = e.org_id AND d.external_id = e.department_external_id AND d.head_external_id = e.external_id
-	  AND pd.head_external_id <> e.external_id),
-	(SELECT h.id FROM employees h WHERE h.org_id = e.org_id AND h.is_org_head = 1 AND h.id <> e.id LIMIT 1))`
-
-func planVacations(ctx context.Context, tx *sql.Tx, orgID string, s *kabinet.NotificationSettings, ids []string, now time.Time) (int64, error) {
-	filter := ``
-	if ids != nil {
-		filter = ` AND v.id IN (SELECT value FROM json_each(:ids))`
-		// A moved vacation is a new reason: its old planned reminders go.
-		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = 'vacation moved', updated_at = :now
-			WHERE kind IN (:k1, :k2) AND subject_id IN (SELECT value FROM json_each(:ids)) AND status = 'PLANNED'
-			AND subject_key <> COALESCE((SELECT v.starts_on FROM vacations v WHERE v.id = push_outbox.subject_id), '')`,
-			sql.Named("now", ms(now)), sql.Named("k1", kabinet.NotifyVacationReminder), sql.Named("k2", kabinet.NotifyManagerVacationReminder),
-			sql.Named("ids", mustJSON(ids))); err != nil {
-			return 0, err
-		}
+func planNotifications(ctx context.Context, tx *sql.Tx, orgID string, rows []kabinet.PlannedNotification, replan bool, now time.Time) (int64, error) {
+	conflict := onConflictKeep
+	if replan {
+		conflict = onConflictReplan
 	}
-	var total int64
-	for _, plan := range []struct {
-		kind, recipient string
-		days            []int
-	}{
-		{kabinet.NotifyVacationReminder, `v.employee_id`, s.VacationDays},
-		{kabinet.NotifyManagerVacationReminder, `v.manager_id`, s.ManagerDays},
-	} {
-		if len(plan.days) == 0 {
-			continue
+	insert := func(k int) string {
+		return `INSERT INTO push_outbox (` + planColumns + `) VALUES ` + planValues(k) + "\n" + conflict
+	}
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
 		}
-		day := `date(v.starts_on, '-' || st.value || ' days')`
-		due := localMidnightLowerBound(day) + ` + :delay`
-		q := `INSERT INTO push_outbox (id, org_id, kind, subject_id, subject_key, stage, recipient_id, employee_id, base_at, due_at,
-			local_date, not_before, params, status, created_at, updated_at)
-			SELECT ` + newRowID("nt") + `, v.org_id, '` + plan.kind + `', v.id, v.starts_on, st.value, ` + plan.recipient + `, v.employee_id,
-			CAST(strftime('%s', v.starts_on) AS INTEGER) * 1000, ` + due + `, ` + day + `, ` + due + `,
-			json_object('startsOn', v.starts_on, 'endsOn', v.ends_on, 'name', v.employee_name), 'PLANNED', :now, :now
-			FROM (SELECT v.*, ` + managerOf + ` AS manager_id, trim(e.last_name || ' ' || e.first_name) AS employee_name
-			      FROM vacations v JOIN employees e ON e.id = v.employee_id
-			      WHERE v.org_id = :org AND v.cancelled_at IS NULL` + filter + `) v, json_each(:days) st
-			WHERE ` + plan.recipient + ` IS NOT NULL AND ` + day + ` >= date(:now / 1000 - 86400, 'unixepoch')
-			` + onConflictReplan
-		res, err := tx.ExecContext(ctx, q, sql.Named("delay", s.SendDelay.Milliseconds()), sql.Named("now", ms(now)),
-			sql.Named("days", jsonInts(plan.days)), sql.Named("org", orgID), sql.Named("ids", mustJSON(ids)))
+	}()
+	var total int64
+	args := make([]any, 0, planChunk*12+1)
+	for start := 0; start < len(rows); start += planChunk {
+		part := rows[start:min(start+planChunk, len(rows))]
+		args = append(args[:0], ms(now))
+		for i := range part {
+			r := &part[i]
+			args = append(args, kabinet.NewID("nt"), orgID, r.Kind, r.SubjectID, r.SubjectKey, r.Stage, r.RecipientID, r.EmployeeID,
+				ms(r.BaseAt), ms(r.DueAt), r.LocalDate, r.Params)
+		}
+		var res sql.Result
+		var err error
+		if len(part) == planChunk {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, insert(planChunk)); err != nil {
+					return total, err
+				}
+			}
+			res, err = full.ExecContext(ctx, args...)
+		} else {
+			res, err = tx.ExecContext(ctx, insert(len(part)), args...)
+		}
 		if err != nil {
 			return total, err
 		}
-		n, _ := res.RowsAffected()
-		total += n
+		k, _ := res.RowsAffected()
+		total += k
 	}
 	return total, nil
-}
-
-// PlanNewDevice plans the notice of a sign-in on a new device, to the
-// employee's other devices. Planning it twice changes nothing.
-func (db *DB) PlanNewDevice(ctx context.Context, orgID, employeeID string, dev *kabinet.Device) error {
-	now := db.now()
-	return db.WriteTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO push_outbox (id, org_id, kind, subject_id, stage, recipient_id, employee_id,
-			base_at, due_at, not_before, params, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, json_object('model', ?, 'platform', ?), 'PLANNED', ?, ?)
-			ON CONFLICT (kind, subject_id, subject_key, stage, recipient_id) DO NOTHING`,
-			kabinet.NewID("nt"), orgID, kabinet.NotifyNewDevice, dev.ID, employeeID, employeeID,
-			ms(now), ms(now), ms(now), dev.Model, dev.Platform, ms(now), ms(now))
-		return err
-	})
-}
-
-// broadcastDedup is how long a repeated broadcast of one period is a repeat.
-const broadcastDedup = 12 * time.Hour
-
-// PlanPayslipBroadcast plans HR's one-off reminder to everyone who has not
-// viewed their payslip of the period, due at now+delay, and returns how many
-// were planned. Each call is a new broadcast (its stage is the next number),
-// except a repeat of the same period within broadcastDedup, which plans only
-// what the first did not (payslips published since).
-func (db *DB) PlanPayslipBroadcast(ctx context.Context, orgID, period string, delay time.Duration) (int64, error) {
-	now := db.now()
-	var n int64
-	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
-		// Each broadcast is a stage of its own, except that HR repeating the
-		// same period within broadcastDedup (a double click, a retry after a
-		// timeout) reuses the last stage: the unique key then drops the repeats.
-		var stage int
-		var last sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(stage), 0) + 1,
-			(SELECT MAX(stage) FROM push_outbox WHERE org_id = ? AND kind = ? AND json_extract(params, '$.period') = ? AND created_at > ?)
-			FROM push_outbox WHERE org_id = ? AND kind = ?`,
-			orgID, kabinet.NotifyPayslipBroadcast, period, ms(now.Add(-broadcastDedup)), orgID, kabinet.NotifyPayslipBroadcast).Scan(&stage, &last); err != nil {
-			return err
-		}
-		if last.Valid {
-			stage = int(last.Int64)
-		}
-		due := ms(now.Add(delay))
-		res, err := tx.ExecContext(ctx, `INSERT INTO push_outbox (id, org_id, kind, subject_id, stage, recipient_id, employee_id,
-			base_at, due_at, not_before, params, status, created_at, updated_at)
-			SELECT `+newRowID("nt")+`, p.org_id, ?, p.id, ?, p.employee_id, p.employee_id, ?, ?, ?, json_object('period', p.period), 'PLANNED', ?, ?
-			FROM payslips p WHERE p.org_id = ? AND p.period = ? AND p.viewed_at IS NULL AND p.retracted_at IS NULL
-			ON CONFLICT (kind, subject_id, subject_key, stage, recipient_id) DO NOTHING`,
-			kabinet.NotifyPayslipBroadcast, stage, ms(now), due, due, ms(now), ms(now), orgID, period)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return n, err
 }
 
 // CancelReminders cancels what is not yet sent of the given kinds about the
@@ -255,6 +251,26 @@ func (db *DB) CancelReminders(ctx context.Context, kinds []string, subjectIDs []
 		m, _ := res.RowsAffected()
 		n += m
 		return nil
+	})
+	return n, err
+}
+
+// CancelOtherKeys cancels the PLANNED rows of the kinds about each subject
+// of keys whose subject key is not keys[subject], and returns how many.
+func (db *DB) CancelOtherKeys(ctx context.Context, kinds []string, keys map[string]string, note string) (int64, error) {
+	now := db.now()
+	var n int64
+	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = :note, updated_at = :now
+			FROM json_each(:keys) k
+			WHERE push_outbox.kind IN (SELECT value FROM json_each(:kinds)) AND push_outbox.status = 'PLANNED'
+			AND push_outbox.subject_id = k.key AND push_outbox.subject_key <> k.value`,
+			sql.Named("note", note), sql.Named("now", ms(now)), sql.Named("kinds", mustJSON(kinds)), sql.Named("keys", mustJSON(keys)))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
 	})
 	return n, err
 }

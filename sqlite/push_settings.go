@@ -38,12 +38,11 @@ func (db *DB) NotificationSettings(ctx context.Context, orgID string) (*kabinet.
 }
 
 // SaveNotificationSettings stores the organisation's reminder schedule and,
-// in the same transaction, re-plans every reminder that is not yet sent:
-// planned reminders of stages that were switched off are cancelled ("settings
-// changed"), the due times of the others follow the new delay, and newly
-// switched-on stages are planned for payslips and vacations whose stage is
-// still ahead. A stage switched off and on again is revived.
-func (db *DB) SaveNotificationSettings(ctx context.Context, orgID string, s *kabinet.NotificationSettings) error {
+// in the same transaction, applies re (nil: nothing planned changes): the
+// planned, unclaimed reminders of re.Keep's kinds at stages not kept are
+// cancelled (kabinet.NoteSettingsChanged), the due times of the others move
+// by re.Shift, then re.Rows are planned with replan set (PlanNotifications).
+func (db *DB) SaveNotificationSettings(ctx context.Context, orgID string, s *kabinet.NotificationSettings, re *kabinet.Replan) error {
 	now := db.now()
 	s.UpdatedAt = now
 	return db.WriteTx(ctx, func(tx *sql.Tx) error {
@@ -56,48 +55,35 @@ func (db *DB) SaveNotificationSettings(ctx context.Context, orgID string, s *kab
 			orgID, s.WindowStart, s.WindowEnd, int64(s.SendDelay/time.Second), pd, vd, md, s.Timezone, texts, ms(now)); err != nil {
 			return err
 		}
-		return replan(ctx, tx, orgID, s, now)
+		if re == nil {
+			return nil
+		}
+		return replan(ctx, tx, orgID, re, now)
 	})
 }
 
-// replan brings the organisation's planned reminders in line with s.
-func replan(ctx context.Context, tx *sql.Tx, orgID string, s *kabinet.NotificationSettings, now time.Time) error {
-	delay := s.SendDelay.Milliseconds()
-	for kind, days := range map[string][]int{
-		kabinet.NotifyPayslipReminder:         s.PayslipDays,
-		kabinet.NotifyVacationReminder:        s.VacationDays,
-		kabinet.NotifyManagerVacationReminder: s.ManagerDays,
-	} {
+// replan applies re to the organisation's planned reminders.
+func replan(ctx context.Context, tx *sql.Tx, orgID string, re *kabinet.Replan, now time.Time) error {
+	kinds := make([]string, 0, len(re.Keep))
+	for kind, stages := range re.Keep {
+		kinds = append(kinds, kind)
 		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, updated_at = ?
 			WHERE org_id = ? AND kind = ? AND status = 'PLANNED' AND claimed_by = ''
-			AND stage NOT IN (SELECT value FROM json_each(?))`, noteSettingsChanged, ms(now), orgID, kind, jsonInts(days)); err != nil {
+			AND stage NOT IN (SELECT value FROM json_each(?))`, kabinet.NoteSettingsChanged, ms(now), orgID, kind, jsonInts(stages)); err != nil {
 			return err
 		}
 	}
-	// The delay may have changed: planned reminders keep their stage, move their due time.
-	if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET due_at = base_at + stage * 86400000 + ?, updated_at = ?
-		WHERE org_id = ? AND kind = ? AND status = 'PLANNED' AND claimed_by = ''`,
-		delay, ms(now), orgID, kabinet.NotifyPayslipReminder); err != nil {
+	// A planned row looks next at its due time again (the window may have
+	// moved it later); with a changed delay, that due time moves.
+	if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET due_at = due_at + :shift, not_before = due_at + :shift, updated_at = :now
+		WHERE org_id = :org AND kind IN (SELECT value FROM json_each(:kinds)) AND status = 'PLANNED' AND claimed_by = ''`,
+		sql.Named("shift", re.Shift.Milliseconds()), sql.Named("now", ms(now)), sql.Named("org", orgID),
+		sql.Named("kinds", mustJSON(kinds))); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET due_at = `+localMidnightLowerBound("local_date")+` + ?, updated_at = ?
-		WHERE org_id = ? AND kind IN (?, ?) AND status = 'PLANNED' AND claimed_by = ''`,
-		delay, ms(now), orgID, kabinet.NotifyVacationReminder, kabinet.NotifyManagerVacationReminder); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET not_before = due_at
-		WHERE org_id = ? AND status = 'PLANNED' AND claimed_by = '' AND kind IN (?, ?, ?)`, orgID,
-		kabinet.NotifyPayslipReminder, kabinet.NotifyVacationReminder, kabinet.NotifyManagerVacationReminder); err != nil {
-		return err
-	}
-	if _, err := planPayslips(ctx, tx, orgID, s, nil, true, now); err != nil {
-		return err
-	}
-	_, err := planVacations(ctx, tx, orgID, s, nil, now)
+	_, err := planNotifications(ctx, tx, orgID, re.Rows, true, now)
 	return err
 }
-
-const noteSettingsChanged = "settings changed"
 
 func jsonInts(v []int) string {
 	if v == nil {

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"Ready", testReady},
 		{"UniqueIsConflict", testUniqueIsConflict},
 		{"Counters", testCounters},
+		{"SpendChallenge", testSpendChallenge},
 		{"ChangeLog", testChangeLog},
 		{"NoChangeSkippedUnderConcurrentWriters", testNoChangeSkipped},
 		{"Compaction", testCompaction},
@@ -98,27 +99,65 @@ func testUniqueIsConflict(t *testing.T, open Opener) {
 	}
 }
 
+// testCounters: concurrent events of one throttle key are all counted, and
+// an ended window starts afresh.
 func testCounters(t *testing.T, open Opener) {
 	clock := newClock()
 	db := open(t, clock)
 	ctx := context.Background()
-	const w = 10 * time.Minute
-	for i := 1; i <= 3; i++ {
-		n, reset, err := db.AddCount(ctx, "a", w)
-		if err != nil || n != i || !reset.Equal(clock.Now().Add(w).Add(-time.Duration(i-1)*time.Minute)) {
-			t.Fatalf("AddCount #%d: got %d, %v, %v; want %d resetting 10 minutes after the first", i, n, reset, err, i)
-		}
-		clock.Add(time.Minute)
+	const w, n = 10 * time.Minute, 8
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := db.AddThrottle(ctx, "a", clock.Now(), w); err != nil {
+				t.Error(err)
+			}
+		}()
 	}
-	if n, _, _ := db.Count(ctx, "b", w); n != 0 {
-		t.Fatalf("got count %d for an unused key, want 0", n)
+	wg.Wait()
+	got, err := db.ThrottleCounters(ctx, []string{"a", "b"}, clock.Now())
+	if err != nil || got["a"].Count != n || !got["a"].WindowEnd.Equal(clock.Now().Add(w)) {
+		t.Fatalf("got %+v, %v; want %d events in a window ending %v", got, err, n, clock.Now().Add(w))
+	}
+	if _, ok := got["b"]; ok {
+		t.Fatalf("got a counter for an unused key: %+v", got["b"])
 	}
 	clock.Add(w)
-	if n, _, _ := db.Count(ctx, "a", w); n != 0 {
-		t.Fatalf("got count %d after the window, want 0", n)
+	if c, err := db.AddThrottle(ctx, "a", clock.Now(), w); err != nil || c.Count != 1 {
+		t.Fatalf("got %+v, %v in a new window, want a count of 1", c, err)
 	}
-	if n, _, _ := db.AddCount(ctx, "a", w); n != 1 {
-		t.Fatalf("got count %d in a new window, want 1", n)
+}
+
+// testSpendChallenge: of concurrent spends of one challenge exactly one
+// wins; the others are CONFLICT.
+func testSpendChallenge(t *testing.T, open Opener) {
+	clock := newClock()
+	db := open(t, clock)
+	ctx := context.Background()
+	const n = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch err := db.SpendChallenge(ctx, "h", clock.Now().Add(time.Minute)); kabinet.ErrorCode(err) {
+			case "":
+				mu.Lock()
+				won++
+				mu.Unlock()
+			case kabinet.ECONFLICT:
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Fatalf("%d of %d concurrent spends of one challenge won, want 1", won, n)
 	}
 }
 

@@ -1,4 +1,4 @@
-// Package sync is the phone's offline delta sync (SPEC.md §4): pulling an
+// Package sync is the phone's offline delta sync (docs/product.md §Sync guarantees): pulling an
 // employee's payslips, leave balances and vacations with a cursor, and
 // applying the actions the phone recorded offline (markPayslipViewed).
 //

@@ -14,6 +14,8 @@ import (
 type Store interface {
 	CreateOrganization(ctx context.Context, org *kabinet.Organization, keyHash string) error
 	OrganizationByKeyHash(ctx context.Context, keyHash string) (*kabinet.Organization, string, error)
+	AddAPIKey(ctx context.Context, orgID, keyHash string) error
+	Organizations(ctx context.Context) ([]*kabinet.Organization, error)
 }
 
 // DefaultTimezone is the zone of an organisation created without one.
@@ -43,6 +45,22 @@ func (s *Service) CreateOrganization(ctx context.Context, name, timezone string)
 		return nil, "", err
 	}
 	return org, key, nil
+}
+
+// IssueAPIKey creates another API key for an organisation and returns it;
+// it is shown once, like the first. Keys issued before stay valid (revoke
+// them through the store). NOT_FOUND for an unknown organisation.
+func (s *Service) IssueAPIKey(ctx context.Context, orgID string) (string, error) {
+	key := kabinet.NewAPIKey()
+	if err := s.Store.AddAPIKey(ctx, strings.TrimSpace(orgID), kabinet.HashSecret(key)); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// Organizations lists every organisation, oldest first.
+func (s *Service) Organizations(ctx context.Context) ([]*kabinet.Organization, error) {
+	return s.Store.Organizations(ctx)
 }
 
 // Authenticate returns the actor of an organisation API key, or

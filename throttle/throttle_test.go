@@ -3,6 +3,7 @@ package throttle_test
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,7 +35,7 @@ func TestLimiter(t *testing.T) {
 		if err := l.Check(ctx, a, b); err != nil {
 			t.Fatalf("check before failure %d: got %v, want nil", i+1, err)
 		}
-		if err := l.Fail(ctx, a); err != nil {
+		if err := l.Add(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -72,12 +73,12 @@ func TestLimiter(t *testing.T) {
 		t.Errorf("after the window: got %v, want nil", err)
 	}
 	// A new window starts counting from one.
-	l.Fail(ctx, a)
+	l.Add(ctx, a)
 	if err := l.Check(ctx, a); err != nil {
 		t.Errorf("one failure in a new window: got %v, want nil", err)
 	}
-	l.Fail(ctx, a)
-	l.Fail(ctx, a)
+	l.Add(ctx, a)
+	l.Add(ctx, a)
 	if err := l.Check(ctx, a); kabinet.ErrorCode(err) != kabinet.ERATELIMITED {
 		t.Errorf("3 failures in the new window: got %v, want RATE_LIMITED", err)
 	}
@@ -88,7 +89,60 @@ func TestLimiter(t *testing.T) {
 		t.Errorf("after Reset: got %v, want nil", err)
 	}
 	// Empty names are ignored (no client address known).
-	if err := l.Fail(ctx, throttle.Key{Rule: rule}); err != nil {
+	if err := l.Add(ctx, throttle.Key{Rule: rule}); err != nil {
 		t.Errorf("empty key: got %v, want nil", err)
+	}
+}
+
+// TestBackoff: a Backoff rule never locks; after Free events each attempt
+// waits twice as long as the one before, counted from the last event, up to
+// MaxDelay.
+func TestBackoff(t *testing.T) {
+	ctx := context.Background()
+	l, clock, _ := newLimiter(t)
+	k := throttle.Key{Name: "b", Rule: throttle.Rule{Window: time.Hour, Free: 2, Backoff: time.Second, MaxDelay: 5 * time.Second}}
+	for range 2 {
+		if err := l.Check(ctx, k); err != nil {
+			t.Fatalf("free attempt: got %v, want nil", err)
+		}
+		l.Add(ctx, k)
+	}
+	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second} {
+		err := l.Check(ctx, k)
+		if ke, ok := err.(*kabinet.Error); !ok || ke.Code != kabinet.ERATELIMITED || ke.RetryAfter != want {
+			t.Fatalf("attempt %d: got %v, want RATE_LIMITED after %v", i+3, err, want)
+		}
+		clock.Add(want)
+		if err := l.Check(ctx, k); err != nil {
+			t.Fatalf("attempt %d after waiting %v: got %v, want nil", i+3, want, err)
+		}
+		l.Add(ctx, k)
+	}
+	clock.Add(time.Hour)
+	if err := l.Check(ctx, k); err != nil {
+		t.Fatalf("after the window: got %v, want nil", err)
+	}
+}
+
+// TestConcurrentAdds: every one of many concurrent events is counted.
+func TestConcurrentAdds(t *testing.T) {
+	ctx := context.Background()
+	l, _, _ := newLimiter(t)
+	k := throttle.Key{Name: "c", Rule: throttle.Rule{Max: 1000, Window: time.Hour}}
+	const n = 40
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.Add(ctx, k); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	cs, err := l.Counters(ctx, k)
+	if err != nil || cs["c"].Count != n {
+		t.Fatalf("got %+v, %v; want count %d", cs["c"], err, n)
 	}
 }

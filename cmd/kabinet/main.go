@@ -1,39 +1,36 @@
-// Command kabinet runs the Kabinet server.
+// Command kabinet runs the Kabinet server and its operator tasks:
 //
-//	kabinet serve [--demo] [--addr :8080] [--db kabinet.db]
-//	kabinet migrate [--db kabinet.db]
+//	kabinet serve [--demo] [--addr ADDR] [--db FILE]
+//	kabinet migrate [--status] [--db FILE]
+//	kabinet backup --to FILE [--db FILE]
+//	kabinet org list | kabinet org key --org ID
+//	kabinet import --url URL --employees FILE --payslips FILE ...
+//	kabinet version
+//	kabinet healthcheck [--url http://127.0.0.1:8080/readyz]
 //
-// Configuration comes from the environment (CONTRACT.md); flags override it.
+// Configuration comes from the environment (the table in settings.go, which
+// `kabinet --help` prints); flags override it.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
-	"strconv"
 	"syscall"
 
-	"github.com/kabinet/kabinet/app"
-	"github.com/kabinet/kabinet/postgres"
-	"github.com/kabinet/kabinet/push/providers"
+	"github.com/alecthomas/kong"
 )
 
-// defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
-// is not set: the GC works harder as the heap nears it and returns memory to
-// the OS, so that bursts (argon2 hashing in a sign-in storm holds 9 MiB per
-// hash) do not leave the process large. It is a target, not a cap.
+// defaultMemoryLimit is the Go runtime's soft memory limit when neither
+// KABINET_MEMORY_LIMIT nor GOMEMLIMIT is set: the GC works harder as the heap
+// nears it and returns memory to the OS, so that bursts (argon2 hashing in a
+// sign-in storm holds 9 MiB per hash) do not leave the process large. It is
+// a target, not a cap.
 const defaultMemoryLimit = 128 << 20
 
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemoryLimit)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
@@ -42,106 +39,86 @@ func main() {
 	}
 }
 
-const usage = `usage:
-  kabinet serve [--demo] [--addr ADDR] [--db FILE]   run the server
-  kabinet migrate [--db FILE]                        apply migrations and exit`
+// cli is the command line. kong (rather than cobra) because commands,
+// flags and their help are declared once as struct tags, with no registration
+// code, and its help printer can be extended with the environment table.
+type cli struct {
+	Serve   serveCmd   `cmd:"" help:"Run the server."`
+	Migrate migrateCmd `cmd:"" help:"Apply the database migrations and exit; --status only lists them."`
+	Backup  backupCmd  `cmd:"" help:"Copy a live SQLite database, consistently, to a new file."`
+	Org     orgCmd     `cmd:"" help:"Operator tasks on organisations (list, issue a new API key)."`
+	Import  importCmd  `cmd:"" help:"Publish departments, employees, payslips, leave balances and vacations from CSV files (docs/import.md)."`
+	Version versionCmd `cmd:"" help:"Print the version, the commit and the Go version."`
+	// Healthcheck is for a container's HEALTHCHECK; the image has no curl.
+	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if the server's /readyz answers 200 (for container health checks)."`
+}
+
+// runEnv is what every command's Run receives.
+type runEnv struct {
+	ctx    context.Context
+	getenv func(string) string
+	stdout io.Writer
+}
+
+// exitCode carries kong's exit (after --help, or a usage error) out of
+// Parse without ending the process, so that tests can call run.
+type exitCode int
 
 // run is main without the process: tests call it with their own environment.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return errors.New(usage)
-	}
-	cfg, err := configFromEnv(getenv)
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) (err error) {
+	var c cli
+	p, err := kong.New(&c,
+		kong.Name("kabinet"),
+		kong.Description("Kabinet: the GraphQL backend of an employee self-service phone app."),
+		kong.Writers(stdout, stdout),
+		kong.Exit(func(code int) { panic(exitCode(code)) }),
+		kong.Help(helpWithSettings),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
 	if err != nil {
 		return err
 	}
-	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (KABINET_ADDR)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file or postgres:// URL (KABINET_DB)")
-	demo := fs.Bool("demo", false, "on an empty database, create a demo organisation")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: logLevel(getenv("KABINET_LOG_LEVEL"))}))
-	switch args[0] {
-	case "migrate":
-		db, err := app.OpenStore(ctx, cfg.DB, nil, 1)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		names, err := db.Migrations(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s: %d migrations applied (latest %s)\n", postgres.Redact(cfg.DB), len(names), names[len(names)-1])
-		return nil
-	case "serve":
-		if addr := getenv("KABINET_PPROF_ADDR"); addr != "" {
-			if err := servePprof(ctx, addr, logger); err != nil {
-				return err
+	defer func() {
+		if r := recover(); r != nil {
+			code, ok := r.(exitCode)
+			if !ok {
+				panic(r)
+			}
+			if code != 0 {
+				err = fmt.Errorf("exit status %d", code)
 			}
 		}
-		return serve(ctx, cfg, *demo, logger, stdout)
-	default:
-		return errors.New(usage)
-	}
-}
-
-func serve(ctx context.Context, cfg app.Config, demo bool, logger *slog.Logger, stdout io.Writer) error {
-	a, err := app.New(ctx, cfg, app.Options{Logger: logger})
+	}()
+	kctx, err := p.Parse(args)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (see kabinet --help)", err)
 	}
-	if demo {
-		if err := seedDemo(ctx, a, stdout); err != nil {
-			a.Close()
-			return fmt.Errorf("demo: %w", err)
-		}
-	}
-	if err := a.Start(); err != nil {
-		a.Close()
-		return err
-	}
-	<-ctx.Done()
-	logger.Info("shutting down: finishing in-flight requests")
-	return a.Close()
+	return kctx.Run(&runEnv{ctx: ctx, getenv: getenv, stdout: stdout})
 }
 
-// configFromEnv reads the CONTRACT.md variables over the defaults.
-func configFromEnv(getenv func(string) string) (app.Config, error) {
-	cfg := app.DefaultConfig()
-	str := func(name string, dst *string) {
-		if v := getenv(name); v != "" {
-			*dst = v
-		}
+// helpWithSettings is kong's help followed, for the root and serve, by every
+// environment variable with its default.
+func helpWithSettings(opts kong.HelpOptions, ctx *kong.Context) error {
+	if err := kong.DefaultHelpPrinter(opts, ctx); err != nil {
+		return err
 	}
-	str("KABINET_ADDR", &cfg.Addr)
-	str("KABINET_DB", &cfg.DB)
-	str("KABINET_BOOTSTRAP_TOKEN", &cfg.BootstrapToken)
-	str("KABINET_SECRET", &cfg.Secret)
-	cfg.Push = providers.ConfigFromEnv(getenv)
-	str("KABINET_SMTP_URL", &cfg.SMTPURL)
-	str("KABINET_SMTP_FROM", &cfg.SMTPFrom)
-	str("KABINET_SMS_WEBHOOK_URL", &cfg.SMSWebhookURL)
-	for name, dst := range map[string]*int{"KABINET_MAX_BODY_BYTES": &cfg.BodyLimit, "KABINET_MAX_BATCH": &cfg.MaxBatch,
-		"KABINET_SYNC_RETENTION_DAYS": &cfg.SyncRetentionDays,
-		"KABINET_DB_MAX_CONNS":        &cfg.DBMaxConns} {
-		if v := getenv(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return cfg, fmt.Errorf("%s=%q is not a number", name, v)
-			}
-			*dst = n
-		}
+	if sel := ctx.Selected(); sel == nil || sel.Name == "serve" {
+		printSettings(ctx.Stdout)
 	}
-	return cfg, cfg.Validate()
+	return nil
 }
 
-func logLevel(s string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return slog.LevelInfo
+// config reads the environment, then the flags that override it.
+func (e *runEnv) config(addr, db string) (options, error) {
+	o, err := configFromEnv(e.getenv)
+	if err != nil {
+		return o, err
 	}
-	return l
+	if addr != "" {
+		o.Addr = addr
+	}
+	if db != "" {
+		o.DB = db
+	}
+	return o, o.Validate()
 }

@@ -12,63 +12,89 @@ import (
 	"github.com/kabinet/kabinet"
 )
 
+// An activation with a code from an invitation.
 type ActivateInput struct {
+	// The code as printed, e.g. JYH8-KCKE-RVK8; dashes, spaces and case do not matter.
 	ActivationCode string `json:"activationCode"`
 	// Required only where the organisation asks the employee to choose a login.
 	Login *string `json:"login,omitempty"`
 	// Sets the password at the first activation; must match it afterwards.
-	Password string       `json:"password"`
-	Device   *DeviceInput `json:"device"`
+	Password string `json:"password"`
+	// The phone activating.
+	Device *DeviceInput `json:"device"`
 	// Version of the personal-data consent text the employee accepted.
 	ConsentVersion *string `json:"consentVersion,omitempty"`
 }
 
+// A session: the tokens the phone keeps.
 type AuthPayload struct {
-	AccessToken          string            `json:"accessToken"`
-	RefreshToken         string            `json:"refreshToken"`
-	AccessTokenExpiresAt time.Time         `json:"accessTokenExpiresAt"`
-	Employee             *kabinet.Employee `json:"employee"`
+	// Bearer token for protected fields; short-lived (AuthPolicy.accessTokenTtlSeconds).
+	AccessToken string `json:"accessToken"`
+	// Single-use token for refreshSession; keep it secret.
+	RefreshToken string `json:"refreshToken"`
+	// When accessToken stops working; refresh shortly before.
+	AccessTokenExpiresAt time.Time `json:"accessTokenExpiresAt"`
+	// The signed-in employee.
+	Employee *kabinet.Employee `json:"employee"`
 	// The quick-login method of this device, or null.
 	QuickLoginMethod *string `json:"quickLoginMethod,omitempty"`
 }
 
+// The outcome of a cabinet operation for one employee.
 type CabinetResult struct {
+	// The employee.
 	EmployeeExternalID string `json:"employeeExternalId"`
-	Status             string `json:"status"`
+	// The cabinet's status after the operation.
+	Status string `json:"status"`
 	// Set when a new activation code was issued, so HR can also hand it over another way.
 	ActivationCode *string `json:"activationCode,omitempty"`
-	LastError      *string `json:"lastError,omitempty"`
+	// Why it failed, when it did.
+	LastError *string `json:"lastError,omitempty"`
 }
 
+// A new organisation.
 type CreateOrganizationInput struct {
+	// The organisation's name as its employees know it; 1–200 characters.
 	Name string `json:"name"`
 	// IANA time zone of the organisation; Europe/Moscow when omitted.
 	Timezone *string `json:"timezone,omitempty"`
 }
 
+// A created organisation with its API key.
 type CreateOrganizationPayload struct {
+	// The new organisation.
 	Organization *kabinet.Organization `json:"organization"`
 	// The organisation's API key. Shown once: only its hash is stored.
 	APIKey string `json:"apiKey"`
 }
 
+// The phone signing in.
 type DeviceInput struct {
 	// App-generated, stable per install.
-	ID         string   `json:"id"`
-	Platform   Platform `json:"platform"`
-	Model      *string  `json:"model,omitempty"`
-	AppVersion *string  `json:"appVersion,omitempty"`
+	ID string `json:"id"`
+	// The phone's operating system.
+	Platform Platform `json:"platform"`
+	// Model name for the device list, e.g. Pixel 8.
+	Model *string `json:"model,omitempty"`
+	// The app's version.
+	AppVersion *string `json:"appVersion,omitempty"`
 	// IANA time zone the phone reports.
 	Timezone *string `json:"timezone,omitempty"`
 }
 
+// A password sign-in.
 type LoginInput struct {
-	Login    string       `json:"login"`
-	Password string       `json:"password"`
-	Device   *DeviceInput `json:"device"`
+	// The login, case-insensitive.
+	Login string `json:"login"`
+	// The password.
+	Password string `json:"password"`
+	// The phone signing in.
+	Device *DeviceInput `json:"device"`
 }
 
+// A payslip viewed on the phone, possibly while offline.
 type MarkPayslipViewedInput struct {
+	// Payslip.id.
 	PayslipID string `json:"payslipId"`
 	// When the payslip was viewed on the phone. The earliest view is kept, clamped to [publication, server now]; more than 24 hours ahead of the server is BAD_USER_INPUT.
 	ViewedAt time.Time `json:"viewedAt"`
@@ -76,52 +102,77 @@ type MarkPayslipViewedInput struct {
 	ClientMutationID string `json:"clientMutationId"`
 }
 
+// Writes. Each field's description ends with the token it requires.
 type Mutation struct {
 }
 
+// Changes to the reminder schedule; omitted fields keep their value. Meanings as in NotificationSettings.
 type NotificationSettingsInput struct {
-	WindowStart                       *string `json:"windowStart,omitempty"`
-	WindowEnd                         *string `json:"windowEnd,omitempty"`
-	SendDelaySeconds                  *int    `json:"sendDelaySeconds,omitempty"`
-	PayslipReminderDays               []int   `json:"payslipReminderDays,omitempty"`
-	VacationReminderDaysBefore        []int   `json:"vacationReminderDaysBefore,omitempty"`
-	ManagerVacationReminderDaysBefore []int   `json:"managerVacationReminderDaysBefore,omitempty"`
-	Timezone                          *string `json:"timezone,omitempty"`
+	// HH:MM, 00:00–23:59.
+	WindowStart *string `json:"windowStart,omitempty"`
+	// HH:MM, 00:00–24:00, not equal to windowStart.
+	WindowEnd *string `json:"windowEnd,omitempty"`
+	// 0–604800 seconds (7 days).
+	SendDelaySeconds *int `json:"sendDelaySeconds,omitempty"`
+	// At most 10 distinct days, each 0–365.
+	PayslipReminderDays []int `json:"payslipReminderDays,omitempty"`
+	// At most 10 distinct days, each 0–365.
+	VacationReminderDaysBefore []int `json:"vacationReminderDaysBefore,omitempty"`
+	// At most 10 distinct days, each 0–365.
+	ManagerVacationReminderDaysBefore []int `json:"managerVacationReminderDaysBefore,omitempty"`
+	// An IANA time zone.
+	Timezone *string `json:"timezone,omitempty"`
 	// Replaces every text override; an empty list returns to the built-in texts.
 	Texts []*kabinet.NotificationText `json:"texts,omitempty"`
 }
 
+// Reads. Each field's description ends with the token it requires.
 type Query struct {
 }
 
+// A challenge for one quick login.
 type QuickLoginChallenge struct {
 	// Base64 random bytes to sign (BIOMETRIC) or to present (PIN); single use.
-	Challenge string    `json:"challenge"`
+	Challenge string `json:"challenge"`
+	// When the challenge stops working.
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// A quick sign-in: the challenge with a PIN and device secret, or with a signature.
 type QuickLoginInput struct {
-	DeviceID     string  `json:"deviceId"`
-	Challenge    string  `json:"challenge"`
-	Pin          *string `json:"pin,omitempty"`
+	// The install id (DeviceInput.id).
+	DeviceID string `json:"deviceId"`
+	// The challenge from quickLoginChallenge, unchanged.
+	Challenge string `json:"challenge"`
+	// PIN: the PIN the employee typed.
+	Pin *string `json:"pin,omitempty"`
+	// PIN: the secret QuickLoginSetup returned.
 	DeviceSecret *string `json:"deviceSecret,omitempty"`
 	// BIOMETRIC: base64 ASN.1 ECDSA-SHA256 signature of the challenge bytes.
 	Signature *string `json:"signature,omitempty"`
 }
 
+// The result of a quick-login set-up.
 type QuickLoginSetup struct {
-	Method   string `json:"method"`
+	// The method set up.
+	Method string `json:"method"`
+	// The install id (DeviceInput.id) to pass to quickLoginChallenge.
 	DeviceID string `json:"deviceId"`
 	// PIN: the secret the device must present with the PIN.
 	DeviceSecret *string `json:"deviceSecret,omitempty"`
 }
 
+// The calling device's push token.
 type RegisterPushTokenInput struct {
+	// FCM for Android, APNS for iOS.
 	Provider PushProvider `json:"provider"`
-	Token    string       `json:"token"`
+	// FCM: the registration token; APNS: the device token in hex (64–200 digits). At most 4096 bytes.
+	Token string `json:"token"`
 }
 
+// A quick-login set-up of the calling device.
 type SetupQuickLoginInput struct {
+	// PIN or BIOMETRIC; must be allowed by the policy.
 	Method string `json:"method"`
 	// PIN: digits, of the policy's length.
 	Pin *string `json:"pin,omitempty"`
@@ -129,11 +180,14 @@ type SetupQuickLoginInput struct {
 	PublicKey *string `json:"publicKey,omitempty"`
 }
 
+// The phone's operating system.
 type Platform string
 
 const (
+	// Android; pushes through FCM.
 	PlatformAndroid Platform = "ANDROID"
-	PlatformIos     Platform = "IOS"
+	// iOS; pushes through APNs.
+	PlatformIos Platform = "IOS"
 )
 
 var AllPlatform = []Platform{
@@ -184,10 +238,13 @@ func (e Platform) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The push service a token belongs to.
 type PushProvider string
 
 const (
-	PushProviderFcm  PushProvider = "FCM"
+	// Firebase Cloud Messaging (Android).
+	PushProviderFcm PushProvider = "FCM"
+	// Apple Push Notification service (iOS).
 	PushProviderApns PushProvider = "APNS"
 )
 
@@ -239,6 +296,7 @@ func (e PushProvider) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The kind of bearer token a caller presents (docs/contract.md §Authentication).
 type Role string
 
 const (

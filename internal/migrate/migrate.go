@@ -149,3 +149,46 @@ func Pending(ctx context.Context, db *sql.DB, list []Migration) error {
 	}
 	return nil
 }
+
+// State is one embedded migration and whether a database has it.
+type State struct {
+	Name      string
+	Applied   bool
+	AppliedAt time.Time // zero when not applied
+}
+
+// Status lists the migrations of list, oldest first, and which of them db
+// has applied (none when it has no schema_migrations table: hasTable
+// false). It changes nothing.
+func Status(ctx context.Context, db *sql.DB, list []Migration, hasTable bool) ([]State, error) {
+	states := make([]State, len(list))
+	for i, m := range list {
+		states[i].Name = m.Name
+	}
+	if !hasTable {
+		return states, nil
+	}
+	applied := map[string]time.Time{}
+	rows, err := db.QueryContext(ctx, `SELECT name, applied_at FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var at int64
+		if err := rows.Scan(&name, &at); err != nil {
+			return nil, err
+		}
+		applied[name] = time.UnixMilli(at).UTC()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range states {
+		if at, ok := applied[states[i].Name]; ok {
+			states[i].Applied, states[i].AppliedAt = true, at
+		}
+	}
+	return states, nil
+}

@@ -167,7 +167,7 @@ type SMS struct {
 	IdempotencyKey string
 }
 
-// SMSGateway is an httptest server speaking the CONTRACT.md webhook:
+// SMSGateway is an httptest server speaking the webhook of docs/contract.md §Configuration:
 // POST {"to","text"}. Numbers ending in "0000" get HTTP 503.
 type SMSGateway struct {
 	URL string

@@ -15,6 +15,8 @@ import (
 	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/push/apns"
 	"github.com/kabinet/kabinet/push/pushtest"
+
+	"github.com/kabinet/kabinet"
 )
 
 func config(t testing.TB, a *pushtest.APNs) apns.Config {
@@ -41,7 +43,7 @@ func newSender(t testing.TB, a *pushtest.APNs, mod ...func(*apns.Config)) *apns.
 func note(token string) *push.Notification {
 	badge := 3
 	return &push.Notification{
-		ID: "0f8fad5b-d9cb-469f-a165-70867728950e", Kind: push.KindPayslipReminder, Provider: push.ProviderAPNs, Token: token,
+		ID: "0f8fad5b-d9cb-469f-a165-70867728950e", Kind: kabinet.NotifyPayslipReminder, Provider: kabinet.ProviderAPNs, Token: token,
 		Params: map[string]string{"period": "2026-10"}, DeepLink: "kabinet://payslips/ps_abc",
 		CollapseKey: "payslip:ps_abc", Badge: &badge, Expiry: time.Now().Add(time.Hour).Truncate(time.Second),
 	}
@@ -69,7 +71,7 @@ func TestSendOK(t *testing.T) {
 	if title != "Расчётный листок" || !strings.Contains(body, "октябрь 2026") || badge != 3 {
 		t.Errorf("got title %q body %q badge %d, want the Russian payslip text and badge 3", title, body, badge)
 	}
-	if custom["deepLink"] != "kabinet://payslips/ps_abc" || custom["kind"] != push.KindPayslipReminder {
+	if custom["deepLink"] != "kabinet://payslips/ps_abc" || custom["kind"] != kabinet.NotifyPayslipReminder {
 		t.Errorf("got custom keys %v, want deepLink and kind", custom)
 	}
 

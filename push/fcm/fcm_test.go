@@ -12,6 +12,8 @@ import (
 	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/push/fcm"
 	"github.com/kabinet/kabinet/push/pushtest"
+
+	"github.com/kabinet/kabinet"
 )
 
 func newSender(t testing.TB, f *pushtest.FCM, mod ...func(*fcm.Config)) *fcm.Sender {
@@ -31,7 +33,7 @@ func newSender(t testing.TB, f *pushtest.FCM, mod ...func(*fcm.Config)) *fcm.Sen
 func note(token string) *push.Notification {
 	badge := 1
 	return &push.Notification{
-		ID: "dl_1", Kind: push.KindPayslipReminder, Provider: push.ProviderFCM, Token: token,
+		ID: "dl_1", Kind: kabinet.NotifyPayslipReminder, Provider: kabinet.ProviderFCM, Token: token,
 		Params: map[string]string{"period": "2026-10"}, DeepLink: "kabinet://payslips/ps_abc",
 		CollapseKey: "payslip:ps_abc", Badge: &badge, Expiry: time.Now().Add(time.Hour),
 	}
@@ -66,7 +68,7 @@ func TestSendOK(t *testing.T) {
 	if m.TTL != "3599s" && m.TTL != "3600s" {
 		t.Errorf("got ttl %q, want about 3600s", m.TTL)
 	}
-	if m.Data["deepLink"] != "kabinet://payslips/ps_abc" || m.Data["kind"] != push.KindPayslipReminder || m.Data["id"] != "dl_1" {
+	if m.Data["deepLink"] != "kabinet://payslips/ps_abc" || m.Data["kind"] != kabinet.NotifyPayslipReminder || m.Data["id"] != "dl_1" {
 		t.Errorf("got data %v, want deepLink, kind and id", m.Data)
 	}
 }

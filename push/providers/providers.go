@@ -17,9 +17,11 @@ import (
 	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/push/apns"
 	"github.com/kabinet/kabinet/push/fcm"
+
+	"github.com/kabinet/kabinet"
 )
 
-// Environment variables (CONTRACT.md).
+// Environment variables (docs/contract.md §Configuration).
 const (
 	EnvFCMCredentials    = "KABINET_FCM_CREDENTIALS"
 	EnvGoogleCredentials = "GOOGLE_APPLICATION_CREDENTIALS"
@@ -134,7 +136,7 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*push.Router, error) 
 	if !c.FCMEnabled() && !c.APNsEnabled() {
 		ls := push.NewLogSender(log)
 		log.Info("push: no FCM or APNs credentials; notifications go to the log")
-		return push.NewRouter(map[string]push.Sender{push.ProviderFCM: ls, push.ProviderAPNs: ls}), nil
+		return push.NewRouter(map[string]push.Sender{kabinet.ProviderFCM: ls, kabinet.ProviderAPNs: ls}), nil
 	}
 	senders := map[string]push.Sender{}
 	if c.FCMEnabled() {
@@ -142,7 +144,7 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*push.Router, error) 
 		if err != nil {
 			return nil, err
 		}
-		senders[push.ProviderFCM] = s
+		senders[kabinet.ProviderFCM] = s
 		log.Info("push: FCM configured", "project", s.ProjectID(), "endpoint", c.FCMEndpoint)
 	}
 	if c.APNsEnabled() {
@@ -153,11 +155,11 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*push.Router, error) 
 		if err != nil {
 			return nil, err
 		}
-		senders[push.ProviderAPNs] = s
+		senders[kabinet.ProviderAPNs] = s
 		log.Info("push: APNs configured", "host", s.Host(), "topic", c.APNsTopic)
 	}
 	r := push.NewRouter(senders)
-	for _, p := range []string{push.ProviderFCM, push.ProviderAPNs} {
+	for _, p := range []string{kabinet.ProviderFCM, kabinet.ProviderAPNs} {
 		if !r.Configured(p) {
 			log.Warn("push: no credentials for " + p + "; its notifications are logged as undeliverable")
 		}

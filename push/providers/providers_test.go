@@ -10,13 +10,15 @@ import (
 	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/push/providers"
 	"github.com/kabinet/kabinet/push/pushtest"
+
+	"github.com/kabinet/kabinet"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func send(t *testing.T, r push.Sender, provider, token string) push.Result {
 	t.Helper()
-	return r.Send(context.Background(), &push.Notification{Kind: push.KindPayslipReminder, Provider: provider, Token: token, CollapseKey: "payslip:1"})
+	return r.Send(context.Background(), &push.Notification{Kind: kabinet.NotifyPayslipReminder, Provider: provider, Token: token, CollapseKey: "payslip:1"})
 }
 
 func TestFromEnvNothingConfigured(t *testing.T) {
@@ -25,7 +27,7 @@ func TestFromEnvNothingConfigured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{push.ProviderFCM, push.ProviderAPNs} {
+	for _, p := range []string{kabinet.ProviderFCM, kabinet.ProviderAPNs} {
 		res := send(t, r, p, "token-that-must-not-be-logged")
 		if res.Outcome != push.OutcomeSent || res.ProviderID != push.LogProviderID {
 			t.Errorf("%s: got %v %q, want SENT by the log sender", p, res.Outcome, res.ProviderID)
@@ -52,10 +54,10 @@ func TestFromEnvBoth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := send(t, r, push.ProviderFCM, "android-1"); res.Outcome != push.OutcomeSent || len(f.Delivered("android-1")) != 1 {
+	if res := send(t, r, kabinet.ProviderFCM, "android-1"); res.Outcome != push.OutcomeSent || len(f.Delivered("android-1")) != 1 {
 		t.Errorf("FCM: got %v %q, want SENT through the fake", res.Outcome, res.Reason)
 	}
-	if res := send(t, r, push.ProviderAPNs, "ios1"); res.Outcome != push.OutcomeSent || len(a.Delivered("ios1")) != 1 {
+	if res := send(t, r, kabinet.ProviderAPNs, "ios1"); res.Outcome != push.OutcomeSent || len(a.Delivered("ios1")) != 1 {
 		t.Errorf("APNs: got %v %q, want SENT through the fake", res.Outcome, res.Reason)
 	}
 }
@@ -69,10 +71,10 @@ func TestFromEnvGoogleCredentialsFallbackAndUndeliverable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := send(t, r, push.ProviderFCM, "android-1"); res.Outcome != push.OutcomeSent {
+	if res := send(t, r, kabinet.ProviderFCM, "android-1"); res.Outcome != push.OutcomeSent {
 		t.Errorf("FCM: got %v %q, want SENT", res.Outcome, res.Reason)
 	}
-	if res := send(t, r, push.ProviderAPNs, "ios1"); res.Outcome != push.OutcomeUndeliverable {
+	if res := send(t, r, kabinet.ProviderAPNs, "ios1"); res.Outcome != push.OutcomeUndeliverable {
 		t.Errorf("APNs without credentials: got %v %q, want UNDELIVERABLE", res.Outcome, res.Reason)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/push/providers"
 	"github.com/kabinet/kabinet/push/pushtest"
+
+	"github.com/kabinet/kabinet"
 )
 
 func TestFCMRejectsUnknownBearer(t *testing.T) {
@@ -71,10 +73,10 @@ func TestScripts(t *testing.T) {
 
 	var got []string
 	for _, c := range []struct{ provider, token string }{
-		{push.ProviderFCM, "x"}, {push.ProviderFCM, "x"}, {push.ProviderFCM, "y"}, {push.ProviderFCM, "y"}, {push.ProviderFCM, "y"},
-		{push.ProviderAPNs, "ios"}, {push.ProviderAPNs, "ios"},
+		{kabinet.ProviderFCM, "x"}, {kabinet.ProviderFCM, "x"}, {kabinet.ProviderFCM, "y"}, {kabinet.ProviderFCM, "y"}, {kabinet.ProviderFCM, "y"},
+		{kabinet.ProviderAPNs, "ios"}, {kabinet.ProviderAPNs, "ios"},
 	} {
-		got = append(got, r.Send(context.Background(), &push.Notification{Kind: push.KindNewDevice, Provider: c.provider, Token: c.token}).Outcome.String())
+		got = append(got, r.Send(context.Background(), &push.Notification{Kind: kabinet.NotifyNewDevice, Provider: c.provider, Token: c.token}).Outcome.String())
 	}
 	want := "RETRY SENT SENT INVALID_TOKEN SENT SENT INVALID_TOKEN"
 	if strings.Join(got, " ") != want {

@@ -1,4 +1,4 @@
--- Reminders and push (SPEC.md §5): notification settings, push tokens, the
+-- Reminders and push (docs/product.md §Reminders): notification settings, push tokens, the
 -- durable outbox of planned notifications, one delivery row per device and
 -- the log of every attempt. Times are INTEGER Unix ms, UTC.
 

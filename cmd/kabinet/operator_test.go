@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/app"
+	"github.com/kabinet/kabinet/internal/testkit"
+)
+
+// TestBackupUnderLoad takes a backup while publication goes on, restores it
+// by starting a server on the copy, and finds there every employee whose
+// publication had been acknowledged before the backup began.
+func TestBackupUnderLoad(t *testing.T) {
+	live := testkit.Start(t)
+	orgID, key := live.NewOrg(t, "ООО Копия")
+	live.SeedEmployees(t, key, 1)
+	var acked atomic.Int64 // employees W-0 … W-(acked-1) are committed
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			r := live.Do(t, key, `mutation($in: [EmployeeInput!]!) { upsertEmployees(input: $in) { created } }`, map[string]any{"in": []map[string]any{
+				{"externalId": fmt.Sprintf("W-%d", i), "lastName": "Петров", "firstName": "Пётр", "departmentExternalId": "D-1"},
+			}})
+			if len(r.Errors) > 0 {
+				t.Errorf("publish W-%d: %+v", i, r.Errors)
+				return
+			}
+			acked.Store(int64(i + 1))
+		}
+	}()
+	for acked.Load() < 20 { // the load is running
+		time.Sleep(10 * time.Millisecond)
+	}
+	before := acked.Load()
+	to := filepath.Join(t.TempDir(), "backup.db")
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"backup", "--db", live.DBPath, "--to", to}, env(nil), &out)
+	during := acked.Load() - before
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	if !strings.Contains(out.String(), "integrity ok") {
+		t.Errorf("got %q, want the copy checked", out.String())
+	}
+	t.Logf("%d employees acknowledged before the backup, %d while it ran", before, during)
+
+	restored := testkit.Start(t, func(c *app.Config, _ *app.Options) { c.DB = to })
+	for i := range before {
+		if _, err := restored.App.DB.EmployeeByExternalID(context.Background(), orgID, fmt.Sprintf("W-%d", i)); err != nil {
+			t.Fatalf("W-%d, acknowledged before the backup: %v", i, err)
+		}
+	}
+	// The restored server serves the same organisation with the same key.
+	var got struct{ Employees []struct{ ExternalID string } }
+	restored.Do(t, key, `{ employees(limit: 5) { externalId } }`, nil).Must(t, &got)
+	if len(got.Employees) == 0 {
+		t.Fatal("the restored server lists no employees with the old key")
+	}
+	if err := run(context.Background(), []string{"backup", "--db", live.DBPath, "--to", to}, env(nil), &out); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("backup over an existing file: got %v, want it refused", err)
+	}
+}
+
+// TestOrgKey issues a new key for an organisation whose key is lost: the
+// new key works, the old one still does.
+func TestOrgKey(t *testing.T) {
+	live := testkit.Start(t)
+	orgID, oldKey := live.NewOrg(t, "ООО Ключ")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"org", "list", "--db", live.DBPath}, env(nil), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), orgID) || !strings.Contains(out.String(), "ООО Ключ") {
+		t.Fatalf("org list: got %q, want %s listed", out.String(), orgID)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"org", "key", "--org", orgID, "--db", live.DBPath}, env(nil), &out); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`KABINET_KEY=(kbn_\w+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("got %q, want a key printed", out.String())
+	}
+	for _, k := range []string{m[1], oldKey} {
+		live.Do(t, k, `{ employees(limit: 1) { externalId } }`, nil).Must(t, nil)
+	}
+	err := run(context.Background(), []string{"org", "key", "--org", "org_nope", "--db", live.DBPath}, env(nil), &out)
+	if err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("unknown org: got %v, want not found", err)
+	}
+	err = run(context.Background(), []string{"org", "key", "--org", orgID, "--db", filepath.Join(t.TempDir(), "none.db")}, env(nil), &out)
+	if err == nil || !strings.Contains(err.Error(), "no database there") {
+		t.Errorf("missing database: got %v, want it named", err)
+	}
+}
