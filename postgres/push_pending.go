@@ -7,7 +7,7 @@ import (
 	"github.com/kabinet/kabinet"
 )
 
-// The push planner's and dispatcher's store methods (planning facts, the
+// The push planner's writes and the dispatcher's store methods (the
 // outbox, deliveries, the delivery log) are not ported to PostgreSQL yet:
 // their SQLite SQL was reshaped on main while this store was written. Until
 // they are, they answer errPushPending, and a PostgreSQL deployment plans
@@ -23,26 +23,6 @@ func (db *DB) SaveNotificationSettings(context.Context, string, *kabinet.Notific
 func (db *DB) DeliveryLog(context.Context, string, string, int,
 	func(due, notBefore time.Time, localDate, zone string) time.Time) ([]*kabinet.Delivery, error) {
 	return nil, errPushPending
-}
-
-func (db *DB) UnviewedPayslips(context.Context, string, kabinet.PayslipFactFilter) ([]kabinet.PayslipFact, error) {
-	return nil, errPushPending
-}
-
-func (db *DB) ActiveVacations(context.Context, string, kabinet.VacationFactFilter) ([]kabinet.VacationFact, error) {
-	return nil, errPushPending
-}
-
-func (db *DB) OrgChart(context.Context, string) (*kabinet.OrgChart, error) {
-	return nil, errPushPending
-}
-
-func (db *DB) Reach(context.Context, string, []string) (map[string]kabinet.Reach, error) {
-	return nil, errPushPending
-}
-
-func (db *DB) BroadcastStages(context.Context, string, string, time.Time) (int, int, error) {
-	return 0, 0, errPushPending
 }
 
 func (db *DB) PlanNotifications(context.Context, string, []kabinet.PlannedNotification, bool) (int64, error) {
