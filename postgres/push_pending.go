@@ -16,25 +16,9 @@ import (
 // planned the dispatcher finds nothing due.
 var errPushPending = &kabinet.Error{Code: kabinet.EINTERNAL, Message: "postgres: push planning and dispatch are not available on PostgreSQL yet"}
 
-func (db *DB) SaveNotificationSettings(context.Context, string, *kabinet.NotificationSettings, *kabinet.Replan) error {
-	return errPushPending
-}
-
 func (db *DB) DeliveryLog(context.Context, string, string, int,
 	func(due, notBefore time.Time, localDate, zone string) time.Time) ([]*kabinet.Delivery, error) {
 	return nil, errPushPending
-}
-
-func (db *DB) PlanNotifications(context.Context, string, []kabinet.PlannedNotification, bool) (int64, error) {
-	return 0, errPushPending
-}
-
-func (db *DB) CancelReminders(context.Context, []string, []string, string) (int64, error) {
-	return 0, nil // nothing is planned, so nothing is cancelled
-}
-
-func (db *DB) CancelOtherKeys(context.Context, []string, map[string]string, string) (int64, error) {
-	return 0, nil
 }
 
 func (db *DB) ClaimOutbox(context.Context, string, time.Time, time.Time, int) ([]*kabinet.OutboxItem, error) {

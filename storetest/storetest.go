@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"NoChangeSkippedUnderConcurrentWriters", testNoChangeSkipped},
 		{"Compaction", testCompaction},
 		{"MarkViewedOnce", testMarkViewedOnce},
+		{"PlanNotifications", testPlanNotifications},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
@@ -345,5 +346,44 @@ func testMarkViewedOnce(t *testing.T, open Opener) {
 	}
 	if after, _ := db.ChangeCount(ctx, orgID); after != before+1 {
 		t.Fatalf("got %d changes after the view, want %d", after, before+1)
+	}
+}
+
+// testPlanNotifications: planned rows are written once per key (a second
+// plan of the same keys changes nothing unless replanning), and cancelling
+// by subject or by other subject keys counts what it cancelled.
+func testPlanNotifications(t *testing.T, open Opener) {
+	clock := newClock()
+	db := open(t, clock)
+	ctx := context.Background()
+	orgID, ids := org(t, db, "E-1", "E-2")
+	now := clock.Now()
+	var rows []kabinet.PlannedNotification
+	for _, e := range []string{"E-1", "E-2"} {
+		for _, stage := range []int{1, 3} {
+			rows = append(rows, kabinet.PlannedNotification{Kind: kabinet.NotifyVacationReminder, SubjectID: "vac-" + e, SubjectKey: "2026-12-01",
+				Stage: stage, RecipientID: ids[e], EmployeeID: ids[e], BaseAt: now, DueAt: now.Add(time.Duration(stage) * time.Hour),
+				LocalDate: "2026-11-30", Params: `{"startsOn":"2026-12-01"}`})
+		}
+	}
+	if n, err := db.PlanNotifications(ctx, orgID, rows, false); err != nil || n != 4 {
+		t.Fatalf("planned %d, %v; want 4", n, err)
+	}
+	if n, err := db.PlanNotifications(ctx, orgID, rows, false); err != nil || n != 0 {
+		t.Fatalf("planned %d, %v the second time; want 0", n, err)
+	}
+	if n, err := db.PlanNotifications(ctx, orgID, rows[:1], true); err != nil || n != 1 {
+		t.Fatalf("replanned %d, %v; want 1", n, err)
+	}
+	// E-1's vacation moved: its rows under the old start date go.
+	n, err := db.CancelOtherKeys(ctx, []string{kabinet.NotifyVacationReminder}, map[string]string{"vac-E-1": "2026-12-08"}, "moved")
+	if err != nil || n != 2 {
+		t.Fatalf("cancelled %d, %v for the moved vacation; want 2", n, err)
+	}
+	if n, err := db.CancelReminders(ctx, []string{kabinet.NotifyVacationReminder}, []string{"vac-E-2"}, "cancelled"); err != nil || n != 2 {
+		t.Fatalf("cancelled %d, %v; want 2", n, err)
+	}
+	if n, err := db.CancelReminders(ctx, []string{kabinet.NotifyVacationReminder}, []string{"vac-E-1", "vac-E-2"}, "again"); err != nil || n != 0 {
+		t.Fatalf("cancelled %d, %v again; want 0", n, err)
 	}
 }
