@@ -8,6 +8,8 @@ package load
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +22,9 @@ import (
 type Client struct {
 	Target string
 	HTTP   *http.Client
+	// Metrics is the base URL where the instance serves /metrics (its
+	// KABINET_METRICS_ADDR); empty: Target.
+	Metrics string
 }
 
 // NewClient returns a client with a connection pool sized for conc workers.
@@ -44,7 +49,16 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // Do runs one operation and decodes data into out (may be nil).
 func (c *Client) Do(ctx context.Context, token, query string, vars map[string]any, out any) error {
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return c.DoExtensions(ctx, token, query, vars, nil, out)
+}
+
+// DoExtensions is Do with the request's extensions (a persisted query's hash).
+func (c *Client) DoExtensions(ctx context.Context, token, query string, vars, extensions map[string]any, out any) error {
+	params := map[string]any{"query": query, "variables": vars}
+	if extensions != nil {
+		params["extensions"] = extensions
+	}
+	body, err := json.Marshal(params)
 	if err != nil {
 		return err
 	}
@@ -85,6 +99,12 @@ func (c *Client) Do(ctx context.Context, token, query string, vars map[string]an
 	return nil
 }
 
+// sha256Hex is a persisted query's hash.
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
 // Get fetches a plain path (the /healthz baseline, /metrics).
 func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Target+path, nil)
@@ -106,8 +126,21 @@ func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
 // RSS reads the server's resident memory from its Prometheus process
 // collector; 0 if it cannot.
 func (c *Client) RSS(ctx context.Context) int64 {
-	b, err := c.Get(ctx, "/metrics")
+	base := c.Target
+	if c.Metrics != "" {
+		base = c.Metrics
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/metrics", nil)
 	if err != nil {
+		return 0
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {

@@ -64,6 +64,9 @@ type Env struct {
 	App   *app.App
 	Clock *Clock
 	URL   string // http://127.0.0.1:port
+	// MetricsURL serves /metrics and /debug/pprof (Config.MetricsAddr), ""
+	// when an option unset it.
+	MetricsURL string
 	// DBPath is the SQLite file, or the postgres:// URL of the test's schema.
 	DBPath string
 	// Store is StoreSQLite or StorePostgres.
@@ -122,6 +125,7 @@ func Start(tb testing.TB, opts ...Option) *Env {
 	cfg.DB = "store:" + DefaultStore()
 	cfg.BootstrapToken = BootstrapToken
 	cfg.ShutdownGrace = 5 * time.Second
+	cfg.MetricsAddr = "127.0.0.1:0"
 	clock := NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	o := app.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if testing.Verbose() {
@@ -145,6 +149,9 @@ func Start(tb testing.TB, opts ...Option) *Env {
 		tb.Fatalf("start: %v", err)
 	}
 	env := &Env{App: a, Clock: clock, URL: "http://" + a.Addr(), DBPath: cfg.DB, Store: store, Client: &http.Client{Timeout: 30 * time.Second}}
+	if addr := a.MetricsAddr(); addr != "" {
+		env.MetricsURL = "http://" + addr
+	}
 	if c, ok := o.Clock.(*Clock); ok {
 		env.Clock = c
 	}
