@@ -294,8 +294,8 @@ func inviteSettled(ctx context.Context, tx *txn, orgID, employeeID, channel, rea
 
 // ClaimInvitations takes up to limit unsettled invitations for sending —
 // those of ids, or any when ids is empty — that nobody claimed within the
-// lease. Claiming is a write, so two senders never take the same row at the
-// same time.
+// lease. Claiming locks the rows (FOR UPDATE SKIP LOCKED), so two
+// instances never take the same row at the same time.
 func (db *DB) ClaimInvitations(ctx context.Context, ids []string, lease time.Duration, limit int) ([]*kabinet.Invitation, error) {
 	now := db.now()
 	var out []*kabinet.Invitation
@@ -310,7 +310,9 @@ func (db *DB) ClaimInvitations(ctx context.Context, ids []string, lease time.Dur
 				args = append(args, id)
 			}
 		}
-		q += ` ORDER BY created_at, id LIMIT ?`
+		// Several instances run the outbox: a row another one is claiming
+		// right now is skipped, not waited for and claimed twice.
+		q += ` ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED`
 		args = append(args, limit)
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
