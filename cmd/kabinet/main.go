@@ -3,6 +3,7 @@
 //	kabinet serve [--demo] [--addr ADDR] [--db FILE]
 //	kabinet migrate [--status] [--db FILE]
 //	kabinet backup --to FILE [--db FILE]
+//	kabinet migrate-store --from FILE --to postgres://…
 //	kabinet org list | kabinet org key --org ID
 //	kabinet import --url URL --employees FILE --payslips FILE ...
 //	kabinet version
@@ -46,9 +47,11 @@ type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the server."`
 	Migrate migrateCmd `cmd:"" help:"Apply the database migrations and exit; --status only lists them."`
 	Backup  backupCmd  `cmd:"" help:"Copy a live SQLite database, consistently, to a new file."`
-	Org     orgCmd     `cmd:"" help:"Operator tasks on organisations (list, issue a new API key)."`
-	Import  importCmd  `cmd:"" help:"Publish departments, employees, payslips, leave balances and vacations from CSV files (docs/import.md)."`
-	Version versionCmd `cmd:"" help:"Print the version, the commit and the Go version."`
+	// MigrateStore moves a SQLite deployment to PostgreSQL.
+	MigrateStore migrateStoreCmd `cmd:"" name:"migrate-store" help:"Copy a SQLite database into an empty PostgreSQL database, verified by row counts and checksums."`
+	Org          orgCmd          `cmd:"" help:"Operator tasks on organisations (list, issue a new API key)."`
+	Import       importCmd       `cmd:"" help:"Publish departments, employees, payslips, leave balances and vacations from CSV files (docs/import.md)."`
+	Version      versionCmd      `cmd:"" help:"Print the version, the commit and the Go version."`
 	// Healthcheck is for a container's HEALTHCHECK; the image has no curl.
 	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if the server's /readyz answers 200 (for container health checks)."`
 }
