@@ -85,22 +85,7 @@ func (s *Service) BlockDismissed(ctx context.Context) error {
 	return nil
 }
 
-// MaySignIn implements auth.Gate: an employee may hold a session only with
-// an ACTIVE cabinet and before their dismissal. UNAUTHENTICATED otherwise.
+// MaySignIn is Gate.MaySignIn.
 func (s *Service) MaySignIn(ctx context.Context, orgID, employeeID string) error {
-	c, err := s.Store.Cabinet(ctx, orgID, employeeID)
-	if kabinet.ErrorCode(err) == kabinet.ENOTFOUND || (err == nil && c.Status != kabinet.CabinetActive) {
-		return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the cabinet is not active; sign-in is not possible")
-	}
-	if err != nil {
-		return err
-	}
-	e, err := s.Store.Employee(ctx, orgID, employeeID)
-	if err != nil {
-		return err
-	}
-	if s.dismissed(ctx, e) {
-		return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the cabinet is not active; sign-in is not possible")
-	}
-	return nil
+	return s.gate().MaySignIn(ctx, orgID, employeeID)
 }

@@ -45,6 +45,12 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	// Push is FCM and APNs (KABINET_FCM_*, KABINET_APNS_*); zero: the log sender.
 	Push providers.Config
+	// PushLease is how long the dispatcher's claim on a notification holds
+	// (KABINET_PUSH_LEASE): after a crash, work in flight waits this long
+	// before another run takes it over (and a send in doubt is repeated),
+	// but an instance slower than this (a send plus its record) loses work
+	// it still holds. Sends time out at half the lease, at most 30 s.
+	PushLease time.Duration
 	// SyncRetentionDays is how long sync keeps changes and tombstones
 	// (KABINET_SYNC_RETENTION_DAYS); an older cursor must full-sync.
 	SyncRetentionDays int
@@ -72,7 +78,7 @@ func (c *Config) GraphiQLOn() bool {
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
 	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second,
-		SyncRetentionDays: 180}
+		SyncRetentionDays: 180, PushLease: 2 * time.Minute}
 }
 
 // Validate reports the first configuration error.
@@ -94,6 +100,8 @@ func (c *Config) Validate() error {
 		return errors.New("KABINET_SYNC_RETENTION_DAYS must be at least 1")
 	case c.GraphiQL != "" && c.GraphiQL != "on" && c.GraphiQL != "off":
 		return fmt.Errorf("KABINET_GRAPHIQL=%q: want on or off", c.GraphiQL)
+	case c.PushLease < 5*time.Second || c.PushLease > time.Hour:
+		return fmt.Errorf("KABINET_PUSH_LEASE must be between 5s and 1h (got %v)", c.PushLease)
 	}
 	if _, err := c.invitationSenders(nil); err != nil {
 		return err
@@ -161,9 +169,14 @@ type App struct {
 type Options struct {
 	Logger *slog.Logger
 	Clock  kabinet.Clock
-	// TuneAuth, if set, adjusts the auth service before the server starts
-	// (tests: limits, cheaper hashing).
-	TuneAuth func(*auth.Service)
+	// AuthLimits are the sign-in throttle's rules (zero: auth.DefaultLimits).
+	AuthLimits auth.Limits
+	// NewDevice is told of sign-ins on new devices instead of the push
+	// service (tests record them).
+	NewDevice auth.NewDeviceNotifier
+	// Listeners are told of every committed publication after the app's
+	// own (cabinets, reminders).
+	Listeners []payroll.Listener
 	// PushSender delivers notifications; nil: the log sender.
 	PushSender push.Sender
 	// NoDispatcher leaves the dispatcher stopped: tests call
@@ -193,37 +206,52 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	a := &App{Config: cfg, Logger: opt.Logger, Clock: opt.Clock, DB: db, Keys: ring, Registry: prometheus.NewRegistry()}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.Tenancy = &tenancy.Service{Store: db}
-	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch}
-	// One hasher for passwords and PINs, so that its concurrency bound is
-	// global: a login storm queues instead of exhausting memory.
-	hasher := passhash.New(passhash.DefaultParams, 0)
-	limiter := &throttle.Limiter{Store: db, Clock: opt.Clock} // one throttle for every sign-in
-	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
-		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper"), ChallengeKey: ring.Derive("quick-login-challenge"),
-		Limiter: limiter}
-	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor")}
-	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
-		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
 	senders, err := cfg.invitationSenders(opt.Logger)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	a.Activation = &activation.Service{
-		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
-		Hasher: hasher, Pepper: ring.Derive("password-pepper"), CodeKey: ring.Derive("activation-code"),
-		Limiter: limiter, Senders: senders,
-	}
-	a.Auth.Gate = a.Activation
-	a.Payroll.Listeners = append(a.Payroll.Listeners, a.Activation)
-	if err := a.newPush(ctx, opt); err != nil {
+	// Each service is built with everything it needs, in dependency order;
+	// the events one publishes reach the others through the small interfaces
+	// it is given here:
+	//
+	//	publication (payroll)   → cabinets (activation), reminders (push)
+	//	sign-in on a new device → the notice to the other devices (push)
+	//	payslip viewed (sync)   → its reminders stop (push)
+	//	planned, maybe due now  → the dispatcher wakes
+	//
+	// Who may hold a session or be reached (an active cabinet, not
+	// dismissed) is read from the store by one Gate that auth and the
+	// dispatcher share, so auth needs no activation service and activation,
+	// which signs in through auth, no cycle.
+	gate := &activation.Gate{Store: db, Clock: opt.Clock}
+	a.Tenancy = &tenancy.Service{Store: db}
+	if err := a.newPush(ctx, opt, gate); err != nil {
 		db.Close()
 		return nil, err
 	}
-	if opt.TuneAuth != nil {
-		opt.TuneAuth(a.Auth) // after the wiring: a test may replace the new-device notifier
+	// One hasher for passwords and PINs, so that its concurrency bound is
+	// global: a login storm queues instead of exhausting memory.
+	hasher := passhash.New(passhash.DefaultParams, 0)
+	var newDevice auth.NewDeviceNotifier = a.Push
+	if opt.NewDevice != nil {
+		newDevice = opt.NewDevice
 	}
+	limiter := &throttle.Limiter{Store: db, Clock: opt.Clock} // one throttle for every sign-in
+	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
+		Credentials: db, PasswordPepper: ring.Derive("password-pepper"),
+		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper"), ChallengeKey: ring.Derive("quick-login-challenge"),
+		Limiter: limiter, Limits: opt.AuthLimits, Gate: gate, NewDevice: newDevice}
+	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor"), Views: a.Push}
+	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
+		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
+	a.Activation = &activation.Service{
+		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
+		CodeKey: ring.Derive("activation-code"),
+		Limiter: limiter, Senders: senders,
+	}
+	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch,
+		Listeners: append([]payroll.Listener{a.Activation, a.Push}, opt.Listeners...)}
 
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,

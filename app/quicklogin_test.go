@@ -10,7 +10,6 @@ import (
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/app"
-	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/internal/testkit"
 	"github.com/kabinet/kabinet/throttle"
 )
@@ -524,9 +523,7 @@ func TestQuickLoginBadInput(t *testing.T) {
 
 func TestQuickLoginAddressThrottle(t *testing.T) {
 	e := startQuick(t, func(_ *app.Config, o *app.Options) {
-		o.TuneAuth = func(s *auth.Service) {
-			s.Limits.QuickPerAddress = throttle.Rule{Max: 3, Window: 10 * time.Minute}
-		}
+		o.AuthLimits.QuickPerAddress = throttle.Rule{Max: 3, Window: 10 * time.Minute}
 	})
 	secret := e.setupPIN(t, e.sess.AccessToken, "4817")
 	early := e.Challenge(t, "device-1") // taken before the failures
@@ -560,7 +557,7 @@ func (n *recordingNotifier) NewDeviceSignIn(_ context.Context, _, employeeID str
 
 func TestNewDeviceNotice(t *testing.T) {
 	n := &recordingNotifier{}
-	e := startQuick(t, func(_ *app.Config, o *app.Options) { o.TuneAuth = func(s *auth.Service) { s.NewDevice = n } })
+	e := startQuick(t, func(_ *app.Config, o *app.Options) { o.NewDevice = n })
 	e.EmployeeSession(t, e.org, "E-1", "device-1") // known device: no notice
 	s2 := e.EmployeeSession(t, e.org, "E-1", "device-2")
 	n.mu.Lock()
@@ -586,7 +583,7 @@ func TestNewDeviceNotice(t *testing.T) {
 // quick logins gets no more challenges until its window ends.
 func TestQuickLoginChallengeThrottle(t *testing.T) {
 	e := startQuick(t, func(_ *app.Config, o *app.Options) {
-		o.TuneAuth = func(s *auth.Service) { s.Limits.QuickPerAddress = throttle.Rule{Max: 3, Window: time.Minute} }
+		o.AuthLimits.QuickPerAddress = throttle.Rule{Max: 3, Window: time.Minute}
 	})
 	const q = `mutation($d: String!) { quickLoginChallenge(deviceId: $d) { challenge } }`
 	for range 3 {

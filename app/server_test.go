@@ -207,14 +207,19 @@ func TestTransport(t *testing.T) {
 // TestGracefulShutdown: a request in flight when shutdown starts finishes,
 // and its writes are kept.
 func TestGracefulShutdown(t *testing.T) {
-	env := testkit.Start(t)
+	inFlight, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	env := testkit.Start(t, func(_ *app.Config, o *app.Options) {
+		o.Listeners = []payroll.Listener{payroll.ListenerFunc(func(_ context.Context, ev payroll.Event) {
+			if ev.Kind != payroll.EventPayslips {
+				return // the employees seeded below
+			}
+			once.Do(func() { close(inFlight) })
+			<-release
+		})}
+	})
 	_, key := env.NewOrg(t, "Org")
 	env.SeedEmployees(t, key, 1)
-	inFlight, release := make(chan struct{}), make(chan struct{})
-	env.App.Payroll.Listeners = append(env.App.Payroll.Listeners, payroll.ListenerFunc(func(context.Context, payroll.Event) {
-		close(inFlight)
-		<-release
-	}))
 	done := make(chan *testkit.Response)
 	go func() {
 		body, _ := jsonBody(map[string]any{"query": publishPayslips, "variables": map[string]any{"in": []any{testkit.Payslip("PS-1", "E-1", "2026-10")}}})

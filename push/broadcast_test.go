@@ -50,3 +50,32 @@ func TestRemindUnviewedPayslips(t *testing.T) {
 		f.env.Do(t, f.key, `mutation { remindUnviewedPayslips(period: "October") }`, nil).WantCode(t, "BAD_USER_INPUT")
 	})
 }
+
+// TestRemindUnviewedPayslipsReachableOnly: HR's one-off reminder counts and
+// plans only employees it can reach (an active cabinet and a device with a
+// push token), not those it would cancel at sending.
+func TestRemindUnviewedPayslipsReachableOnly(t *testing.T) {
+	f := newFixture(t, 5)
+	f.device(t, "E-1", "phone")
+	f.device(t, "E-2", "phone")
+	f.env.EmployeeSession(t, f.org, "E-3", "phone") // signed in, no push token yet
+	var slips []map[string]any
+	for _, e := range []string{"E-1", "E-2", "E-3", "E-4", "E-5"} { // E-4, E-5: never activated
+		slips = append(slips, testkit.Payslip("PS-"+e, e, "2026-10"))
+	}
+	f.env.PublishPayslips(t, f.key, slips...)
+	var out struct{ RemindUnviewedPayslips int }
+	f.env.Do(t, f.key, `mutation { remindUnviewedPayslips(period: "2026-10") }`, nil).Must(t, &out)
+	if out.RemindUnviewedPayslips != 2 {
+		t.Fatalf("got %d planned, want 2 (E-1 and E-2)", out.RemindUnviewedPayslips)
+	}
+	if n := statuses(f.deliveries(t, ""))["PAYSLIP_BROADCAST/1/PLANNED"]; n != 2 {
+		t.Errorf("got %d broadcasts in the delivery log, want 2", n)
+	}
+	// E-3 registers a token: a repeat now reaches them too, and only them.
+	f.device(t, "E-3", "phone")
+	f.env.Do(t, f.key, `mutation { remindUnviewedPayslips(period: "2026-10") }`, nil).Must(t, &out)
+	if out.RemindUnviewedPayslips != 1 {
+		t.Fatalf("got %d planned by the repeat, want 1 (E-3)", out.RemindUnviewedPayslips)
+	}
+}
