@@ -17,7 +17,7 @@ import (
 // (the address and device limits are the sign-in's, auth.Limits).
 var RulePerCode = throttle.Rule{Max: 5, Window: 15 * time.Minute}
 
-// ActivateInput is what the app sends to activate (CONTRACT.md).
+// ActivateInput is what the app sends to activate (docs/contract.md §Phone app).
 type ActivateInput struct {
 	Code           string
 	Login          string // only where the policy asks the employee to choose
@@ -32,7 +32,7 @@ var (
 	errBlocked     = kabinet.Errorf(kabinet.EFORBIDDEN, "your cabinet is blocked; contact HR")
 )
 
-// Activate activates a cabinet with its code (CONTRACT.md `activate`).
+// Activate activates a cabinet with its code (docs/contract.md §Phone app, `activate`).
 //
 // First activation: sets the password (CheckPassword rules, argon2id) and
 // the login — generated from the surname and initials, or chosen where the

@@ -66,6 +66,10 @@ type Config struct {
 	// GraphiQL is KABINET_GRAPHIQL: "on", "off", or empty for on in
 	// development and off in production (see GraphiQLOn).
 	GraphiQL string // KABINET_GRAPHIQL
+	// LogSlow: requests that take longer are logged at warn level
+	// (KABINET_LOG_SLOW); zero: none is. Other requests are logged one by
+	// one only at debug level, and summarised once a minute at info.
+	LogSlow time.Duration
 }
 
 // GraphiQLOn tells whether the GraphiQL IDE is served at /graphiql. The IDE
@@ -78,7 +82,7 @@ func (c *Config) GraphiQLOn() bool {
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
 	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second,
-		SyncRetentionDays: 180, PushLease: 2 * time.Minute}
+		SyncRetentionDays: 180, PushLease: 2 * time.Minute, LogSlow: 500 * time.Millisecond}
 }
 
 // Validate reports the first configuration error.
@@ -102,6 +106,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("KABINET_GRAPHIQL=%q: want on or off", c.GraphiQL)
 	case c.PushLease < 5*time.Second || c.PushLease > time.Hour:
 		return fmt.Errorf("KABINET_PUSH_LEASE must be between 5s and 1h (got %v)", c.PushLease)
+	case c.LogSlow < 0:
+		return errors.New("KABINET_LOG_SLOW must not be negative (0 turns slow-request lines off)")
 	}
 	if _, err := c.invitationSenders(nil); err != nil {
 		return err
@@ -269,6 +275,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Registry:      a.Registry,
 		WithAuthError: graph.WithAuthError,
 		Docs:          server.Docs{SDL: kabinet.SchemaSDL, GraphiQL: cfg.GraphiQLOn()},
+		SlowRequest:   cfg.LogSlow,
 	})
 	return a, nil
 }

@@ -75,7 +75,7 @@ func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 	srv.AddTransport(post)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.APQCacheSize)})
+	srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: lru.New[string](o.APQCacheSize)}})
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	srv.Use(depthLimit{max: o.MaxDepth})
 	srv.SetErrorPresenter(presenter(o.Logger))
