@@ -140,25 +140,19 @@ func TestOutcomesRecordedAsTheyArrive(t *testing.T) {
 	}
 }
 
-// TestNoActiveCabinetReason: HR's reminder to someone who never activated a
+// TestNoActiveCabinetReason: a reminder to someone who never activated a
 // cabinet is cancelled as "no active cabinet" and counted under that
 // reason, not as blocked.
 func TestNoActiveCabinetReason(t *testing.T) {
 	f := newFixture(t, 2)
+	f.settings(t, map[string]any{"payslipReminderDays": []int{1}})
 	f.device(t, "E-1", "phone") // E-2 never signs in
 	f.env.PublishPayslips(t, f.key, testkit.Payslip("PS-1", "E-1", "2026-10"), testkit.Payslip("PS-2", "E-2", "2026-10"))
+	f.env.Clock.Add(24 * time.Hour)
 	f.dispatch(t)
-	f.env.Do(t, f.key, `mutation { remindUnviewedPayslips(period: "2026-10") }`, nil).Must(t, nil)
-	f.env.Clock.Add(time.Hour)
-	f.dispatch(t)
-	var broadcast *delivery
-	for _, d := range f.deliveries(t, "E-2") {
-		if d.Kind == "PAYSLIP_BROADCAST" {
-			broadcast = &d
-		}
-	}
-	if broadcast == nil || broadcast.Status != "CANCELLED" || broadcast.Error == nil || !strings.Contains(*broadcast.Error, "no active cabinet") {
-		t.Fatalf("got %+v, want the broadcast CANCELLED for no active cabinet", broadcast)
+	ds := f.deliveries(t, "E-2")
+	if len(ds) != 1 || ds[0].Status != "CANCELLED" || ds[0].Error == nil || !strings.Contains(*ds[0].Error, "no active cabinet") {
+		t.Fatalf("got %+v, want the reminder CANCELLED for no active cabinet", ds)
 	}
 	fams, err := f.env.App.Registry.Gather()
 	if err != nil {
