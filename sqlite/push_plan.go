@@ -1,10 +1,16 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/base32"
+	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kabinet/kabinet"
@@ -194,14 +200,22 @@ func planNotifications(ctx context.Context, tx *sql.Tx, orgID string, rows []kab
 			full.Close()
 		}
 	}()
+	// In the order of the unique key, with ids in increasing order, both
+	// indexes grow at their end instead of splitting pages at random.
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return compareKeys(&rows[a], &rows[b]) })
+	ids := newOutboxIDs(now, len(rows))
 	var total int64
 	args := make([]any, 0, planChunk*12+1)
 	for start := 0; start < len(rows); start += planChunk {
-		part := rows[start:min(start+planChunk, len(rows))]
+		part := order[start:min(start+planChunk, len(rows))]
 		args = append(args[:0], ms(now))
-		for i := range part {
-			r := &part[i]
-			args = append(args, kabinet.NewID("nt"), orgID, r.Kind, r.SubjectID, r.SubjectKey, r.Stage, r.RecipientID, r.EmployeeID,
+		for k, i := range part {
+			r := &rows[i]
+			args = append(args, ids[start+k], orgID, r.Kind, r.SubjectID, r.SubjectKey, r.Stage, r.RecipientID, r.EmployeeID,
 				ms(r.BaseAt), ms(r.DueAt), r.LocalDate, r.Params)
 		}
 		var res sql.Result
@@ -223,6 +237,39 @@ func planNotifications(ctx context.Context, tx *sql.Tx, orgID string, rows []kab
 		total += k
 	}
 	return total, nil
+}
+
+// compareKeys orders planned notifications by the outbox's unique key.
+func compareKeys(a, b *kabinet.PlannedNotification) int {
+	return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.SubjectID, b.SubjectID),
+		strings.Compare(a.SubjectKey, b.SubjectKey), cmp.Compare(a.Stage, b.Stage), strings.Compare(a.RecipientID, b.RecipientID))
+}
+
+// outboxIDs are the ids of outbox rows: "nt_" and 23 characters of the
+// time of planning, a sequence number and 40 random bits, in an alphabet
+// that sorts like the bytes. They are opaque to clients; that a batch's ids
+// increase only keeps bulk inserts appending to the primary-key index.
+var (
+	outboxIDEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+	outboxIDSeq      atomic.Uint32
+)
+
+// newOutboxIDs returns n new ids in increasing order.
+func newOutboxIDs(now time.Time, n int) []string {
+	random := make([]byte, 5*n)
+	if _, err := rand.Read(random); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	ids := make([]string, n)
+	var b [14]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(ms(now))<<16) // 48 bits of milliseconds
+	for i := range ids {
+		seq := outboxIDSeq.Add(1)
+		b[6], b[7], b[8] = byte(seq>>16), byte(seq>>8), byte(seq)
+		copy(b[9:], random[5*i:5*i+5])
+		ids[i] = "nt_" + outboxIDEncoding.EncodeToString(b[:])
+	}
+	return ids
 }
 
 // CancelReminders cancels what is not yet sent of the given kinds about the
