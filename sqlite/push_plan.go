@@ -140,23 +140,23 @@ const planColumns = `id, org_id, kind, subject_id, subject_key, stage, recipient
 	not_before, params, status, created_at, updated_at`
 
 // planValues is the VALUES list of a multi-row INSERT of k rows of
-// planColumns: 12 values bound per row (?2…), the due time twice (it is
-// also the first not_before), the status and the time of planning (?1)
-// shared.
+// planColumns: 11 values bound per row (?3…), the due time twice (it is
+// also the first not_before); the time of planning (?1), the organisation
+// (?2) and the status shared.
 func planValues(k int) string {
 	var b strings.Builder
 	for i := range k {
 		if i > 0 {
 			b.WriteString(",\n")
 		}
-		p := 2 + i*12
-		fmt.Fprintf(&b, "(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, 'PLANNED', ?1, ?1)",
-			p, p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+9, p+11)
+		p := 3 + i*11
+		fmt.Fprintf(&b, "(?%d, ?2, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, 'PLANNED', ?1, ?1)",
+			p, p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+8, p+10)
 	}
 	return b.String()
 }
 
-// planChunk is how many rows one INSERT writes: 12 parameters each, well
+// planChunk is how many rows one INSERT writes: 11 parameters each, well
 // under SQLite's limit of 32,766 bound parameters per statement.
 const planChunk = 1000
 
@@ -200,8 +200,9 @@ func planNotifications(ctx context.Context, tx *sql.Tx, orgID string, rows []kab
 			full.Close()
 		}
 	}()
-	// In the order of the unique key, with ids in increasing order, both
-	// indexes grow at their end instead of splitting pages at random.
+	// In the order of the unique key (subject first: it varies most), with
+	// ids in increasing order, both indexes mostly grow at their end
+	// instead of splitting pages at random.
 	order := make([]int, len(rows))
 	for i := range order {
 		order[i] = i
@@ -209,13 +210,13 @@ func planNotifications(ctx context.Context, tx *sql.Tx, orgID string, rows []kab
 	slices.SortFunc(order, func(a, b int) int { return compareKeys(&rows[a], &rows[b]) })
 	ids := newOutboxIDs(now, len(rows))
 	var total int64
-	args := make([]any, 0, planChunk*12+1)
+	args := make([]any, 0, planChunk*11+2)
 	for start := 0; start < len(rows); start += planChunk {
 		part := order[start:min(start+planChunk, len(rows))]
-		args = append(args[:0], ms(now))
+		args = append(args[:0], ms(now), orgID)
 		for k, i := range part {
 			r := &rows[i]
-			args = append(args, ids[start+k], orgID, r.Kind, r.SubjectID, r.SubjectKey, r.Stage, r.RecipientID, r.EmployeeID,
+			args = append(args, ids[start+k], r.Kind, r.SubjectID, r.SubjectKey, r.Stage, r.RecipientID, r.EmployeeID,
 				ms(r.BaseAt), ms(r.DueAt), r.LocalDate, r.Params)
 		}
 		var res sql.Result
@@ -241,8 +242,20 @@ func planNotifications(ctx context.Context, tx *sql.Tx, orgID string, rows []kab
 
 // compareKeys orders planned notifications by the outbox's unique key.
 func compareKeys(a, b *kabinet.PlannedNotification) int {
-	return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.SubjectID, b.SubjectID),
-		strings.Compare(a.SubjectKey, b.SubjectKey), cmp.Compare(a.Stage, b.Stage), strings.Compare(a.RecipientID, b.RecipientID))
+	// Not cmp.Or: that would compare every field every time.
+	if c := strings.Compare(a.SubjectID, b.SubjectID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.SubjectKey, b.SubjectKey); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Stage, b.Stage); c != 0 {
+		return c
+	}
+	return strings.Compare(a.RecipientID, b.RecipientID)
 }
 
 // outboxIDs are the ids of outbox rows: "nt_" and 23 characters of the
