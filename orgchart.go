@@ -17,7 +17,7 @@ type OrgUnit struct {
 
 // OrgChart is an organisation's reporting lines: its departments with their
 // heads and parents, and the organisation's head. It holds facts; ManagerOf
-// is the one place the manager rule is written (docs/product.md). It is
+// is the one place the manager rule is written (docs/product.md §Manager rule). It is
 // read-only once built and safe for concurrent use.
 type OrgChart struct {
 	units     map[string]OrgUnit

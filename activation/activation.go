@@ -1,7 +1,8 @@
 // Package activation is how employees enter Kabinet: cabinets and their
 // lifecycle (docs/product.md §Cabinet lifecycle: NOT_CREATED → CREATED → INVITED → ACTIVE, with
 // CREATE_FAILED, INVITE_FAILED and BLOCKED), invitations by email and SMS
-// through an outbox, activation codes, passwords and password sign-in.
+// through an outbox, activation codes and activation (password rules,
+// hashing, the sign-in throttle and password sign-in are package auth's).
 //
 // Guarantees:
 //   - Every status transition is recorded with its time, reason and channel.
@@ -12,8 +13,8 @@
 //   - Two activations racing with one code make exactly one first activation
 //     (one write transaction decides); the other is treated as a
 //     re-activation and needs the password that was just set.
-//   - Wrong codes and passwords are throttled per code, per device, per
-//     client address and per login (package throttle); successes never are.
+//   - Wrong codes and passwords are throttled per code, and like every
+//     sign-in per device and client address (auth.Guard, package throttle).
 //   - Invitations: the message (with its code) is written to an outbox in the
 //     same transaction as the code's hash; senders claim rows with a lease and
 //     settle them, wiping the text. A crash before sending loses nothing (the
@@ -36,7 +37,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
-	"github.com/kabinet/kabinet/passhash"
+	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/throttle"
 )
 
@@ -62,35 +63,36 @@ type Store interface {
 
 	CabinetByCode(ctx context.Context, codeHash string) (*kabinet.CabinetCredentials, error)
 	CabinetCredentials(ctx context.Context, orgID, employeeID string) (*kabinet.CabinetCredentials, error)
-	CabinetsByLogin(ctx context.Context, loginNorm string, limit int) ([]*kabinet.CabinetCredentials, error)
+	FreeLogin(ctx context.Context, orgID, base string) (string, error)
 	ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation) (string, error)
 	RecordConsent(ctx context.Context, orgID, employeeID, version string) error
-	SetPassword(ctx context.Context, orgID, employeeID, hash string) error
 
 	CabinetSettings(ctx context.Context, orgID string) (*kabinet.CabinetSettings, error)
 	PutCabinetSettings(ctx context.Context, orgID string, s *kabinet.CabinetSettings) error
-	PurgeThrottle(ctx context.Context, before time.Time) error
 }
 
-// Sessions is what the service needs of package auth.
+// Sessions is what the service needs of package auth, which owns the
+// credential rules: password rules and hashing, the sign-in throttle,
+// sessions.
 type Sessions interface {
 	StartSession(ctx context.Context, orgID, employeeID string, dev kabinet.Device, method string) (*kabinet.Session, error)
 	EndAllSessions(ctx context.Context, employeeID, reason string) error
 	RecordFailure(ctx context.Context, orgID, employeeID string, dev kabinet.Device, method, reason string)
 	Policy(ctx context.Context, orgID string) (*kabinet.AuthPolicy, error)
-	Devices(ctx context.Context, a *kabinet.Actor) ([]*kabinet.Device, error)
+	Guard(ctx context.Context, op, clientID string, extra ...throttle.Key) (*auth.Guard, error)
+	HashPassword(ctx context.Context, login, password string) (string, error)
+	VerifyPassword(ctx context.Context, cr *kabinet.CabinetCredentials, password string) (bool, error)
 }
 
-// Service runs cabinets, invitations, activation and password sign-in.
+// Service runs cabinets, invitations and activation; password sign-in is
+// package auth's.
 type Service struct {
 	Store    Store
 	Sessions Sessions
 	Clock    kabinet.Clock
 	Logger   *slog.Logger
-	Hasher   *passhash.Hasher
-	Pepper   []byte // keys.Ring.Derive("password-pepper")
-	CodeKey  []byte // keys.Ring.Derive("activation-code")
-	Limiter  *throttle.Limiter
+	CodeKey  []byte            // keys.Ring.Derive("activation-code")
+	Limiter  *throttle.Limiter // purges expired counters
 	// Senders deliver invitations, by channel (EMAIL, SMS). A channel
 	// without a sender cannot be used (INVITE_FAILED).
 	Senders map[string]Sender

@@ -73,34 +73,6 @@ func TestNormalizeCode(t *testing.T) {
 	}
 }
 
-func TestCheckPassword(t *testing.T) {
-	for _, tt := range []struct {
-		password, login, code string
-		ok                    bool
-	}{
-		{"correct horse battery", "ИвановИИ", "ABCDEFGHJKMN", true},
-		{"Сложный-пароль-7", "ИвановИИ", "", true},
-		{"short7!", "", "", false},
-		{"12345678", "", "", false},
-		{"Password1", "", "", false},
-		{"QWERTY123", "", "", false},
-		{"йцукенгш", "", "", false},
-		{"aaaaaaaaaaaa", "", "", false},
-		{"ИвановИИ12", "ИвановИИ12", "", false},
-		{"ивановии12", "ИвановИИ12", "", false},
-		{"abcd-efgh-jkmn", "", "ABCDEFGHJKMN", false},
-		{strings.Repeat("x", 129) + "y", "", "", false},
-	} {
-		err := activation.CheckPassword(tt.password, tt.login, tt.code)
-		if (err == nil) != tt.ok {
-			t.Errorf("CheckPassword(%q, %q, %q): got %v, want ok=%v", tt.password, tt.login, tt.code, err, tt.ok)
-		}
-		if err != nil && kabinet.ErrorCode(err) != kabinet.EBADINPUT {
-			t.Errorf("CheckPassword(%q): got code %s, want BAD_USER_INPUT", tt.password, kabinet.ErrorCode(err))
-		}
-	}
-}
-
 func TestLoginBase(t *testing.T) {
 	for _, tt := range []struct {
 		last, first, middle, want string
@@ -116,29 +88,5 @@ func TestLoginBase(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("LoginBase(%s %s %s): got %q, want %q", tt.last, tt.first, tt.middle, got, tt.want)
 		}
-	}
-}
-
-func TestCheckLogin(t *testing.T) {
-	for _, tt := range []struct {
-		in, want string
-		ok       bool
-	}{
-		{"ivan.petrov", "ivan.petrov", true},
-		{"  Иван_Петров-2 ", "Иван_Петров-2", true},
-		{"abc", "abc", true},
-		{"ab", "", false},
-		{strings.Repeat("я", 65), "", false},
-		{"ivan petrov", "", false},
-		{"ivan@petrov", "", false},
-		{"ivan'; drop", "", false},
-	} {
-		got, err := activation.CheckLogin(tt.in)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("CheckLogin(%q): got %q, %v, want %q, ok=%v", tt.in, got, err, tt.want, tt.ok)
-		}
-	}
-	if got := activation.NormalizeLogin(" ИвановИИ2 "); got != "ивановии2" {
-		t.Errorf("NormalizeLogin: got %q, want ивановии2", got)
 	}
 }

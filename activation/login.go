@@ -6,12 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kabinet/kabinet"
-)
-
-// Limits of a chosen login, in characters.
-const (
-	MinLoginLength = 3
-	MaxLoginLength = 64
+	"github.com/kabinet/kabinet/auth"
 )
 
 // LoginBase makes the generated login of an employee: the surname followed
@@ -22,7 +17,7 @@ func LoginBase(e *kabinet.Employee) string {
 	var b strings.Builder
 	upper := true // at the start and after a space or hyphen: Римский-Корсаков, ДеГолль
 	for _, r := range e.LastName {
-		if !loginRune(r) {
+		if !auth.LoginRune(r) {
 			upper = true
 			continue
 		}
@@ -33,7 +28,7 @@ func LoginBase(e *kabinet.Employee) string {
 		}
 		upper = r == '-'
 		b.WriteRune(r)
-		if utf8.RuneCountInString(b.String()) >= MaxLoginLength-2 {
+		if utf8.RuneCountInString(b.String()) >= auth.MaxLoginLength-2 {
 			break
 		}
 	}
@@ -50,27 +45,3 @@ func LoginBase(e *kabinet.Employee) string {
 	}
 	return b.String()
 }
-
-func loginRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-'
-}
-
-// CheckLogin validates a login the employee chose: 3 to 64 letters (any
-// alphabet, Cyrillic included), digits, '.', '_' and '-'. It returns the
-// login trimmed, or BAD_USER_INPUT.
-func CheckLogin(login string) (string, error) {
-	login = strings.TrimSpace(login)
-	n := utf8.RuneCountInString(login)
-	if n < MinLoginLength || n > MaxLoginLength {
-		return "", kabinet.Errorf(kabinet.EBADINPUT, "the login must have %d to %d characters", MinLoginLength, MaxLoginLength)
-	}
-	for _, r := range login {
-		if !loginRune(r) {
-			return "", kabinet.Errorf(kabinet.EBADINPUT, "the login may hold only letters, digits, '.', '_' and '-' (not %q)", r)
-		}
-	}
-	return login, nil
-}
-
-// NormalizeLogin is the form logins are compared in: trimmed, lower case.
-func NormalizeLogin(login string) string { return strings.ToLower(strings.TrimSpace(login)) }

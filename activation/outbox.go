@@ -128,7 +128,7 @@ func (s *Service) Run(ctx context.Context) {
 			if err := s.BlockDismissed(ctx); err != nil && ctx.Err() == nil {
 				s.logger().ErrorContext(ctx, "block dismissed employees", "err", err)
 			}
-			if err := s.Store.PurgeThrottle(ctx, s.Clock.Now()); err != nil && ctx.Err() == nil {
+			if err := s.Limiter.Purge(ctx); err != nil && ctx.Err() == nil {
 				s.logger().ErrorContext(ctx, "purge throttle counters", "err", err)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/activation"
+	"github.com/kabinet/kabinet/auth"
 )
 
 // TestBruteForceThrottled: a script guessing codes from one address is
@@ -18,7 +19,7 @@ func TestBruteForceThrottled(t *testing.T) {
 	w.publish(t, emp("E-1", "Иванов", "Иван", "Иванович", "ivanov@example.com", ""))
 	code := *w.createCabinets(t, "E-1")[0].ActivationCode
 
-	limit := activation.RulePerAddress.Max
+	limit := auth.DefaultLimits.PerAddress.Max
 	for i := 0; i < limit; i++ {
 		guess := activation.FormatCode(activation.NewCode())
 		r := w.activate(t, guess, "correct horse battery", fmt.Sprintf("script-%d", i), nil)
@@ -34,7 +35,7 @@ func TestBruteForceThrottled(t *testing.T) {
 	w.activate(t, code, "correct horse battery", "phone-1", nil).WantCode(t, "RATE_LIMITED")
 	w.wantStatuses(t, map[string]string{"E-1": "CREATED"})
 
-	w.env.Clock.Add(activation.RulePerAddress.Window)
+	w.env.Clock.Add(auth.DefaultLimits.PerAddress.Window)
 	w.mustActivate(t, code, "correct horse battery", "phone-1")
 }
 
@@ -47,7 +48,7 @@ func TestThrottlePerDeviceAndCode(t *testing.T) {
 	w.mustActivate(t, code, "correct horse battery", "phone-1")
 
 	t.Run("Device", func(t *testing.T) {
-		for i := 0; i < activation.RulePerDevice.Max; i++ {
+		for i := 0; i < auth.DefaultLimits.PerDevice.Max; i++ {
 			w.activate(t, activation.NewCode(), "x", "thief", nil).WantCode(t, "UNAUTHENTICATED")
 		}
 		w.activate(t, activation.NewCode(), "x", "thief", nil).WantCode(t, "RATE_LIMITED")
@@ -63,13 +64,13 @@ func TestThrottlePerDeviceAndCode(t *testing.T) {
 		w.mustActivate(t, code, "correct horse battery", "phone-2")
 	})
 	t.Run("Login", func(t *testing.T) {
-		for i := 0; i < activation.RulePerLogin.Max; i++ {
-			w.login(t, "ИвановИИ", fmt.Sprintf("guess number %d", i), fmt.Sprintf("l-%d", i)).WantCode(t, "UNAUTHENTICATED")
+		for i := 0; i < auth.DefaultLimits.PerKnownDevice.Max; i++ {
+			w.login(t, "ИвановИИ", fmt.Sprintf("guess number %d", i), "phone-1").WantCode(t, "UNAUTHENTICATED")
 		}
+		// The known device locked itself; the failures are in the history.
 		w.login(t, "ивановии", "correct horse battery", "phone-1").WantCode(t, "RATE_LIMITED")
-		// The failures are in the employee's login history.
 		var out struct{ Login payload }
-		w.env.Clock.Add(activation.RulePerLogin.Window)
+		w.env.Clock.Add(auth.DefaultLimits.PerKnownDevice.Window)
 		w.login(t, "ИвановИИ", "correct horse battery", "phone-1").Must(t, &out)
 		var h struct{ LoginHistory []struct{ Success bool } }
 		w.env.Do(t, out.Login.AccessToken, `{ loginHistory(limit: 50) { success } }`, nil).Must(t, &h)
@@ -79,8 +80,8 @@ func TestThrottlePerDeviceAndCode(t *testing.T) {
 				failed++
 			}
 		}
-		if failed < activation.RulePerLogin.Max {
-			t.Errorf("got %d failed sign-ins in the history, want at least %d", failed, activation.RulePerLogin.Max)
+		if failed < auth.DefaultLimits.PerKnownDevice.Max {
+			t.Errorf("got %d failed sign-ins in the history, want at least %d", failed, auth.DefaultLimits.PerKnownDevice.Max)
 		}
 	})
 }

@@ -45,6 +45,12 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	// Push is FCM and APNs (KABINET_FCM_*, KABINET_APNS_*); zero: the log sender.
 	Push providers.Config
+	// PushLease is how long the dispatcher's claim on a notification holds
+	// (KABINET_PUSH_LEASE): after a crash, work in flight waits this long
+	// before another run takes it over (and a send in doubt is repeated),
+	// but an instance slower than this (a send plus its record) loses work
+	// it still holds. Sends time out at half the lease, at most 30 s.
+	PushLease time.Duration
 	// SyncRetentionDays is how long sync keeps changes and tombstones
 	// (KABINET_SYNC_RETENTION_DAYS); an older cursor must full-sync.
 	SyncRetentionDays int
@@ -60,6 +66,10 @@ type Config struct {
 	// GraphiQL is KABINET_GRAPHIQL: "on", "off", or empty for on in
 	// development and off in production (see GraphiQLOn).
 	GraphiQL string // KABINET_GRAPHIQL
+	// LogSlow: requests that take longer are logged at warn level
+	// (KABINET_LOG_SLOW); zero: none is. Other requests are logged one by
+	// one only at debug level, and summarised once a minute at info.
+	LogSlow time.Duration
 }
 
 // GraphiQLOn tells whether the GraphiQL IDE is served at /graphiql. The IDE
@@ -72,7 +82,7 @@ func (c *Config) GraphiQLOn() bool {
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
 	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second,
-		SyncRetentionDays: 180}
+		SyncRetentionDays: 180, PushLease: 2 * time.Minute, LogSlow: 500 * time.Millisecond}
 }
 
 // Validate reports the first configuration error.
@@ -94,6 +104,10 @@ func (c *Config) Validate() error {
 		return errors.New("KABINET_SYNC_RETENTION_DAYS must be at least 1")
 	case c.GraphiQL != "" && c.GraphiQL != "on" && c.GraphiQL != "off":
 		return fmt.Errorf("KABINET_GRAPHIQL=%q: want on or off", c.GraphiQL)
+	case c.PushLease < 5*time.Second || c.PushLease > time.Hour:
+		return fmt.Errorf("KABINET_PUSH_LEASE must be between 5s and 1h (got %v)", c.PushLease)
+	case c.LogSlow < 0:
+		return errors.New("KABINET_LOG_SLOW must not be negative (0 turns slow-request lines off)")
 	}
 	if _, err := c.invitationSenders(nil); err != nil {
 		return err
@@ -231,6 +245,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	limiter := &throttle.Limiter{Store: db, Clock: opt.Clock} // one throttle for every sign-in
 	a.Auth = &auth.Service{Store: db, Policies: db, Clock: opt.Clock, Key: ring.Derive("access-token"), Logger: opt.Logger,
+		Credentials: db, PasswordPepper: ring.Derive("password-pepper"),
 		QuickLogins: db, Hasher: hasher, PINPepper: ring.Derive("pin-pepper"), ChallengeKey: ring.Derive("quick-login-challenge"),
 		Limiter: limiter, Limits: opt.AuthLimits, Gate: gate, NewDevice: newDevice}
 	a.Sync = &ksync.Service{Store: db, Clock: opt.Clock, Key: ring.Derive("sync-cursor"), Views: a.Push}
@@ -238,7 +253,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
 	a.Activation = &activation.Service{
 		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
-		Hasher: hasher, Pepper: ring.Derive("password-pepper"), CodeKey: ring.Derive("activation-code"),
+		CodeKey: ring.Derive("activation-code"),
 		Limiter: limiter, Senders: senders,
 	}
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch,
@@ -260,6 +275,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Registry:      a.Registry,
 		WithAuthError: graph.WithAuthError,
 		Docs:          server.Docs{SDL: kabinet.SchemaSDL, GraphiQL: cfg.GraphiQLOn()},
+		SlowRequest:   cfg.LogSlow,
 	})
 	return a, nil
 }

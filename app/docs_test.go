@@ -172,6 +172,9 @@ func TestGraphiQLOff(t *testing.T) {
 			if got := resp.StatusCode == 200; got != c.on {
 				t.Errorf("/graphiql answered %d, want served=%v", resp.StatusCode, c.on)
 			}
+			if asset, _ := get(t, env.URL+"/graphiql/assets/graphiql.min.js"); (asset.StatusCode == 200) != c.on {
+				t.Errorf("/graphiql/assets/graphiql.min.js answered %d, want served=%v", asset.StatusCode, c.on)
+			}
 			if got := strings.Contains(index, `href="/graphiql"`); got != c.on {
 				t.Errorf("index links /graphiql: %v, want %v", got, c.on)
 			}

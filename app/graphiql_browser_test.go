@@ -37,7 +37,8 @@ func chromium(t *testing.T) string {
 // TestGraphiQLInBrowser loads /graphiql in headless Chromium under the
 // page's Content-Security-Policy, enters an organisation key in the
 // headers editor, runs a query and reads its result from the response
-// pane. Any script error or CSP violation fails it.
+// pane, then opens a field in the documentation explorer and finds the
+// token it requires. Any script error or CSP violation fails it.
 func TestGraphiQLInBrowser(t *testing.T) {
 	exe := chromium(t)
 	env := testkit.Start(t, withGraphiQL("on"))
@@ -111,6 +112,23 @@ func TestGraphiQLInBrowser(t *testing.T) {
 			return v && v.includes('"data"') ? v : null;
 		})()`, chromedp.WithPollingTimeout(30*time.Second)))
 	}
+	// The documentation explorer shows each field's description, with the
+	// token it requires: what a newcomer reads to explore the API.
+	var doc string
+	if err == nil {
+		err = chromedp.Do(ctx,
+			clickWhenThere(`.graphiql-sidebar button[aria-label="Show Documentation Explorer"]`, ""),
+			clickWhenThere(`a.graphiql-doc-explorer-type-name`, "Query"),
+			clickWhenThere(`a.graphiql-doc-explorer-field-name`, "organization"),
+		)
+	}
+	if err == nil {
+		doc, err = chromedp.Run(ctx, chromedp.Poll[string](`(() => {
+			const c = document.querySelector('.graphiql-doc-explorer-content');
+			const t = c && c.innerText;
+			return t && t.includes('Requires:') ? t : null;
+		})()`, chromedp.WithPollingTimeout(10*time.Second)))
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if err != nil {
@@ -127,9 +145,30 @@ func TestGraphiQLInBrowser(t *testing.T) {
 	if got.Data.Organization.Name != "ООО «Браузер»" {
 		t.Errorf("got organization %+v in the response pane, want ООО «Браузер»; the pane holds %s", got.Data.Organization, result)
 	}
+	if want := "Requires: organisation API key"; !strings.Contains(doc, want) {
+		t.Errorf("the documentation of Query.organization says %q, want it to contain %q", doc, want)
+	}
 	for _, p := range problems {
 		t.Errorf("problem in the page: %s", p)
 	}
+}
+
+// clickWhenThere waits for an element matching sel (and holding text, when
+// given) and clicks it, as a person would once it shows.
+func clickWhenThere(sel, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		js := fmt.Sprintf(`(() => {
+			const el = [...document.querySelectorAll(%q)].find(e => %q === '' || e.textContent.trim() === %q);
+			if (!el) return false;
+			el.click();
+			return true;
+		})()`, sel, text, text)
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(10*time.Second))(ctx, t)
+		if err != nil {
+			return fmt.Errorf("click %s %q: %w", sel, text, err)
+		}
+		return nil
+	})
 }
 
 // setEditor replaces the text of the CodeMirror editor at sel (GraphiQL

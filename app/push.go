@@ -24,7 +24,7 @@ func (a *App) newPush(ctx context.Context, opt Options, gate push.Gate) error {
 	}
 	a.Dispatcher = &push.Dispatcher{
 		Store: a.DB, Sender: sender, Clock: opt.Clock, Settings: push.SettingsOf(a.DB), Logger: opt.Logger,
-		Gate: gate, Metrics: push.NewMetrics(a.Registry, a.DB, opt.Clock),
+		Gate: gate, Metrics: push.NewMetrics(a.Registry, a.DB, opt.Clock), Lease: a.Config.PushLease,
 	}
 	a.Push = &push.Service{Store: a.DB, Clock: opt.Clock, Logger: opt.Logger, Wake: a.Dispatcher.Wake}
 	a.runDispatcher = !opt.NoDispatcher

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -64,9 +65,14 @@ func TestQuickLoginChallengeRules(t *testing.T) {
 		e.Do(t, "", quickQ, pin(c, "device-1")).WantCode(t, "UNAUTHENTICATED")
 	})
 	t.Run("Tampered", func(t *testing.T) {
-		c := []byte(e.Challenge(t, "device-1"))
-		c[3] ^= 1
-		e.Do(t, "", quickQ, pin(string(c), "device-1")).WantCode(t, "UNAUTHENTICATED")
+		for _, i := range []int{0, 13, 31} { // nonce, expiry, MAC
+			c, err := base64.StdEncoding.DecodeString(e.Challenge(t, "device-1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c[i] ^= 1
+			e.Do(t, "", quickQ, pin(base64.StdEncoding.EncodeToString(c), "device-1")).WantCode(t, "UNAUTHENTICATED")
+		}
 	})
 	t.Run("OtherInstance", func(t *testing.T) {
 		e2 := secondInstance(t, e.Env)

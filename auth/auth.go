@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -79,6 +80,12 @@ type Service struct {
 	Gate      Gate              // nil: everyone may
 	NewDevice NewDeviceNotifier // nil: not notified (the login event still records it)
 
+	// Credentials keeps cabinets' logins and password hashes;
+	// PasswordPepper is mixed into every password hash and keys the
+	// per-login salts (keys.Ring.Derive("password-pepper")).
+	Credentials    CredentialStore
+	PasswordPepper []byte
+
 	// QuickLogins keeps quick-login set-ups, challenges and counters.
 	QuickLogins QuickLoginStore
 	QuickConfig QuickLoginConfig
@@ -94,7 +101,13 @@ type Service struct {
 	Limiter *throttle.Limiter
 	Limits  Limits
 
-	cache authCache // verified tokens and session states (cache.go)
+	cacheOnce sync.Once
+	cacheLRU  *authCache // verified tokens and session states (cache.go)
+}
+
+func (s *Service) cache() *authCache {
+	s.cacheOnce.Do(func() { s.cacheLRU = newAuthCache() })
+	return s.cacheLRU
 }
 
 const (
@@ -183,10 +196,11 @@ func (s *Service) sign(sess *kabinet.Session, ttl time.Duration, now time.Time) 
 
 // Authenticate checks an access token: signature (HS256 only), issuer,
 // audience and expiry, and that its session has not ended. It returns the
-// employee actor, or UNAUTHENTICATED.
+// employee actor, or UNAUTHENTICATED. A session revoked on another instance
+// sharing the database is refused within SessionCacheTTL (cache.go).
 func (s *Service) Authenticate(ctx context.Context, token string) (*kabinet.Actor, error) {
 	now := s.Clock.Now()
-	c, ok := s.cache.token(token, now)
+	c, ok := s.cache().token(token, now)
 	if !ok {
 		_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.Key, nil },
 			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -198,9 +212,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*kabinet.Acto
 			}
 			return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "invalid token")
 		}
-		s.cache.putToken(token, c)
+		s.cache().putToken(token, c)
 	}
-	sess, ok := s.cache.session(c.Sess, now)
+	sess, ok := s.cache().session(c.Sess, now)
 	if !ok {
 		var err error
 		sess, err = s.Store.Session(ctx, c.Sess)
@@ -210,7 +224,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*kabinet.Acto
 		if err != nil {
 			return nil, err
 		}
-		s.cache.putSession(sess, now)
+		s.cache().putSession(sess, now)
 	}
 	if sess.Revoked || sess.EmployeeID != c.Subject {
 		return nil, kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the session has ended; sign in again")
@@ -243,7 +257,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*kabinet.Se
 		return nil
 	})
 	if errors.Is(err, kabinet.ErrRefreshReused) {
-		s.cache.revoked()
+		s.cache().revokeSession(info.ID)
 		a := kabinet.ActorFrom(ctx)
 		s.logger().WarnContext(ctx, "refresh token reused: session revoked (suspected theft)",
 			"request_id", a.RequestID, "session", info.ID, "employee", info.EmployeeID, "address", a.Address)
@@ -264,14 +278,14 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*kabinet.Se
 
 // Logout ends the caller's session.
 func (s *Service) Logout(ctx context.Context, a *kabinet.Actor) error {
-	defer s.cache.revoked()
+	defer s.cache().revokeSession(a.SessionID)
 	return s.Store.RevokeSession(ctx, a.SessionID, "logout")
 }
 
 // EndAllSessions ends every session of an employee and removes all their
 // quick logins (cabinet blocked, employee dismissed).
 func (s *Service) EndAllSessions(ctx context.Context, employeeID, reason string) error {
-	defer s.cache.revoked()
+	defer s.cache().revokeEmployee(employeeID, "")
 	return s.Store.RevokeEmployeeSessions(ctx, employeeID, reason)
 }
 
@@ -291,7 +305,7 @@ func (s *Service) Devices(ctx context.Context, a *kabinet.Actor) ([]*kabinet.Dev
 
 // RevokeDevice ends every session on one of the caller's devices.
 func (s *Service) RevokeDevice(ctx context.Context, a *kabinet.Actor, deviceID string) error {
-	defer s.cache.revoked()
+	defer s.cache().revokeEmployee(a.EmployeeID, deviceID)
 	return s.Store.RevokeDevice(ctx, a.EmployeeID, deviceID, "revoked by the employee")
 }
 

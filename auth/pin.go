@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"strings"
 )
 
 // PIN verifiers: why a keyed MAC and not argon2id.
@@ -48,14 +47,10 @@ func (s *Service) pinVerifier(deviceSecret, pin string) string {
 	return pinMACPrefix + base64.RawStdEncoding.EncodeToString(m.Sum(nil))
 }
 
-// checkPIN reports whether pin and deviceSecret match the stored verifier,
-// in constant time, and the verifier to store instead (an old argon2id one
-// that matched: "" otherwise).
+// checkPIN reports whether pin and deviceSecret match a stored verifier
+// of the old argon2id form and, if so, the MAC verifier to store instead.
 func (s *Service) checkPIN(ctx context.Context, stored, deviceSecret, pin string) (ok bool, upgrade string, err error) {
 	want := s.pinVerifier(deviceSecret, pin)
-	if strings.HasPrefix(stored, pinMACPrefix) {
-		return hmac.Equal([]byte(stored), []byte(want)), "", nil
-	}
 	ok, err = s.Hasher.Verify(ctx, stored, pinMessage(deviceSecret, pin), s.PINPepper)
 	if ok {
 		upgrade = want

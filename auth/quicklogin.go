@@ -3,11 +3,13 @@ package auth
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/hmac"
 	"crypto/sha256"
 	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/passhash"
 )
 
 // QuickLoginStore is what quick login needs of the store.
@@ -15,6 +17,7 @@ type QuickLoginStore interface {
 	PutQuickLogin(ctx context.Context, q *kabinet.QuickLogin) error
 	QuickLoginsByClient(ctx context.Context, clientID, method string, limit int) ([]*kabinet.QuickLogin, error)
 	QuickLoginBySecret(ctx context.Context, secretHash string) (*kabinet.QuickLogin, error)
+	PINAttempt(ctx context.Context, deviceID string, max int, check func(verifier string) bool) (kabinet.PINAttempt, error)
 	BeginPINAttempt(ctx context.Context, deviceID string, max int) (kabinet.PINAttempt, error)
 	EndPINAttempt(ctx context.Context, deviceID string, ok bool, max int) (kabinet.PINAttempt, error)
 	ClearQuickLogins(ctx context.Context, employeeID string) error
@@ -298,29 +301,16 @@ func (s *Service) pinLogin(ctx context.Context, at *quickAttempt, fail func(erro
 		s.recordQuickFailure(ctx, q, "method not allowed by the policy")
 		return nil, errNotAllowed(kabinet.MethodPIN)
 	}
-	begun, err := s.QuickLogins.BeginPINAttempt(ctx, q.DeviceID, p.MaxPINAttempts)
+	tried, ok, res, err := s.pinAttempt(ctx, q, at, p.MaxPINAttempts)
 	if kabinet.ErrorCode(err) == kabinet.ENOTFOUND {
 		return nil, fail(errQuickLoginFailed())
 	}
 	if err != nil {
 		return nil, err
 	}
-	if begun.Locked {
+	if !tried {
 		s.recordQuickFailure(ctx, q, "quick login locked")
 		return nil, errLocked()
-	}
-	ok, upgrade, err := s.checkPIN(ctx, q.PINHash, at.secret, at.pin)
-	if err != nil {
-		return nil, err // the attempt stays counted
-	}
-	if upgrade != "" {
-		if err := s.QuickLogins.SetPINVerifier(context.WithoutCancel(ctx), q.DeviceID, upgrade); err != nil {
-			return nil, err
-		}
-	}
-	res, err := s.QuickLogins.EndPINAttempt(context.WithoutCancel(ctx), q.DeviceID, ok, p.MaxPINAttempts)
-	if err != nil {
-		return nil, err
 	}
 	if !ok {
 		if res.Locked {
@@ -335,6 +325,42 @@ func (s *Service) pinLogin(ctx context.Context, at *quickAttempt, fail func(erro
 		return nil, fail(kabinet.Errorf(kabinet.EUNAUTHENTICATED, "wrong PIN; %d attempt(s) left before quick login on this device is locked", left))
 	}
 	return s.finishQuickLogin(ctx, q, p)
+}
+
+// pinAttempt checks the PIN against the device's counter: tried is false
+// when the quick login was locked before the PIN was looked at; res is the
+// counter after the attempt. A MAC verifier is checked inside the store's
+// write transaction (one write, exact under concurrency: attempts on one
+// device are serialised). An old argon2id verifier is too slow for that: the
+// attempt is counted first (BeginPINAttempt), checked, then settled, and a
+// right PIN re-stores the verifier as a MAC.
+func (s *Service) pinAttempt(ctx context.Context, q *kabinet.QuickLogin, at *quickAttempt, max int) (tried, ok bool, res kabinet.PINAttempt, err error) {
+	if strings.HasPrefix(q.PINHash, pinMACPrefix) {
+		want := []byte(s.pinVerifier(at.secret, at.pin))
+		res, err = s.QuickLogins.PINAttempt(context.WithoutCancel(ctx), q.DeviceID, max, func(verifier string) bool {
+			tried, ok = true, hmac.Equal([]byte(verifier), want)
+			return ok
+		})
+		return tried, ok, res, err
+	}
+	if err := passhash.Spend(ctx); err != nil {
+		return false, false, kabinet.PINAttempt{}, err
+	}
+	begun, err := s.QuickLogins.BeginPINAttempt(ctx, q.DeviceID, max)
+	if err != nil || begun.Locked {
+		return false, false, begun, err
+	}
+	ok, upgrade, err := s.checkPIN(ctx, q.PINHash, at.secret, at.pin)
+	if err != nil {
+		return true, false, begun, err // the attempt stays counted
+	}
+	if upgrade != "" {
+		if err := s.QuickLogins.SetPINVerifier(context.WithoutCancel(ctx), q.DeviceID, upgrade); err != nil {
+			return true, false, begun, err
+		}
+	}
+	res, err = s.QuickLogins.EndPINAttempt(context.WithoutCancel(ctx), q.DeviceID, ok, max)
+	return true, ok, res, err
 }
 
 func errLocked() error {

@@ -2452,8 +2452,9 @@ type Mutation {
     input: SetupQuickLoginInput!
   ): QuickLoginSetup! @auth(role: EMPLOYEE)
   """
-  Issues a fresh single-use challenge (valid for about a minute) for a quick login on this device. A
-  mutation because it creates state. BAD_USER_INPUT for a malformed deviceId.
+  Issues a fresh single-use challenge (valid for about a minute) for a quick login on this device.
+  RATE_LIMITED (extensions.retryAfterSeconds) to an address with too many failed quick logins;
+  BAD_USER_INPUT for a malformed deviceId.
   Requires: nothing (public).
   """
   quickLoginChallenge(
@@ -2642,7 +2643,7 @@ input EmployeeInput {
   dismissedOn: Date
 }
 
-"An employee. Through an organisation key every employee; through an employee token only oneself."
+"An employee. Through an organisation key: every employee of the organisation. Through an employee token: oneself (me, AuthPayload.employee) and, through manager, one's manager."
 type Employee {
   "Stable id."
   id: ID!
@@ -3250,7 +3251,7 @@ type NotificationSettings {
   vacationReminderDaysBefore: [Int!]!
   "Days before a subordinate's vacation to remind the manager; default [0]."
   managerVacationReminderDaysBefore: [Int!]!
-  "IANA time zone for recipients without their own."
+  "IANA time zone for recipients whose own is unknown (neither published nor reported by their phone)."
   timezone: String!
   "HR's wording per kind and locale; kinds without one use the built-in texts."
   texts: [NotificationText!]!

@@ -21,6 +21,7 @@ import (
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/graph/model"
+	"github.com/kabinet/kabinet/passhash"
 )
 
 // Auditor records mutations made with an organisation key or the operator
@@ -74,7 +75,7 @@ func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 	srv.AddTransport(post)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.APQCacheSize)})
+	srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: lru.New[string](o.APQCacheSize)}})
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	srv.Use(depthLimit{max: o.MaxDepth})
 	srv.SetErrorPresenter(presenter(o.Logger))
@@ -83,8 +84,18 @@ func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 		o.Logger.ErrorContext(ctx, "panic in resolver", "request_id", a.RequestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return errors.New("panic")
 	})
+	srv.AroundOperations(hashBudget)
 	srv.AroundRootFields(rootFields(o))
 	return transportGuard(srv)
+}
+
+// hashBudget allows a mutation one password (or old PIN) hash, whatever
+// its aliases ask for (passhash.Spend).
+func hashBudget(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+		ctx = passhash.WithBudget(ctx, 1)
+	}
+	return next(ctx)
 }
 
 // rootFields observes every root field once it has run: its metrics, and

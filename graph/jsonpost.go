@@ -42,12 +42,15 @@ func (t jsonPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return
 	}
 	params := &graphql.RawParams{}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(params); err != nil {
-		r.Body = io.NopCloser(bytes.NewReader(body)) // transport.POST words the error
-		t.POST.Do(w, r, exec)
-		return
+	if !decodeParamsFast(body, params) {
+		*params = graphql.RawParams{}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(params); err != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body)) // transport.POST words the error
+			t.POST.Do(w, r, exec)
+			return
+		}
 	}
 	w.Header().Add("Content-Type", "application/json")
 	params.Headers = r.Header

@@ -240,7 +240,7 @@ func (r *mutationResolver) Activate(ctx context.Context, input model.ActivateInp
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error) {
-	sess, err := r.Activation.Login(ctx, activation.LoginInput{Login: input.Login, Password: input.Password, Device: toDevice(input.Device)})
+	sess, err := r.Auth.Login(ctx, auth.LoginInput{Login: input.Login, Password: input.Password, Device: toDevice(input.Device)})
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*
 
 // ChangePassword is the resolver for the changePassword field.
 func (r *mutationResolver) ChangePassword(ctx context.Context, oldPassword string, newPassword string) (*model.AuthPayload, error) {
-	sess, err := r.Activation.ChangePassword(ctx, kabinet.ActorFrom(ctx), oldPassword, newPassword)
+	sess, err := r.Auth.ChangePassword(ctx, kabinet.ActorFrom(ctx), oldPassword, newPassword)
 	if err != nil {
 		return nil, err
 	}

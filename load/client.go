@@ -8,6 +8,8 @@ package load
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -44,7 +46,16 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // Do runs one operation and decodes data into out (may be nil).
 func (c *Client) Do(ctx context.Context, token, query string, vars map[string]any, out any) error {
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return c.DoExtensions(ctx, token, query, vars, nil, out)
+}
+
+// DoExtensions is Do with the request's extensions (a persisted query's hash).
+func (c *Client) DoExtensions(ctx context.Context, token, query string, vars, extensions map[string]any, out any) error {
+	params := map[string]any{"query": query, "variables": vars}
+	if extensions != nil {
+		params["extensions"] = extensions
+	}
+	body, err := json.Marshal(params)
 	if err != nil {
 		return err
 	}
@@ -83,6 +94,12 @@ func (c *Client) Do(ctx context.Context, token, query string, vars map[string]an
 		return json.Unmarshal(r.Data, out)
 	}
 	return nil
+}
+
+// sha256Hex is a persisted query's hash.
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 // Get fetches a plain path (the /healthz baseline, /metrics).

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -27,6 +28,11 @@ type Report struct {
 	RSSIdleMB float64   `json:"rss_after_idle_mb"`
 	Settle    string    `json:"settle"`
 	Scenarios []Summary `json:"scenarios"`
+	// Rate is the open loop's rate as asked (--rate); empty: closed loop only.
+	Rate string `json:"rate,omitempty"`
+	// SoakRSS is the server's RSS over the soak (the first instance's; the
+	// largest of them with several).
+	SoakRSS []RSSPoint `json:"soak_rss,omitempty"`
 }
 
 // Main parses the command line and runs the harness.
@@ -34,14 +40,21 @@ func Main(ctx context.Context, args []string, getenv func(string) string, out io
 	fs := flag.NewFlagSet("kabinet-load", flag.ContinueOnError)
 	fs.SetOutput(out)
 	cfg := Config{Out: out, Now: time.Now()}
-	var scenario, jsonPath string
-	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "the server's base URL")
+	var scenario, jsonPath, rate, shapes string
+	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "the server's base URL, or several instances' separated by commas (phones spread over them, publication through the first)")
 	fs.StringVar(&cfg.BootstrapToken, "bootstrap-token", getenv("KABINET_BOOTSTRAP_TOKEN"), "the server's operator token")
 	fs.IntVar(&cfg.Employees, "employees", 2000, "employees (one phone each)")
 	fs.IntVar(&cfg.Months, "months", 12, "months of payslips published before the run")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 200, "concurrent phones")
 	fs.DurationVar(&cfg.Duration, "duration", 20*time.Second, "how long each scenario runs")
-	fs.StringVar(&scenario, "scenario", "all", "all, sync-idle, payday or login")
+	fs.StringVar(&scenario, "scenario", "all", "all, sync-idle, payday, login or soak")
+	fs.StringVar(&rate, "rate", "", "also run healthz and sync-idle in an open loop at this many requests/s, or at this share of the closed loop's sync-idle rate (\"50%\")")
+	fs.DurationVar(&cfg.Soak.Duration, "soak-duration", 10*time.Minute, "soak: how long the hostile background runs (after a clean run of --duration)")
+	fs.Float64Var(&cfg.Soak.HostileRate, "hostile-rate", 1, "soak: hostile requests per second")
+	fs.StringVar(&shapes, "hostile", "", "soak: comma-separated hostile shapes (default all: "+strings.Join(HostileShapes, ",")+")")
+	fs.IntVar(&cfg.Soak.BombDepth, "bomb-depth", 24, "soak: levels of the fragment-spread bomb")
+	fs.IntVar(&cfg.Soak.Aliases, "aliases", 100, "soak: aliased setupQuickLogin in one hostile request")
+	fs.DurationVar(&cfg.Soak.RSSEvery, "soak-rss-every", 10*time.Second, "soak: how often the server's RSS is recorded")
 	fs.StringVar(&jsonPath, "json", "", "also write the summary as JSON to this file")
 	fs.DurationVar(&cfg.Settle, "settle", 20*time.Second, "quiet pause after the run before the last RSS reading")
 	if err := fs.Parse(args); err != nil {
@@ -53,12 +66,29 @@ func Main(ctx context.Context, args []string, getenv func(string) string, out io
 	if cfg.Employees < 1 || cfg.Concurrency < 1 || cfg.Months < 1 {
 		return errors.New("--employees, --concurrency and --months must be positive")
 	}
+	if cfg.Soak.HostileRate <= 0 || cfg.Soak.RSSEvery <= 0 {
+		return errors.New("--hostile-rate and --soak-rss-every must be positive")
+	}
+	var err error
+	if cfg.Rate, err = ParseRate(rate); err != nil {
+		return err
+	}
+	if shapes != "" {
+		cfg.Soak.Shapes = strings.Split(shapes, ",")
+	}
 	rep, err := Run(ctx, cfg, scenario)
 	if rep != nil {
 		fmt.Fprintf(out, "\nserver RSS: %.1f MB at start, %.1f MB peak, %.1f MB at the end, %.1f MB after %s idle\n",
 			rep.RSSStartMB, rep.RSSPeakMB, rep.RSSEndMB, rep.RSSIdleMB, rep.Settle)
 		for _, s := range rep.Scenarios {
 			s.Print(out)
+		}
+		if len(rep.SoakRSS) > 0 {
+			fmt.Fprint(out, "soak RSS (s: MB):")
+			for _, p := range rep.SoakRSS {
+				fmt.Fprintf(out, " %.0f: %.1f", p.Seconds, p.MB)
+			}
+			fmt.Fprintln(out)
 		}
 		if jsonPath != "" {
 			b, _ := json.MarshalIndent(rep, "", "  ")
@@ -73,14 +103,21 @@ func Main(ctx context.Context, args []string, getenv func(string) string, out io
 // Run sets up the organisation and runs the scenarios.
 func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 	switch scenario {
-	case "all", "sync-idle", "payday", "login":
+	case "all", "sync-idle", "payday", "login", "soak":
 	default:
 		return nil, fmt.Errorf("unknown scenario %q", scenario)
 	}
-	c := NewClient(cfg.Target, cfg.Concurrency)
+	var instances []*Client
+	for _, t := range cfg.targets() {
+		instances = append(instances, NewClient(t, cfg.Concurrency))
+	}
+	c := instances[0]
 	rep := &Report{Target: cfg.Target, Employees: cfg.Employees, Months: cfg.Months, Concurrency: cfg.Concurrency, StartedAt: time.Now().UTC()}
 	rep.Settle = cfg.Settle.String()
-	w := watchRSS(ctx, c)
+	if cfg.Rate.Open() {
+		rep.Rate = cfg.Rate.String()
+	}
+	w := watchRSS(ctx, instances)
 	rep.RSSStartMB = w.now(ctx)
 	finish := func() {
 		w.stop()
@@ -98,13 +135,21 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 		return rep, err
 	}
 	if scenario == "all" || scenario == "sync-idle" {
-		w.reset()
-		base := Baseline(ctx, c, cfg)
-		base.Extra["server_rss_peak_mb"] = w.peak()
-		w.reset()
-		idle := SyncIdle(ctx, c, cfg, org, base)
-		idle.Extra["server_rss_peak_mb"] = w.peak()
-		rep.Scenarios = append(rep.Scenarios, base, idle)
+		// Each sync-idle run beside a /healthz run of the same kind.
+		sideBySide := func(rate float64) Summary {
+			w.reset()
+			base := Baseline(ctx, c, cfg, rate)
+			base.Extra["server_rss_peak_mb"] = w.peak()
+			w.reset()
+			idle := SyncIdle(ctx, c, cfg, org, base, rate)
+			idle.Extra["server_rss_peak_mb"] = w.peak()
+			rep.Scenarios = append(rep.Scenarios, base, idle)
+			return idle
+		}
+		closed := sideBySide(0)
+		if cfg.Rate.Open() {
+			sideBySide(cfg.Rate.of(closed.RPS))
+		}
 	}
 	if scenario == "all" || scenario == "payday" {
 		w.reset()
@@ -126,21 +171,37 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 		s.Extra["server_rss_peak_mb"] = w.peak()
 		rep.Scenarios = append(rep.Scenarios, s)
 	}
+	if scenario == "soak" {
+		var saturation float64
+		if cfg.Rate.Percent > 0 {
+			idle := SyncIdle(ctx, c, cfg, org, Summary{}, 0)
+			rep.Scenarios = append(rep.Scenarios, idle)
+			saturation = idle.RPS
+		}
+		w.reset()
+		ss, series, err := Soak(ctx, c, cfg, org, cfg.Rate.of(saturation), w)
+		rep.Scenarios, rep.SoakRSS = append(rep.Scenarios, ss...), series
+		if err != nil {
+			finish()
+			return rep, err
+		}
+	}
 	finish()
 	return rep, nil
 }
 
-// rssWatch samples the server's RSS four times a second.
+// rssWatch samples the server's RSS four times a second (the largest of
+// the instances' when there are several).
 type rssWatch struct {
-	c      *Client
+	cs     []*Client
 	mu     sync.Mutex
 	max    float64 // since the last reset
 	all    float64 // over the whole run
 	cancel context.CancelFunc
 }
 
-func watchRSS(ctx context.Context, c *Client) *rssWatch {
-	w := &rssWatch{c: c}
+func watchRSS(ctx context.Context, cs []*Client) *rssWatch {
+	w := &rssWatch{cs: cs}
 	ctx, w.cancel = context.WithCancel(ctx)
 	go func() {
 		for ctx.Err() == nil {
@@ -157,8 +218,15 @@ func watchRSS(ctx context.Context, c *Client) *rssWatch {
 	return w
 }
 
-func (w *rssWatch) now(ctx context.Context) float64 { return float64(w.c.RSS(ctx)) / (1 << 20) }
-func (w *rssWatch) stop()                           { w.cancel() }
-func (w *rssWatch) reset()                          { w.mu.Lock(); w.max = 0; w.mu.Unlock() }
-func (w *rssWatch) peak() float64                   { w.mu.Lock(); defer w.mu.Unlock(); return w.max }
-func (w *rssWatch) overall() float64                { w.mu.Lock(); defer w.mu.Unlock(); return w.all }
+func (w *rssWatch) now(ctx context.Context) float64 {
+	var most int64
+	for _, c := range w.cs {
+		most = max(most, c.RSS(ctx))
+	}
+	return float64(most) / (1 << 20)
+}
+
+func (w *rssWatch) stop()            { w.cancel() }
+func (w *rssWatch) reset()           { w.mu.Lock(); w.max = 0; w.mu.Unlock() }
+func (w *rssWatch) peak() float64    { w.mu.Lock(); defer w.mu.Unlock(); return w.max }
+func (w *rssWatch) overall() float64 { w.mu.Lock(); defer w.mu.Unlock(); return w.all }

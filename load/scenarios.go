@@ -30,7 +30,8 @@ type syncPage struct {
 	}
 }
 
-// syncOnce pulls one page into the phone and reports what changed.
+// syncOnce pulls one page into the phone through c and reports what
+// changed.
 func syncOnce(ctx context.Context, c *Client, p *Phone) (changed int, more bool, err error) {
 	var cursor any
 	p.mu.Lock()
@@ -60,11 +61,11 @@ func syncOnce(ctx context.Context, c *Client, p *Phone) (changed int, more bool,
 	return len(out.Sync.Payslips) + len(out.Sync.Deleted), out.Sync.HasMore, nil
 }
 
-// syncAll pages until the phone is up to date.
+// syncAll pages until the phone is up to date, through its instance.
 func syncAll(ctx context.Context, c *Client, p *Phone) (int, error) {
 	total := 0
 	for {
-		n, more, err := syncOnce(ctx, c, p)
+		n, more, err := syncOnce(ctx, p.on(c), p)
 		total += n
 		if err != nil || !more {
 			return total, err
@@ -101,43 +102,56 @@ func run(ctx context.Context, cfg Config, name string, d time.Duration, fn func(
 			}
 		}(w)
 	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	for {
-		select {
-		case <-tick.C:
-			st.Progress(cfg.Out, name)
-		case <-done:
-			st.Stop()
-			return st.Summarize(name, cfg.Concurrency)
-		}
-	}
+	return st.await(&wg, cfg, name)
 }
 
-// Baseline measures GET /healthz at the configured concurrency.
-func Baseline(ctx context.Context, c *Client, cfg Config) Summary {
-	return run(ctx, cfg, "healthz", cfg.Duration, func(ctx context.Context, _, _ int) error {
-		_, err := c.Get(ctx, "/healthz")
+// Baseline measures GET /healthz at the configured concurrency (spread
+// over the instances), or at rate requests/s in an open loop if rate > 0.
+func Baseline(ctx context.Context, c *Client, cfg Config, rate float64) Summary {
+	if rate > 0 {
+		return runOpen(ctx, cfg, "healthz-open", rate, cfg.Duration, func(ctx context.Context, c *Client, _, _ int) error {
+			_, err := c.Get(ctx, "/healthz")
+			return err
+		})
+	}
+	cs := []*Client{c}
+	for _, t := range cfg.targets()[1:] {
+		cs = append(cs, NewClient(t, cfg.Concurrency))
+	}
+	return run(ctx, cfg, "healthz", cfg.Duration, func(ctx context.Context, w, _ int) error {
+		_, err := cs[w%len(cs)].Get(ctx, "/healthz")
 		return err
 	})
 }
 
-// SyncIdle: every phone syncs incrementally with nothing new.
-func SyncIdle(ctx context.Context, c *Client, cfg Config, org *Org, base Summary) Summary {
+// SyncIdle: every phone syncs incrementally with nothing new; at rate
+// requests/s in an open loop if rate > 0 (each request from the
+// connection of the phone slot that sends it).
+func SyncIdle(ctx context.Context, c *Client, cfg Config, org *Org, base Summary, rate float64) Summary {
+	s := syncIdle(ctx, c, cfg, org.Phones, "sync-idle", cfg.Duration, rate)
+	if base.RPS > 0 {
+		s.Extra["ratio_to_healthz"] = s.RPS / base.RPS
+		s.Extra["healthz_rps"] = base.RPS
+		s.Extra["healthz_p99_ms"] = base.P99ms
+	}
+	return s
+}
+
+// syncIdle runs no-change syncs of phones for d, closed or open loop.
+func syncIdle(ctx context.Context, c *Client, cfg Config, phones []*Phone, name string, d time.Duration, rate float64) Summary {
 	var unexpected atomic.Int64
-	s := run(ctx, cfg, "sync-idle", cfg.Duration, func(ctx context.Context, _, i int) error {
-		p := org.Phones[i%len(org.Phones)]
-		n, _, err := syncOnce(ctx, c, p)
+	idle := func(ctx context.Context, c *Client, i int) error {
+		n, _, err := syncOnce(ctx, c, phones[i%len(phones)])
 		if n > 0 {
 			unexpected.Add(int64(n))
 		}
 		return err
-	})
-	if base.RPS > 0 {
-		s.Extra["ratio_to_healthz"] = s.RPS / base.RPS
-		s.Extra["healthz_rps"] = base.RPS
+	}
+	var s Summary
+	if rate > 0 {
+		s = runOpen(ctx, cfg, name+"-open", rate, d, func(ctx context.Context, c *Client, _, i int) error { return idle(ctx, c, i) })
+	} else {
+		s = run(ctx, cfg, name, d, func(ctx context.Context, _, i int) error { return idle(ctx, phones[i%len(phones)].on(c), i) })
 	}
 	s.Extra["unexpected_changes"] = float64(unexpected.Load())
 	return s
@@ -219,7 +233,7 @@ func Payday(ctx context.Context, c *Client, cfg Config, org *Org) (Summary, erro
 			delays = append(delays, max(0, now.Sub(time.Unix(0, pub))))
 			mu.Unlock()
 		}
-		return c.Do(ctx, p.Access, `mutation($in: MarkPayslipViewedInput!) { markPayslipViewed(input: $in) { id viewedAt } }`,
+		return p.on(c).Do(ctx, p.Access, `mutation($in: MarkPayslipViewedInput!) { markPayslipViewed(input: $in) { id viewedAt } }`,
 			map[string]any{"in": map[string]any{"payslipId": id, "viewedAt": now.UTC().Format(time.RFC3339Nano), "clientMutationId": "view-" + id}}, nil)
 	})
 	if err := <-pubDone; err != nil {
@@ -324,7 +338,7 @@ func setupQuickLogin(ctx context.Context, c *Client, p *Phone) error {
 	var login struct {
 		Login struct{ AccessToken, RefreshToken string }
 	}
-	if err := c.Do(ctx, "", `mutation($in: LoginInput!) { login(input: $in) { accessToken refreshToken } }`,
+	if err := p.on(c).Do(ctx, "", `mutation($in: LoginInput!) { login(input: $in) { accessToken refreshToken } }`,
 		map[string]any{"in": map[string]any{"login": p.Login, "password": p.Password,
 			"device": map[string]any{"id": p.DeviceID, "platform": p.Platform, "model": "Load phone"}}}, &login); err != nil {
 		return fmt.Errorf("login %s: %w", p.Login, err)
@@ -346,7 +360,7 @@ func setupQuickLogin(ctx context.Context, c *Client, p *Phone) error {
 	var out struct {
 		SetupQuickLogin struct{ DeviceSecret *string }
 	}
-	if err := c.Do(ctx, p.Access, `mutation($in: SetupQuickLoginInput!) { setupQuickLogin(input: $in) { deviceSecret } }`, map[string]any{"in": in}, &out); err != nil {
+	if err := p.on(c).Do(ctx, p.Access, `mutation($in: SetupQuickLoginInput!) { setupQuickLogin(input: $in) { deviceSecret } }`, map[string]any{"in": in}, &out); err != nil {
 		return fmt.Errorf("setupQuickLogin %s: %w", p.Method, err)
 	}
 	if out.SetupQuickLogin.DeviceSecret != nil {
@@ -358,6 +372,7 @@ func setupQuickLogin(ctx context.Context, c *Client, p *Phone) error {
 // quickLogin signs the phone in with its method and refreshes the session.
 func quickLogin(ctx context.Context, c *Client, p *Phone) error {
 	var ch struct{ QuickLoginChallenge struct{ Challenge string } }
+	c = p.on(c)
 	if err := c.Do(ctx, "", `mutation($d: String!) { quickLoginChallenge(deviceId: $d) { challenge } }`, map[string]any{"d": p.DeviceID}, &ch); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +29,17 @@ type Phone struct {
 	PIN          string
 	DeviceSecret string
 	Key          *ecdsa.PrivateKey
-	mu           sync.Mutex
+	// via is the instance this phone talks to (--target lists several).
+	via *Client
+	mu  sync.Mutex
+}
+
+// on is the client of the phone's instance; c when it has none of its own.
+func (p *Phone) on(c *Client) *Client {
+	if p.via != nil {
+		return p.via
+	}
+	return c
 }
 
 // Org is the organisation the harness set up.
@@ -40,6 +51,9 @@ type Org struct {
 
 // Config sizes the run.
 type Config struct {
+	// Target is the server's base URL, or several instances' separated by
+	// commas: phones are spread over them, publication goes through the
+	// first.
 	Target         string
 	BootstrapToken string
 	Employees      int
@@ -50,6 +64,24 @@ type Config struct {
 	Out            io.Writer
 	// Now is the harness's idea of the current month (payday publishes the next).
 	Now time.Time
+	// Rate, when set, runs healthz and sync-idle in an open loop.
+	Rate Rate
+	// Soak configures the soak scenario.
+	Soak SoakConfig
+}
+
+// targets is the list of instances in Target.
+func (cfg Config) targets() []string {
+	var ts []string
+	for _, t := range strings.Split(cfg.Target, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			ts = append(ts, t)
+		}
+	}
+	if len(ts) == 0 {
+		return []string{""}
+	}
+	return ts
 }
 
 const password = "Kabinet-load-2026!"
@@ -68,6 +100,10 @@ func Setup(ctx context.Context, c *Client, cfg Config) (*Org, error) {
 		return nil, fmt.Errorf("createOrganization (is KABINET_BOOTSTRAP_TOKEN the server's?): %w", err)
 	}
 	org := &Org{Key: created.CreateOrganization.APIKey}
+	instances := []*Client{c}
+	for _, t := range cfg.targets()[1:] {
+		instances = append(instances, NewClient(t, cfg.Concurrency))
+	}
 	if err := c.Do(ctx, org.Key, `mutation { upsertDepartments(input: [{externalId: "LOAD", name: "Нагрузка"}]) { created } }`, nil, nil); err != nil {
 		return nil, err
 	}
@@ -79,7 +115,7 @@ func Setup(ctx context.Context, c *Client, cfg Config) (*Org, error) {
 			platform = "IOS"
 		}
 		org.Phones = append(org.Phones, &Phone{EmployeeExternalID: ext, DeviceID: "load-device-" + ext, Platform: platform,
-			Password: password, Payslips: map[string]string{}, Viewed: map[string]bool{}})
+			Password: password, Payslips: map[string]string{}, Viewed: map[string]bool{}, via: instances[i%len(instances)]})
 		emps = append(emps, map[string]any{"externalId": ext, "lastName": "Нагрузкин", "firstName": "Тест", "middleName": "Тестович",
 			"email": fmt.Sprintf("load%05d@example.com", i), "departmentExternalId": "LOAD", "position": "Тестировщик"})
 	}
@@ -188,7 +224,7 @@ func activate(ctx context.Context, c *Client, p *Phone) error {
 			Employee                  struct{ Login string }
 		}
 	}
-	err := c.Do(ctx, "", `mutation($in: ActivateInput!) { activate(input: $in) { accessToken refreshToken employee { login } } }`,
+	err := p.on(c).Do(ctx, "", `mutation($in: ActivateInput!) { activate(input: $in) { accessToken refreshToken employee { login } } }`,
 		map[string]any{"in": map[string]any{"activationCode": p.ActivationCode, "password": p.Password,
 			"device": map[string]any{"id": p.DeviceID, "platform": p.Platform, "model": "Load phone", "appVersion": "1.0.0", "timezone": "Europe/Moscow"}}}, &out)
 	if err != nil {

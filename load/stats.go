@@ -61,6 +61,24 @@ func (s *Stats) Progress(w io.Writer, name string) {
 	fmt.Fprintf(w, "  %-10s %6s  %7d requests  %6d in the last second  %d errors\n", name, el, n, delta, errs)
 }
 
+// await prints progress every second until the workers in wg are done,
+// then summarises.
+func (s *Stats) await(wg *sync.WaitGroup, cfg Config, name string) Summary {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for {
+		select {
+		case <-tick.C:
+			s.Progress(cfg.Out, name)
+		case <-done:
+			s.Stop()
+			return s.Summarize(name, cfg.Concurrency)
+		}
+	}
+}
+
 // Summary is what a scenario measured.
 type Summary struct {
 	Scenario    string         `json:"scenario"`

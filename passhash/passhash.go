@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -34,9 +35,14 @@ var DefaultParams = Params{Memory: 9 * 1024, Time: 4, Threads: 1}
 
 // Hasher hashes and verifies. The zero value is not usable; use New.
 type Hasher struct {
-	params Params
-	sem    chan struct{}
+	params   Params
+	sem      chan struct{}
+	computed atomic.Uint64
 }
+
+// Computed is how many argon2id computations the hasher has made (hashes
+// and verifications).
+func (h *Hasher) Computed() uint64 { return h.computed.Load() }
 
 // New returns a hasher running at most concurrency hashes at once
 // (GOMAXPROCS when ≤ 0).
@@ -49,21 +55,38 @@ func New(p Params, concurrency int) *Hasher {
 
 var b64 = base64.RawStdEncoding
 
-// Hash returns the PHC encoding of secret. A non-nil pepper (a server-side
-// key that is not stored in the database) is mixed in with HMAC first.
+// Hash returns the PHC encoding of secret with a random salt. A non-nil
+// pepper (a server-side key that is not stored in the database) is mixed in
+// with HMAC first.
 func (h *Hasher) Hash(ctx context.Context, secret string, pepper []byte) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
+	return h.HashWithSalt(ctx, secret, pepper, salt)
+}
+
+// HashWithSalt is Hash with a given salt. The same secret, salt, pepper and
+// parameters give the same string, so one computation can be compared (in
+// constant time, see Equal) with several stored hashes made that way.
+func (h *Hasher) HashWithSalt(ctx context.Context, secret string, pepper, salt []byte) (string, error) {
 	key, err := h.derive(ctx, secret, pepper, salt, h.params)
 	if err != nil {
 		return "", err
 	}
-	p := h.params
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	return h.Prefix(salt) + b64.EncodeToString(key), nil
 }
+
+// Prefix is how every hash this hasher makes with salt begins (the
+// algorithm, the current parameters and the salt): a stored hash without it
+// was made with another salt or older parameters.
+func (h *Hasher) Prefix(salt []byte) string {
+	p := h.params
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$", argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt))
+}
+
+// Equal compares two encoded hashes in constant time.
+func Equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
 // Verify reports whether secret matches the encoded hash, in constant time.
 // It uses the parameters stored in the hash, so raising the defaults does
@@ -100,6 +123,7 @@ func (h *Hasher) derive(ctx context.Context, secret string, pepper, salt []byte,
 		return nil, ctx.Err()
 	}
 	defer func() { <-h.sem }()
+	h.computed.Add(1)
 	in := []byte(secret)
 	if pepper != nil {
 		m := hmac.New(sha256.New, pepper)

@@ -7,7 +7,7 @@ import (
 )
 
 // Manager returns the manager of employee e by the one manager rule
-// (kabinet.OrgChart.ManagerOf, docs/product.md), or nil when e has none (the
+// (kabinet.OrgChart.ManagerOf, docs/product.md §Manager rule), or nil when e has none (the
 // organisation's head). Its cost is one read of the organisation's
 // departments, bounded by their number, and one of the manager.
 func (s *Service) Manager(ctx context.Context, e *kabinet.Employee) (*kabinet.Employee, error) {

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -14,6 +17,7 @@ import (
 	"github.com/kabinet/kabinet/internal/testkit"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/push"
+	"github.com/kabinet/kabinet/push/apns"
 	"github.com/kabinet/kabinet/push/fcm"
 	"github.com/kabinet/kabinet/push/pushtest"
 	"github.com/kabinet/kabinet/sqlite"
@@ -24,6 +28,11 @@ import (
 // FCM token, with bulk SQL (the benchmarks measure planning and dispatch,
 // not publication).
 func seedOrg(b *testing.B, n int) (*sqlite.DB, *testkit.Clock, string, []string) {
+	return seedOrgOn(b, n, kabinet.ProviderFCM)
+}
+
+// seedOrgOn is seedOrg with devices of the provider's platform.
+func seedOrgOn(b *testing.B, n int, provider string) (*sqlite.DB, *testkit.Clock, string, []string) {
 	b.Helper()
 	ctx := context.Background()
 	clock := testkit.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
@@ -47,12 +56,14 @@ func seedOrg(b *testing.B, n int) (*sqlite.DB, *testkit.Clock, string, []string)
 			 SELECT 'ps_' || substr(id, 5), :org, id, 'PS-' || substr(id, 5), '2026-10', :now, 'RUB', 1, 0, 1, 0, 0, '[]', '', :now, :now
 			 FROM employees WHERE org_id = :org`,
 			`INSERT INTO devices (id, org_id, employee_id, client_id, platform, first_seen_at, last_seen_at)
-			 SELECT 'dev_' || substr(id, 5), :org, id, 'phone', 'ANDROID', :now, :now FROM employees WHERE org_id = :org`,
+			 SELECT 'dev_' || substr(id, 5), :org, id, 'phone', :platform, :now, :now FROM employees WHERE org_id = :org`,
 			`INSERT INTO push_tokens (device_id, org_id, employee_id, provider, token, created_at, refreshed_at)
-			 SELECT 'dev_' || substr(id, 5), :org, id, 'FCM', 'fcm-token-' || id || '-0123456789abcdefghij', :now, :now
+			 SELECT 'dev_' || substr(id, 5), :org, id, :provider, benchToken(id), :now, :now
 			 FROM employees WHERE org_id = :org`,
 		} {
-			if _, err := tx.ExecContext(ctx, q, sql.Named("n", n), sql.Named("org", org.ID), sql.Named("now", now)); err != nil {
+			q = strings.ReplaceAll(q, "benchToken(id)", `'token-' || id || '-0123456789abcdefghij'`)
+			if _, err := tx.ExecContext(ctx, q, sql.Named("n", n), sql.Named("org", org.ID), sql.Named("now", now),
+				sql.Named("platform", platformOf[provider]), sql.Named("provider", provider)); err != nil {
 				return err
 			}
 		}
@@ -71,6 +82,8 @@ func seedOrg(b *testing.B, n int) (*sqlite.DB, *testkit.Clock, string, []string)
 	}
 	return db, clock, org.ID, ids
 }
+
+var platformOf = map[string]string{kabinet.ProviderFCM: kabinet.PlatformAndroid, kabinet.ProviderAPNs: kabinet.PlatformIOS}
 
 func clearOutbox(b *testing.B, db *sqlite.DB) {
 	b.Helper()
@@ -218,4 +231,120 @@ func BenchmarkPlanPayslips100kOrgWide(b *testing.B) {
 	if rows != 3*n {
 		b.Fatalf("got %d outbox rows, want %d", rows, 3*n)
 	}
+}
+
+// BenchmarkDispatchVsSDK measures, in one run and against one fake, the
+// bare SDK (n sends from Concurrency goroutines, nothing else) and the whole
+// dispatch of n stage-5 reminders (claim, re-check, mark, send, record) at
+// the same concurrency, and reports both rates and their ratio (issue 12:
+// dispatch at half the bare SDK's rate or better).
+func BenchmarkDispatchVsSDK(b *testing.B) {
+	for _, provider := range []string{kabinet.ProviderFCM, kabinet.ProviderAPNs} {
+		b.Run(provider, func(b *testing.B) {
+			const n, concurrency = 20_000, 32
+			db, clock, orgID, ids := seedOrgOn(b, n, provider)
+			snd := benchSender(b, provider, clock)
+			ctx := context.Background()
+			settings := push.DefaultSettings("Europe/Moscow")
+			settings.PayslipDays = []int{5}
+			planner := &push.Service{Store: db, Clock: clock}
+			if _, err := planner.UpdateSettings(ctx, orgID, push.SettingsInput{PayslipDays: settings.PayslipDays}); err != nil {
+				b.Fatal(err)
+			}
+			var bare, disp time.Duration
+			cs := &countingStore{DispatchStore: db}
+			b.StopTimer()
+			for range b.N {
+				bare += bareSends(b, snd, provider, n, concurrency)
+				clearOutbox(b, db)
+				clock.Set(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+				planner.Published(ctx, payroll.Event{OrgID: orgID, Kind: payroll.EventPayslips, IDs: ids})
+				clock.Add(5 * 24 * time.Hour)
+				d := &push.Dispatcher{Store: cs, Sender: snd, Clock: clock, Concurrency: concurrency,
+					Settings: func(context.Context, string) (*kabinet.NotificationSettings, error) { return settings, nil }}
+				runtime.GC()
+				start := time.Now()
+				b.StartTimer()
+				st, err := d.DispatchDue(ctx)
+				b.StopTimer()
+				disp += time.Since(start)
+				if err != nil || st.Sent != n {
+					b.Fatalf("got %+v, %v, want %d sent", st, err, n)
+				}
+			}
+			bareRate, dispRate := float64(n*b.N)/bare.Seconds(), float64(n*b.N)/disp.Seconds()
+			b.ReportMetric(bareRate, "sdk-msgs/s")
+			b.ReportMetric(dispRate, "dispatch-msgs/s")
+			b.ReportMetric(dispRate/bareRate, "ratio")
+			b.ReportMetric(float64(cs.updates.Load())/float64(cs.writes.Load()), "updates/write")
+		})
+	}
+}
+
+// benchSender is the real SDK client of provider pointed at its fake.
+func benchSender(b *testing.B, provider string, clock *testkit.Clock) push.Sender {
+	if provider == kabinet.ProviderFCM {
+		ff := pushtest.NewFCM(b)
+		ff.DisableRecording()
+		s, err := fcm.New(context.Background(), fcm.Config{CredentialsFile: ff.WriteServiceAccount(b), Endpoint: ff.Endpoint(), Now: clock.Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	af := pushtest.NewAPNs(b)
+	af.DisableRecording()
+	s, err := apns.New(apns.Config{KeyFile: af.WriteKey(b), KeyID: af.KeyID, TeamID: af.TeamID, Topic: af.Topic,
+		Environment: "development", Host: af.URL, CAFile: af.WriteCA(b), Now: clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// bareSends sends n reminders shaped like the dispatcher's from concurrency
+// goroutines and returns the time it took.
+func bareSends(b *testing.B, s push.Sender, provider string, n, concurrency int) time.Duration {
+	var next atomic.Int64
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
+				id := strconv.FormatInt(i, 10)
+				badge := 1
+				note := &push.Notification{ID: "dl_" + id, Kind: kabinet.NotifyPayslipReminder, Provider: provider,
+					Token: "token-emp_" + id + "-0123456789abcdefghij", Locale: push.LocaleRU,
+					Params: map[string]string{"period": "2026-10", "days": "5"}, DeepLink: "kabinet://payslips/ps_" + id,
+					CollapseKey: "payslip:ps_" + id, Priority: push.PriorityNormal, Expiry: time.Now().Add(24 * time.Hour)}
+				if provider == kabinet.ProviderAPNs {
+					note.Badge = &badge
+				}
+				if s.Send(context.Background(), note).Outcome != push.OutcomeSent {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() > 0 {
+		b.Fatalf("%d bare sends failed", failed.Load())
+	}
+	return time.Since(start)
+}
+
+// countingStore counts the dispatcher's delivery writes and the updates
+// they carry (how well outcomes are grouped).
+type countingStore struct {
+	push.DispatchStore
+	writes, updates atomic.Int64
+}
+
+func (c *countingStore) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.DeliveryUpdate) ([]string, error) {
+	c.writes.Add(1)
+	c.updates.Add(int64(len(ups)))
+	return c.DispatchStore.ApplyDeliveries(ctx, owner, ups)
 }

@@ -203,10 +203,11 @@ type cache struct {
 	settings map[string]*kabinet.NotificationSettings
 	windows  map[string]Window
 	gate     map[string]error
+	zones    map[string]*time.Location
 }
 
 func (d *Dispatcher) newCache() *cache {
-	return &cache{d: d, settings: map[string]*kabinet.NotificationSettings{}, windows: map[string]Window{}, gate: map[string]error{}}
+	return &cache{d: d, settings: map[string]*kabinet.NotificationSettings{}, windows: map[string]Window{}, gate: map[string]error{}, zones: map[string]*time.Location{}}
 }
 
 func (c *cache) org(ctx context.Context, orgID string) (*kabinet.NotificationSettings, Window, error) {
@@ -223,6 +224,17 @@ func (c *cache) org(ctx context.Context, orgID string) (*kabinet.NotificationSet
 	}
 	c.settings[orgID], c.windows[orgID] = s, w
 	return s, w, nil
+}
+
+// location is location(zone), loaded once per batch (time.LoadLocation
+// reads and parses the zone file every time).
+func (c *cache) location(zone string) *time.Location {
+	loc, ok := c.zones[zone]
+	if !ok {
+		loc = location(zone)
+		c.zones[zone] = loc
+	}
+	return loc
 }
 
 // unreachable says why the recipient (whose cabinet has status cabinet)
@@ -305,7 +317,7 @@ func (d *Dispatcher) decideOutbox(ctx context.Context, c *cache, it *kabinet.Out
 	if err != nil {
 		return dec, err
 	}
-	loc := location(it.Zone)
+	loc := c.location(it.Zone)
 	if dayOver(it.LocalDate, now, loc) {
 		dec.Note = "its day is over (the vacation has begun or the day passed)"
 		return dec, nil
@@ -417,7 +429,7 @@ func (d *Dispatcher) decideDelivery(ctx context.Context, c *cache, it *kabinet.D
 	if err != nil {
 		return up, nil, err
 	}
-	loc := location(it.Zone)
+	loc := c.location(it.Zone)
 	if dayOver(it.LocalDate, now, loc) {
 		return cancel("", "its day is over (the vacation has begun or the day passed)")
 	}

@@ -57,7 +57,7 @@ type Service struct {
 	Wake func()
 }
 
-// DefaultSettings returns the defaults of docs/product.md for an
+// DefaultSettings returns the defaults of docs/product.md §Defaults for an
 // organisation in zone tz.
 func DefaultSettings(tz string) *kabinet.NotificationSettings {
 	return &kabinet.NotificationSettings{

@@ -25,7 +25,8 @@ ROOT=$PWD
 for tool in curl jq; do
   command -v "$tool" >/dev/null || { echo "walkthrough: $tool is not installed" >&2; exit 1; }
 done
-WORKDIR=${WORKDIR:-$(mktemp -d)}
+own_workdir=
+if [ -z "${WORKDIR:-}" ]; then WORKDIR=$(mktemp -d); own_workdir=1; fi
 PORT=${PORT:-18080}
 PORT2=${PORT2:-18081}
 if [ -z "${KABINET_BIN:-}" ]; then
@@ -71,9 +72,12 @@ if ! bash -euo pipefail walkthrough.sh >walkthrough.out 2>walkthrough.err; then
   echo "walkthrough: a command of the README failed (script: $WORKDIR/walkthrough.sh)" >&2
   exit 1
 fi
-if ! jq -e -s 'map(select(type == "object" and has("errors"))) | length == 0' walkthrough.out >/dev/null; then
-  jq -c 'select(type == "object" and has("errors"))' walkthrough.out >&2 || cat walkthrough.out >&2
+# Lines starting with a letter are reports of kabinet itself (kabinet import), not JSON.
+grep -v '^[A-Za-z]' walkthrough.out >answers.json || true
+if ! jq -e -s 'map(select(type == "object" and has("errors"))) | length == 0' answers.json >/dev/null; then
+  jq -c 'select(type == "object" and has("errors"))' answers.json >&2 || cat walkthrough.out >&2
   echo "walkthrough: an answer of the README's commands carries errors (script: $WORKDIR/walkthrough.sh)" >&2
   exit 1
 fi
-echo "walkthrough: $(grep -c . walkthrough.sh) lines of the README ran, $(jq -s length walkthrough.out) answers without errors"
+echo "walkthrough: $(grep -c . walkthrough.sh) lines of the README ran, $(jq -s length answers.json) answers without errors"
+if [ -n "$own_workdir" ]; then cleanup; server_pid=; cd /; rm -rf "$WORKDIR"; fi

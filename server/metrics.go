@@ -3,6 +3,7 @@ package server
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,10 +12,26 @@ import (
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// series caches each (route, method, status)'s counter and histogram:
+	// looking them up by label values hashes and copies the labels on every
+	// request. Its keys are bounded like the labels (routes are the app's,
+	// unknown paths are "other").
+	mu     sync.RWMutex
+	series map[seriesKey]seriesHandles
+}
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+type seriesHandles struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
-	m := &httpMetrics{
+	m := &httpMetrics{series: map[seriesKey]seriesHandles{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kabinet_http_requests_total", Help: "HTTP requests by route, method and status.",
 		}, []string{"route", "method", "status"}),
@@ -33,10 +50,18 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 // reused by the next request, so label values are cloned before Prometheus
 // keeps them.
 func (m *httpMetrics) observe(route, method string, status int, d time.Duration) {
-	if route == "" || route == "/" {
-		route = "other" // unknown paths must not explode the label set
+	route = routeLabel(route) // unknown paths must not explode the label set
+	k := seriesKey{route, method, status}
+	m.mu.RLock()
+	h, ok := m.series[k]
+	m.mu.RUnlock()
+	if !ok {
+		k.route, k.method = strings.Clone(route), strings.Clone(method)
+		h = seriesHandles{m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(status)), m.duration.WithLabelValues(k.route)}
+		m.mu.Lock()
+		m.series[k] = h
+		m.mu.Unlock()
 	}
-	route, method = strings.Clone(route), strings.Clone(method)
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(route).Observe(d.Seconds())
+	h.requests.Inc()
+	h.duration.Observe(d.Seconds())
 }

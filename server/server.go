@@ -45,6 +45,9 @@ type Config struct {
 	WithAuthError func(ctx context.Context, err error) context.Context
 	// Docs configures /, /schema.graphql and /graphiql (docs.go).
 	Docs Docs
+	// SlowRequest: a request that takes longer is logged at warn level
+	// (see accesslog.go); zero: none is.
+	SlowRequest time.Duration
 }
 
 // Server is the HTTP server.
@@ -53,6 +56,8 @@ type Server struct {
 	cfg Config
 	// last is when the latest request ended (Unix nanoseconds).
 	last atomic.Int64
+	// summary counts requests for the access log's periodic summary.
+	summary *accessSummary
 }
 
 // LastRequest is when the latest request ended; zero before the first.
@@ -118,7 +123,11 @@ func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
 // Shutdown stops accepting connections and waits for in-flight requests to
 // finish, or for ctx to end.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.app.ShutdownWithContext(ctx)
+	s.flushSummary()
+	return err
+}
 
 // requestID takes a sane X-Request-Id from the client or makes one, and puts
 // it on the request (so the net/http side sees it) and on the response.
@@ -132,36 +141,6 @@ func requestID(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderXRequestID, id)
 	return c.Next()
-}
-
-// accessLog logs one line per request and observes the HTTP metrics. It
-// never logs bodies or the Authorization header.
-func (s *Server) accessLog(m *httpMetrics) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		start := time.Now()
-		err := c.Next()
-		if err != nil {
-			if herr := s.app.ErrorHandler(c, err); herr != nil {
-				c.Status(fiber.StatusInternalServerError)
-			}
-		}
-		status := c.Response().StatusCode()
-		d := time.Since(start)
-		route := c.Route().Path
-		m.observe(route, c.Method(), status, d)
-		s.last.Store(time.Now().UnixNano())
-		level := slog.LevelInfo
-		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
-			level = slog.LevelDebug
-		}
-		if !s.cfg.Logger.Enabled(c.UserContext(), level) {
-			return nil
-		}
-		s.cfg.Logger.Log(c.UserContext(), level, "http", "request_id", c.GetRespHeader(fiber.HeaderXRequestID),
-			"method", c.Method(), "path", c.Path(), "status", status, "duration_ms", float64(d.Microseconds())/1000,
-			"bytes", len(c.Response().Body()), "remote", c.IP())
-		return nil
-	}
 }
 
 // errorHandler answers errors raised outside the GraphQL handler; on

@@ -116,9 +116,18 @@ func (db *DB) ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation)
 	return login, err
 }
 
+// FreeLogin returns the login a cabinet of the organisation would be given
+// now for the generated login base (see freeLogin); ActivateCabinet checks
+// again that it is free.
+func (db *DB) FreeLogin(ctx context.Context, orgID, base string) (string, error) {
+	return freeLogin(ctx, db.read, orgID, base)
+}
+
 // freeLogin returns base, or base with the smallest suffix 2, 3, … that no
 // cabinet of the organisation uses (case-insensitively).
-func freeLogin(ctx context.Context, tx *sql.Tx, orgID, base string) (string, error) {
+func freeLogin(ctx context.Context, tx interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, orgID, base string) (string, error) {
 	norm := strings.ToLower(base)
 	rows, err := tx.QueryContext(ctx, `SELECT login_norm FROM cabinets WHERE org_id = ? AND substr(login_norm, 1, ?) = ?`, orgID, len([]rune(norm)), norm)
 	if err != nil {

@@ -51,17 +51,26 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 	var out []*kabinet.OutboxItem
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
 		out = nil
-		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = 'superseded by a later stage', updated_at = :now
-			WHERE status = 'PLANNED' AND not_before <= :now AND kind = 'PAYSLIP_REMINDER' AND due_at <= :now AND EXISTS (
+		var ids []string
+		for len(ids) == 0 { // until a row is left or none is due
+			var err error
+			ids, err = queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ? ORDER BY not_before LIMIT ?`, ms(now), limit)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			// Of these, payslip reminders overtaken by a later due stage are
+			// cancelled (looked up by id: the + keeps SQLite from scanning every
+			// payslip reminder by kind).
+			gone, err := queryStrings(ctx, tx, `UPDATE push_outbox SET status = 'CANCELLED', note = 'superseded by a later stage', updated_at = :now
+			WHERE id IN (SELECT value FROM json_each(:ids)) AND +kind = 'PAYSLIP_REMINDER' AND due_at <= :now AND EXISTS (
 				SELECT 1 FROM push_outbox o2 WHERE o2.kind = push_outbox.kind AND o2.subject_id = push_outbox.subject_id
 				AND o2.subject_key = push_outbox.subject_key AND o2.recipient_id = push_outbox.recipient_id
-				AND o2.stage > push_outbox.stage AND o2.due_at <= :now AND o2.status IN ('PLANNED', 'DISPATCHED', 'NO_DEVICE'))`,
-			sql.Named("now", ms(now))); err != nil {
-			return err
-		}
-		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ? ORDER BY not_before LIMIT ?`, ms(now), limit)
-		if err != nil || len(ids) == 0 {
-			return err
+				AND o2.stage > push_outbox.stage AND o2.due_at <= :now AND o2.status IN ('PLANNED', 'DISPATCHED', 'NO_DEVICE'))
+			RETURNING id`, sql.Named("now", ms(now)), sql.Named("ids", mustJSON(ids)))
+			if err != nil {
+				return err
+			}
+			ids = missing(ids, gone)
 		}
 		idj := mustJSON(ids)
 		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET claimed_by = ?, lease_until = ?, not_before = ?, updated_at = ?
@@ -145,11 +154,13 @@ func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet
 			sql.Named("now", now), sql.Named("ids", ids), sql.Named("owner", owner)); err != nil {
 			return err
 		}
+		// CROSS JOIN and + fix the plan: from the batch's ids to the earlier
+		// stages to their deliveries, never a scan of all waiting ones.
 		if _, err := tx.ExecContext(ctx, `UPDATE push_deliveries SET status = 'CANCELLED', error = 'superseded by a later stage', updated_at = :now
-			WHERE status IN ('PENDING', 'CLAIMED') AND outbox_id IN (
-				SELECT o1.id FROM push_outbox o2 JOIN push_outbox o1 ON o1.kind = o2.kind AND o1.subject_id = o2.subject_id
-				AND o1.subject_key = o2.subject_key AND o1.recipient_id = o2.recipient_id AND o1.stage < o2.stage
-				WHERE o2.id IN (SELECT value FROM json_each(:ids)) AND o2.kind = 'PAYSLIP_REMINDER')`,
+			WHERE +status IN ('PENDING', 'CLAIMED') AND outbox_id IN (
+				SELECT o1.id FROM json_each(:ids) j CROSS JOIN push_outbox o2 CROSS JOIN push_outbox o1
+				WHERE o2.id = j.value AND o2.kind = 'PAYSLIP_REMINDER' AND o1.kind = o2.kind AND o1.subject_id = o2.subject_id
+				AND o1.subject_key = o2.subject_key AND o1.recipient_id = o2.recipient_id AND o1.stage < o2.stage)`,
 			sql.Named("now", now), sql.Named("ids", ids)); err != nil {
 			return err
 		}
@@ -289,8 +300,10 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 	var lost []string
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
 		// held: the updates whose row owner still holds, in input order.
+		// The unary + keeps SQLite from looking rows up by status (every
+		// claimed row) instead of by id (the group's).
 		const held = `FROM json_each(:ups) j JOIN push_deliveries pd ON pd.id = j.value ->> 'id'
-			AND pd.claimed_by = :owner AND pd.status IN ('CLAIMED', 'SENDING')`
+			AND +pd.claimed_by = :owner AND +pd.status IN ('CLAIMED', 'SENDING')`
 		args := []any{sql.Named("ups", js), sql.Named("owner", owner), sql.Named("now", now)}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
 			SELECT pd.id, :now, j.value ->> 'o', j.value ->> 'e' `+held+` WHERE j.value ->> 'o' <> '' ORDER BY j.key`, args...); err != nil {
@@ -308,7 +321,7 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 			sent_at = CASE WHEN u.s = 'SENT' THEN :now ELSE sent_at END, updated_at = :now
 			FROM (SELECT j.value ->> 'id' AS id, j.value ->> 's' AS s, j.value ->> 'n' AS n, j.value ->> 'e' AS e,
 				j.value ->> 'p' AS p, j.value ->> 'd' AS d FROM json_each(:ups) j) u
-			WHERE push_deliveries.id = u.id AND claimed_by = :owner AND status IN ('CLAIMED', 'SENDING')
+			WHERE push_deliveries.id = u.id AND +claimed_by = :owner AND +status IN ('CLAIMED', 'SENDING')
 			RETURNING push_deliveries.id`, args...)
 		if err != nil {
 			return err

@@ -87,31 +87,82 @@ func (db *DB) QuickLoginBySecret(ctx context.Context, secretHash string) (*kabin
 	return q, err
 }
 
+// PINAttempt checks a PIN on a device in one write transaction. It is
+// refused (Locked, check not called) when the quick login is locked or
+// already has max failed attempts (then it is locked now); otherwise check
+// is given the stored verifier, and a wrong PIN is counted — locking the
+// quick login at max — while a right one clears the count. Attempts on one
+// device are serialised by the transaction, so the count is exact. check
+// runs under the write lock: it must be fast. NOT_FOUND if the device has
+// no PIN quick login.
+func (db *DB) PINAttempt(ctx context.Context, deviceID string, max int, check func(verifier string) bool) (kabinet.PINAttempt, error) {
+	now := db.now()
+	var a kabinet.PINAttempt
+	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		var verifier string
+		var refused bool
+		var err error
+		if a, verifier, refused, err = openPINAttempt(ctx, tx, deviceID, max, now); err != nil || refused {
+			return err
+		}
+		if check(verifier) {
+			if a.FailedAttempts == 0 {
+				return nil
+			}
+			a.FailedAttempts = 0
+			_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = 0, updated_at = ? WHERE device_id = ?`, ms(now), deviceID)
+			return err
+		}
+		a.FailedAttempts++
+		a.Locked = a.FailedAttempts >= max
+		var lockAt sql.NullInt64
+		if a.Locked {
+			lockAt = sql.NullInt64{Int64: ms(now), Valid: true}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = ?, locked_at = ?, updated_at = ? WHERE device_id = ?`,
+			a.FailedAttempts, lockAt, ms(now), deviceID)
+		return err
+	})
+	return a, err
+}
+
+// openPINAttempt reads a device's PIN counter and verifier in a write
+// transaction. The attempt is refused (Locked) when the quick login is
+// locked or already has max failed attempts (then it is locked now).
+func openPINAttempt(ctx context.Context, tx *sql.Tx, deviceID string, max int, now time.Time) (a kabinet.PINAttempt, verifier string, refused bool, err error) {
+	var locked sql.NullInt64
+	var v sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at, pin_hash FROM quick_logins WHERE device_id = ? AND method = ?`,
+		deviceID, kabinet.MethodPIN).Scan(&a.FailedAttempts, &locked, &v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, "", true, kabinet.Errorf(kabinet.ENOTFOUND, "quick login not found")
+	}
+	if err != nil {
+		return a, "", true, err
+	}
+	switch {
+	case locked.Valid:
+		a.Locked = true
+	case a.FailedAttempts >= max: // the policy's limit was lowered
+		a.Locked = true
+		_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET locked_at = ?, updated_at = ? WHERE device_id = ?`, ms(now), ms(now), deviceID)
+	}
+	return a, v.String, a.Locked, err
+}
+
 // BeginPINAttempt counts a PIN attempt on a device before the PIN is
 // checked, so that concurrent guesses can never exceed the limit: the
 // attempt is refused (Locked) when the quick login is locked or already has
-// max failed attempts (then it is locked now). NOT_FOUND if the device has
-// no PIN quick login.
+// max failed attempts (then it is locked now). It serves verifiers too slow
+// to check inside a transaction (old argon2id ones). NOT_FOUND if the device
+// has no PIN quick login.
 func (db *DB) BeginPINAttempt(ctx context.Context, deviceID string, max int) (kabinet.PINAttempt, error) {
 	now := db.now()
 	var a kabinet.PINAttempt
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
-		var locked sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at FROM quick_logins WHERE device_id = ? AND method = ?`,
-			deviceID, kabinet.MethodPIN).Scan(&a.FailedAttempts, &locked)
-		if errors.Is(err, sql.ErrNoRows) {
-			return kabinet.Errorf(kabinet.ENOTFOUND, "quick login not found")
-		}
-		if err != nil {
-			return err
-		}
-		switch {
-		case locked.Valid:
-			a.Locked = true
-			return nil
-		case a.FailedAttempts >= max: // the policy's limit was lowered
-			a.Locked = true
-			_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET locked_at = ?, updated_at = ? WHERE device_id = ?`, ms(now), ms(now), deviceID)
+		var refused bool
+		var err error
+		if a, _, refused, err = openPINAttempt(ctx, tx, deviceID, max, now); err != nil || refused {
 			return err
 		}
 		a.FailedAttempts++

@@ -92,6 +92,15 @@ func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDev
 	return newDevice, others, err
 }
 
+// KnownDevice reports whether the employee has signed in on the install
+// (its app-generated id) and has not revoked it.
+func (db *DB) KnownDevice(ctx context.Context, employeeID, clientID string) (bool, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM devices WHERE employee_id = ? AND client_id = ? AND revoked_at IS NULL`,
+		employeeID, clientID).Scan(&n)
+	return n > 0, err
+}
+
 const sessionColumns = `id, org_id, employee_id, device_id, method, auth_time, password_at, last_used_at, expires_at, revoked_at IS NOT NULL,
 	COALESCE((SELECT q.method FROM quick_logins q WHERE q.device_id = sessions.device_id), '')`
 

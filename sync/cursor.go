@@ -1,14 +1,61 @@
 package sync
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
+	"sync"
 
 	"github.com/kabinet/kabinet"
 )
+
+// cursorMACs keeps HMAC-SHA256 states keyed for one key: hmac.New derives
+// the key's pads and allocates every time, and every sync verifies one
+// cursor and signs another.
+type cursorMACs struct {
+	key  []byte
+	pool sync.Pool
+}
+
+// get returns a keyed HMAC state for the caller alone, to put back.
+func (p *cursorMACs) get() hash.Hash {
+	if m, ok := p.pool.Get().(hash.Hash); ok {
+		return m
+	}
+	return hmac.New(sha256.New, p.key)
+}
+
+func (p *cursorMACs) put(m hash.Hash) { p.pool.Put(m) }
+
+// macsByKey holds the HMAC states by key. It is keyed by the key itself,
+// not kept in a Service, so that a copied Service with another Key cannot
+// sign with the old one; it holds one entry per key a process uses (one,
+// and a few in tests).
+var macsByKey = struct {
+	mu sync.RWMutex
+	m  map[string]*cursorMACs
+}{m: map[string]*cursorMACs{}}
+
+// macsFor returns the HMAC states of key.
+func macsFor(key []byte) *cursorMACs {
+	macsByKey.mu.RLock()
+	p := macsByKey.m[string(key)]
+	macsByKey.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	macsByKey.mu.Lock()
+	defer macsByKey.mu.Unlock()
+	if p = macsByKey.m[string(key)]; p == nil {
+		p = &cursorMACs{key: bytes.Clone(key)}
+		macsByKey.m[string(key)] = p
+	}
+	return p
+}
 
 // ProtocolVersion is the version of the sync protocol and of the data the
 // phone keeps. Bump it when what a cursor means or what a record looks like
@@ -49,7 +96,7 @@ var entityByRank = []string{kabinet.EntityPayslip, kabinet.EntityLeaveBalance, k
 // payload (version, flags, position, snapshot key) followed by an
 // HMAC-SHA256 tag over a domain label, the organisation, the employee and
 // the payload, in unpadded base64url.
-func encodeCursor(key []byte, orgID, employeeID string, c Cursor) string {
+func encodeCursor(m hash.Hash, orgID, employeeID string, c Cursor) string {
 	buf := make([]byte, 0, 2+binary.MaxVarintLen64+2+len(c.After.ID)+macSize)
 	var flags byte
 	if c.Snapshot {
@@ -65,12 +112,12 @@ func encodeCursor(key []byte, orgID, employeeID string, c Cursor) string {
 		buf = binary.AppendUvarint(buf, uint64(len(c.After.ID)))
 		buf = append(buf, c.After.ID...)
 	}
-	buf = append(buf, cursorMAC(key, orgID, employeeID, buf)...)
+	buf = append(buf, cursorMAC(m, orgID, employeeID, buf)...)
 	return cursorEncoding.EncodeToString(buf)
 }
 
-func cursorMAC(key []byte, orgID, employeeID string, payload []byte) []byte {
-	m := hmac.New(sha256.New, key)
+func cursorMAC(m hash.Hash, orgID, employeeID string, payload []byte) []byte {
+	m.Reset()
 	m.Write([]byte("kabinet sync cursor\x00"))
 	m.Write([]byte(orgID))
 	m.Write([]byte{0})
@@ -99,7 +146,7 @@ var (
 // decodeCursor verifies and decodes an opaque cursor for the employee. The
 // tag is checked (in constant time) before anything in the payload is
 // trusted; a cursor of another employee or organisation fails it.
-func decodeCursor(key []byte, orgID, employeeID, s string, version byte) (Cursor, error) {
+func decodeCursor(m hash.Hash, orgID, employeeID, s string, version byte) (Cursor, error) {
 	var c Cursor
 	if len(s) > 512 {
 		return c, errCursorMalformed
@@ -109,7 +156,7 @@ func decodeCursor(key []byte, orgID, employeeID, s string, version byte) (Cursor
 		return c, errCursorMalformed
 	}
 	payload, tag := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
-	if !hmac.Equal(tag, cursorMAC(key, orgID, employeeID, payload)) {
+	if !hmac.Equal(tag, cursorMAC(m, orgID, employeeID, payload)) {
 		return c, errCursorForeign
 	}
 	if payload[0] != version {

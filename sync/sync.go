@@ -58,6 +58,22 @@ type Service struct {
 	Views ViewListener
 }
 
+// encodeCursor signs c for the employee with the service's key.
+func (s *Service) encodeCursor(orgID, employeeID string, c Cursor) string {
+	macs := macsFor(s.Key)
+	m := macs.get()
+	defer macs.put(m)
+	return encodeCursor(m, orgID, employeeID, c)
+}
+
+// decodeCursor verifies and decodes a cursor of the employee.
+func (s *Service) decodeCursor(orgID, employeeID, cursor string) (Cursor, error) {
+	macs := macsFor(s.Key)
+	m := macs.get()
+	defer macs.put(m)
+	return decodeCursor(m, orgID, employeeID, cursor, s.version())
+}
+
 // Result is one page of a sync.
 type Result struct {
 	Payslips      []*kabinet.Payslip
@@ -129,7 +145,7 @@ func (s *Service) Sync(ctx context.Context, orgID, employeeID, cursor string, li
 	fresh := cursor == ""
 	cur := Cursor{Snapshot: true, Full: true}
 	if !fresh {
-		if cur, err = decodeCursor(s.Key, orgID, employeeID, cursor, s.version()); err != nil {
+		if cur, err = s.decodeCursor(orgID, employeeID, cursor); err != nil {
 			return nil, err
 		}
 	}
@@ -164,7 +180,7 @@ func (s *Service) Sync(ctx context.Context, orgID, employeeID, cursor string, li
 		return nil, err
 	}
 	next.Version = s.version()
-	res.Cursor = encodeCursor(s.Key, orgID, employeeID, next)
+	res.Cursor = s.encodeCursor(orgID, employeeID, next)
 	return res, nil
 }
 
@@ -366,11 +382,11 @@ func (s *Service) now() time.Time {
 // signed with the service's key. Tests use it to build cursors the server
 // would have issued under other conditions.
 func (s *Service) EncodeCursor(orgID, employeeID string, c Cursor) string {
-	return encodeCursor(s.Key, orgID, employeeID, c)
+	return s.encodeCursor(orgID, employeeID, c)
 }
 
 // DecodeCursor verifies and decodes a cursor of the employee. Its errors
 // are RESET_REQUIRED.
 func (s *Service) DecodeCursor(orgID, employeeID, cursor string) (Cursor, error) {
-	return decodeCursor(s.Key, orgID, employeeID, cursor, s.version())
+	return s.decodeCursor(orgID, employeeID, cursor)
 }

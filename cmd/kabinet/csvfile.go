@@ -167,7 +167,7 @@ func (f importFile) parse(s string) ([]record, []lineError) {
 			byID[id], i = len(recs), len(recs)
 			in["lines"] = []map[string]any{}
 			recs = append(recs, record{line, in})
-		} else if diff := differs(recs[i].Input, in); diff != "" {
+		} else if diff := f.differs(recs[i].Input, in); diff != "" {
 			errs = append(errs, lineError{line, diff, fmt.Sprintf("differs from line %d of the same payslip %s", recs[i].Line, id)})
 			continue
 		}
@@ -210,6 +210,7 @@ func (f importFile) header(names []string) (map[int]column, []lineError) {
 // (nil when the row's line columns are all empty).
 func (f importFile) row(cols map[int]column, row []string, line int) (in, lineIn map[string]any, errs []lineError) {
 	in = map[string]any{}
+	bad := map[string]bool{} // cells already reported
 	isLine := map[string]bool{}
 	for _, c := range f.lines {
 		isLine[c.name] = true
@@ -223,6 +224,7 @@ func (f importFile) row(cols map[int]column, row []string, line int) (in, lineIn
 		val, err := convert(c.kind, v)
 		if err != nil {
 			errs = append(errs, lineError{line, c.name, err.Error()})
+			bad[c.name] = true
 			continue
 		}
 		if isLine[c.name] {
@@ -239,12 +241,12 @@ func (f importFile) row(cols map[int]column, row []string, line int) (in, lineIn
 		in[c.name] = val
 	}
 	for _, c := range f.columns {
-		if _, ok := in[c.name]; c.required && !ok {
+		if _, ok := in[c.name]; c.required && !ok && !bad[c.name] {
 			errs = append(errs, lineError{line, c.name, "required, and empty"})
 		}
 	}
 	for _, c := range f.lines {
-		if _, ok := lineIn[c.name]; lineIn != nil && c.required && !ok {
+		if _, ok := lineIn[c.name]; lineIn != nil && c.required && !ok && !bad[c.name] {
 			errs = append(errs, lineError{line, c.name, "required for a payslip line, and empty"})
 		}
 	}
@@ -288,17 +290,12 @@ func convert(k kind, v string) (any, error) {
 	return v, nil
 }
 
-// differs names a payslip field whose value differs between two rows of
-// the same payslip ("" when none does).
-func differs(a, b map[string]any) string {
-	for k, v := range b {
-		if k != "lines" && a[k] != v {
-			return k
-		}
-	}
-	for k := range a {
-		if _, ok := b[k]; !ok && k != "lines" {
-			return k
+// differs names the first payslip column whose value differs between two
+// rows of the same payslip ("" when none does).
+func (f importFile) differs(a, b map[string]any) string {
+	for _, c := range f.columns {
+		if a[c.name] != b[c.name] {
+			return c.name
 		}
 	}
 	return ""

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/kabinet/kabinet/examples/client"
 )
@@ -30,7 +32,8 @@ type loaded struct {
 	recs []record
 }
 
-// Run reads and checks every file whole, and sends nothing if any line is
+// Run reads and checks every file whole, and the employees and departments
+// they name (in the files or published), and sends nothing if any line is
 // wrong. Then it publishes through the GraphQL API, as any integration
 // does, in dependency order (departments, employees, payslips, balances,
 // vacations), in batches; the server checks each batch by its rules and
@@ -67,9 +70,6 @@ func (c *importCmd) Run(e *runEnv) error {
 		return errors.New("no file given: --departments, --employees, --payslips, --leave-balances or --vacations (docs/import.md)")
 	case bad > 0:
 		return fmt.Errorf("%d problems in the files: nothing was sent", bad)
-	case c.Check:
-		fmt.Fprintln(e.stdout, "the files are well-formed; nothing sent (--check)")
-		return nil
 	}
 	url, key := c.URL, c.Key
 	if url == "" {
@@ -79,9 +79,24 @@ func (c *importCmd) Run(e *runEnv) error {
 		key = e.getenv("KABINET_KEY")
 	}
 	if key == "" {
+		if c.Check {
+			fmt.Fprintln(e.stdout, "the files are well-formed; references not checked (no key); nothing sent (--check)")
+			return nil
+		}
 		return errors.New("no API key: --key or KABINET_KEY (the organisation's key; a lost one: kabinet org key)")
 	}
 	cl := client.New(url, key)
+	missing, err := checkReferences(e, cl, files)
+	if err != nil {
+		return err
+	}
+	switch {
+	case missing > 0:
+		return fmt.Errorf("%d references to employees or departments that are neither in the files nor published: nothing was sent", missing)
+	case c.Check:
+		fmt.Fprintln(e.stdout, "the files are well-formed and their references known; nothing sent (--check)")
+		return nil
+	}
 	for _, f := range files {
 		if err := c.send(e, cl, f); err != nil {
 			return err
@@ -147,4 +162,97 @@ func joinNonEmpty(parts ...string) string {
 		s += p
 	}
 	return s
+}
+
+// ref is a column that names an employee or a department.
+var refs = []struct{ file, column, target string }{
+	{"employees", "departmentExternalId", "departments"},
+	{"payslips", "employeeExternalId", "employees"},
+	{"leave-balances", "employeeExternalId", "employees"},
+	{"vacations", "employeeExternalId", "employees"},
+}
+
+// checkReferences finds, before anything is written, the employees and
+// departments the files name that are neither in the files nor published
+// (read through the API), and reports each by file and line. It returns
+// how many there are.
+func checkReferences(e *runEnv, cl *client.Client, files []loaded) (int, error) {
+	known := map[string]map[string]bool{"employees": {}, "departments": {}}
+	for _, f := range files {
+		if set, ok := known[f.flag]; ok {
+			for _, r := range f.recs {
+				set[r.Input["externalId"].(string)] = true
+			}
+		}
+	}
+	type use struct {
+		file string
+		line int
+	}
+	wanted := map[string]map[string][]use{"employees": {}, "departments": {}}
+	for _, f := range files {
+		for _, ref := range refs {
+			if ref.file != f.flag {
+				continue
+			}
+			for _, r := range f.recs {
+				if id, _ := r.Input[ref.column].(string); id != "" && !known[ref.target][id] {
+					wanted[ref.target][id] = append(wanted[ref.target][id], use{filepath.Base(f.path), r.Line})
+				}
+			}
+		}
+	}
+	if err := publishedIDs(e, cl, wanted, known); err != nil {
+		return 0, err
+	}
+	type miss struct {
+		use
+		id, target string
+	}
+	var report []miss
+	for target, ids := range wanted {
+		for id, uses := range ids {
+			if known[target][id] {
+				continue
+			}
+			for _, u := range uses {
+				report = append(report, miss{u, id, target})
+			}
+		}
+	}
+	slices.SortFunc(report, func(a, b miss) int { return cmp.Or(strings.Compare(a.file, b.file), a.line-b.line) })
+	for _, m := range report {
+		fmt.Fprintf(e.stdout, "%s:%d: %s is neither in the %s file nor published\n", m.file, m.line, m.id, m.target)
+	}
+	return len(report), nil
+}
+
+// publishedIDs adds to known the wanted IDs that the server has: the
+// departments in one query, the employees by external ID, 1000 at a time.
+func publishedIDs[U any](e *runEnv, cl *client.Client, wanted map[string]map[string][]U, known map[string]map[string]bool) error {
+	if len(wanted["departments"]) > 0 {
+		var out struct{ Departments []struct{ ExternalID string } }
+		if err := cl.Do(e.ctx, `{ departments { externalId } }`, nil, &out); err != nil {
+			return fmt.Errorf("reading the published departments: %w", err)
+		}
+		for _, d := range out.Departments {
+			known["departments"][d.ExternalID] = true
+		}
+	}
+	ids := make([]string, 0, len(wanted["employees"]))
+	for id := range wanted["employees"] {
+		ids = append(ids, id)
+	}
+	for start := 0; start < len(ids); start += 1000 {
+		var out struct{ Employees []struct{ ExternalID string } }
+		err := cl.Do(e.ctx, `query($ids: [String!]) { employees(externalIds: $ids, limit: 1000) { externalId } }`,
+			map[string]any{"ids": ids[start:min(start+1000, len(ids))]}, &out)
+		if err != nil {
+			return fmt.Errorf("reading the published employees: %w", err)
+		}
+		for _, emp := range out.Employees {
+			known["employees"][emp.ExternalID] = true
+		}
+	}
+	return nil
 }

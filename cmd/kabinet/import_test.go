@@ -96,6 +96,9 @@ func TestImport(t *testing.T) {
 				t.Errorf("report lacks %q:\n%s", want, out.String())
 			}
 		}
+		if strings.Contains(out.String(), "p.csv:4: accrued: required") {
+			t.Errorf("a cell reported twice:\n%s", out.String())
+		}
 		var e struct{ Employees []struct{ ExternalID string } }
 		live.Do(t, key, `{ employees(externalIds: ["E-10"]) { externalId } }`, nil).Must(t, &e)
 		if len(e.Employees) != 0 {
@@ -103,10 +106,31 @@ func TestImport(t *testing.T) {
 		}
 	})
 
+	t.Run("ErrUnknownReferenceSendsNothing", func(t *testing.T) {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"import", "--url", live.URL, "--key", key,
+			"--employees", writeFile(t, dir, "e30.csv", "externalId,lastName,firstName,departmentExternalId\nE-30,Зайцева,Ирина,D-1\nE-31,Волков,Игорь,D-9\n"),
+			"--payslips", writeFile(t, dir, "p30.csv", "externalId,employeeExternalId,period,accrued,deducted,paid\nPS-30,E-30,2026-10,1,0,1\nPS-31,E-2,2026-10,1,0,1\nPS-32,E-404,2026-10,1,0,1\n"),
+		}, env(nil), &out)
+		if err == nil || !strings.Contains(err.Error(), "2 references") || !strings.Contains(err.Error(), "nothing was sent") {
+			t.Fatalf("got %v, want 2 unknown references and nothing sent:\n%s", err, out.String())
+		}
+		for _, want := range []string{"e30.csv:3: D-9 is neither in the departments file nor published", "p30.csv:4: E-404 is neither in the employees file nor published"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("report lacks %q:\n%s", want, out.String())
+			}
+		}
+		var e struct{ Employees []struct{ ExternalID string } }
+		live.Do(t, key, `{ employees(externalIds: ["E-30"]) { externalId } }`, nil).Must(t, &e)
+		if len(e.Employees) != 0 {
+			t.Error("E-30 was published although the files name unknown records")
+		}
+	})
+
 	t.Run("ErrRefusedByServer", func(t *testing.T) {
 		var out bytes.Buffer
 		err := run(context.Background(), []string{"import", "--url", live.URL, "--key", key, "--payslips",
-			writeFile(t, dir, "refused.csv", "externalId,employeeExternalId,period,accrued,deducted,paid\nPS-5,E-1,2026-09,1,0,1\nPS-6,nobody,2026-09,1,0,1\n")}, env(nil), &out)
+			writeFile(t, dir, "refused.csv", "externalId,employeeExternalId,period,accrued,deducted,paid\nPS-5,E-1,2026-09,1,0,1\nPS-6,E-2,2026-13,1,0,1\n")}, env(nil), &out)
 		if err == nil || !strings.Contains(err.Error(), "refused lines 2-3") || !strings.Contains(out.String(), "refused.csv:3: PS-6") {
 			t.Fatalf("got %v:\n%s\nwant line 3 named", err, out.String())
 		}

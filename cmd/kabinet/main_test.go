@@ -77,6 +77,8 @@ func TestConfigErrors(t *testing.T) {
 		{"BadBodyLimit", map[string]string{"KABINET_MAX_BODY_BYTES": "lots"}, "KABINET_MAX_BODY_BYTES=\"lots\": not a size: write bytes, or a whole number with"},
 		{"BadBatch", map[string]string{"KABINET_MAX_BATCH": "many"}, "KABINET_MAX_BATCH=\"many\": not a whole number"},
 		{"ShortSecret", map[string]string{"KABINET_SECRET": "abc"}, "KABINET_SECRET"},
+		{"BadPushLease", map[string]string{"KABINET_PUSH_LEASE": "soon"}, "KABINET_PUSH_LEASE=\"soon\": not a duration"},
+		{"ShortPushLease", map[string]string{"KABINET_PUSH_LEASE": "1s"}, "KABINET_PUSH_LEASE must be between 5s and 1h"},
 		{"UnknownEnv", map[string]string{"KABINET_ENV": "staging"}, "KABINET_ENV"},
 		{"BadGraphiQL", map[string]string{"KABINET_GRAPHIQL": "yes"}, "KABINET_GRAPHIQL"},
 		{"UnknownLogLevel", map[string]string{"KABINET_LOG_LEVEL": "verbose"}, "KABINET_LOG_LEVEL=\"verbose\": not a log level: use debug, info, warn or error"},
@@ -128,6 +130,16 @@ func TestHelp(t *testing.T) {
 					t.Errorf("serve --help: %s missing", flag)
 				}
 			}
+		}
+	}
+}
+
+// TestEveryCommandHelp: each command's --help exits without error.
+func TestEveryCommandHelp(t *testing.T) {
+	for _, cmd := range [][]string{{"migrate"}, {"backup"}, {"org", "list"}, {"org", "key"}, {"import"}, {"version"}, {"healthcheck"}} {
+		var out bytes.Buffer
+		if err := run(context.Background(), append(cmd, "--help"), env(nil), &out); err != nil || !strings.Contains(out.String(), "Usage: kabinet "+strings.Join(cmd, " ")) {
+			t.Errorf("%v --help: got %v, %q", cmd, err, out.String())
 		}
 	}
 }
@@ -224,6 +236,15 @@ func TestServeDemo(t *testing.T) {
 	}
 	if !up {
 		t.Fatalf("server did not come up; output:\n%s", out.String())
+	}
+	// --demo is development: the GraphQL IDE is on.
+	if ide, err := http.Get("http://" + addr + "/graphiql"); err != nil {
+		t.Errorf("GET /graphiql of the demo: %v", err)
+	} else {
+		ide.Body.Close()
+		if ide.StatusCode != 200 {
+			t.Errorf("GET /graphiql of the demo: got %d, want 200", ide.StatusCode)
+		}
 	}
 	key := regexp.MustCompile(`KABINET_KEY=(kbn_[a-z0-9]+)`).FindStringSubmatch(out.String())
 	if key == nil {

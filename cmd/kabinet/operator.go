@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -86,6 +87,9 @@ func (c *backupCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
+	if isURL(o.DB) {
+		return errors.New("kabinet backup copies a SQLite database; for PostgreSQL use pg_dump (docs/deploy.md, Backups)")
+	}
 	if err := sqlite.Backup(e.ctx, o.DB, c.To); err != nil {
 		return err
 	}
@@ -119,7 +123,7 @@ func (e *runEnv) openApp(db string) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(o.DB); err != nil {
+	if _, err := os.Stat(o.DB); err != nil && !isURL(o.DB) {
 		return nil, fmt.Errorf("KABINET_DB=%s: no database there: point KABINET_DB (--db) at the server's database", o.DB)
 	}
 	return app.New(e.ctx, o.Config, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), NoDispatcher: true})

@@ -6,12 +6,16 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
 // checkDBPath tells, before SQLite does in its own words, that the database
 // file cannot be created or written where KABINET_DB points.
 func checkDBPath(path string) error {
+	if isURL(path) {
+		return nil // a database server (postgres://…): it answers for itself
+	}
 	dir := filepath.Dir(path)
 	st, err := os.Stat(dir)
 	switch {
@@ -59,3 +63,6 @@ func addrError(addr string, err error) error {
 	}
 	return fmt.Errorf("KABINET_ADDR=%s: cannot listen: %v", addr, err)
 }
+
+// isURL tells a database server's URL (postgres://…) from a SQLite file.
+func isURL(db string) bool { return strings.Contains(db, "://") }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/push/providers"
@@ -45,7 +46,9 @@ var settings = []setting{
 	{"KABINET_SYNC_RETENTION_DAYS", "180", "how long sync keeps changes; an older cursor gets RESET_REQUIRED", number(func(o *options) *int { return &o.SyncRetentionDays })},
 	{"KABINET_ENV", "production", "production or development (serve --demo implies development unless this is set): development turns on the IDE and introspection", setEnv},
 	{"KABINET_GRAPHIQL", "", "on or off: the GraphiQL IDE at /graphiql; unset: on in development, off in production", str(func(o *options) *string { return &o.GraphiQL })},
+	{"KABINET_PUSH_LEASE", "2m", "how long the push dispatcher's claim on a notification holds (5s-1h): shorter takes over a crashed instance's work sooner, longer keeps a slow instance's work its own", duration(func(o *options) *time.Duration { return &o.PushLease })},
 	{"KABINET_LOG_LEVEL", "info", "debug, info, warn or error (JSON log on stdout)", setLogLevel},
+	{"KABINET_LOG_SLOW", "500ms", "a request slower than this is logged at warn; others only at debug, with a per-minute summary at info; 0: no slow lines", duration(func(o *options) *time.Duration { return &o.LogSlow })},
 	{"KABINET_PPROF_ADDR", "", "serve net/http/pprof on this address (keep it on loopback); unset: off", str(func(o *options) *string { return &o.PprofAddr })},
 	{"KABINET_MEMORY_LIMIT", "128MiB", "the Go runtime's soft memory limit (GOMEMLIMIT syntax); unset: GOMEMLIMIT, else 128MiB", setMemoryLimit},
 	{"GOMEMLIMIT", "", "read by the Go runtime before kabinet starts (a malformed value stops it there); KABINET_MEMORY_LIMIT wins", nil},
@@ -121,6 +124,17 @@ func size(field func(*options) *int) func(*options, string) error {
 			return err
 		}
 		*field(o) = int(n)
+		return nil
+	}
+}
+
+func duration(field func(*options) *time.Duration) func(*options, string) error {
+	return func(o *options, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("not a duration: write it like 2m or 45s")
+		}
+		*field(o) = d
 		return nil
 	}
 }

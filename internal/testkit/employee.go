@@ -55,7 +55,7 @@ func (e *Env) activeCabinet(tb testing.TB, orgID string, emp *kabinet.Employee) 
 	if err != nil {
 		tb.Fatalf("cabinet of %s: %v", emp.ExternalID, err)
 	}
-	pw, err := e.App.Activation.Hasher.Hash(ctx, EmployeePassword, e.App.Activation.Pepper)
+	pw, err := e.App.Auth.Hasher.Hash(ctx, EmployeePassword, e.App.Auth.PasswordPepper)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,7 +1,8 @@
-package activation
+package auth
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/kabinet/kabinet"
@@ -33,9 +34,9 @@ func init() {
 
 // CheckPassword applies the password rules: 8 to 128 characters, not one of
 // the obvious common passwords, not a single repeated character, and not
-// equal to the login or the activation code. It returns BAD_USER_INPUT
-// saying which rule failed.
-func CheckPassword(password, login, code string) error {
+// equal to the login. It returns BAD_USER_INPUT saying which rule failed.
+// (Activation adds its own: not the activation code.)
+func CheckPassword(password, login string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLength:
@@ -52,10 +53,36 @@ func CheckPassword(password, login, code string) error {
 	if login != "" && strings.EqualFold(password, login) {
 		return kabinet.Errorf(kabinet.EBADINPUT, "the password must differ from the login")
 	}
-	if code != "" {
-		if c, ok := NormalizeCode(password); ok && c == code {
-			return kabinet.Errorf(kabinet.EBADINPUT, "the password must differ from the activation code")
-		}
-	}
 	return nil
 }
+
+// Limits of a chosen login, in characters.
+const (
+	MinLoginLength = 3
+	MaxLoginLength = 64
+)
+
+// LoginRune reports whether a login may hold r.
+func LoginRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-'
+}
+
+// CheckLogin validates a login the employee chose: 3 to 64 letters (any
+// alphabet, Cyrillic included), digits, '.', '_' and '-'. It returns the
+// login trimmed, or BAD_USER_INPUT.
+func CheckLogin(login string) (string, error) {
+	login = strings.TrimSpace(login)
+	n := utf8.RuneCountInString(login)
+	if n < MinLoginLength || n > MaxLoginLength {
+		return "", kabinet.Errorf(kabinet.EBADINPUT, "the login must have %d to %d characters", MinLoginLength, MaxLoginLength)
+	}
+	for _, r := range login {
+		if !LoginRune(r) {
+			return "", kabinet.Errorf(kabinet.EBADINPUT, "the login may hold only letters, digits, '.', '_' and '-' (not %q)", r)
+		}
+	}
+	return login, nil
+}
+
+// NormalizeLogin is the form logins are compared in: trimmed, lower case.
+func NormalizeLogin(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
