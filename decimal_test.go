@@ -1,6 +1,7 @@
 package kabinet_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kabinet/kabinet"
@@ -34,5 +35,45 @@ func TestParseDecimal(t *testing.T) {
 		if got, err := kabinet.ParseDecimal(in); err == nil {
 			t.Errorf("ParseDecimal(%q) = %s, want an error", in, got)
 		}
+	}
+}
+
+// FuzzParseDecimal: whatever the text, ParseDecimal does not panic, and a
+// number it accepts is in range and reads back from its String unchanged.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"0", "-3", "12345.67", "0.5", "9999999999999.99", "1e3", "+1", "1,5", "-", ".", "00012.30", "10000000000000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := kabinet.ParseDecimal(s)
+		if err != nil {
+			return
+		}
+		if d > 1e15 || d < -1e15 {
+			t.Fatalf("ParseDecimal(%q) = %d, out of range", s, d)
+		}
+		back, err := kabinet.ParseDecimal(d.String())
+		if err != nil || back != d {
+			t.Fatalf("ParseDecimal(%q) = %v, its String %q reads back as %v, %v", s, d, d.String(), back, err)
+		}
+	})
+}
+
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                         `""`,
+		"abc":                      `"abc"`,
+		`a"b`:                      `"a\"b"`,
+		strings.Repeat("x", 40):    `"` + strings.Repeat("x", 40) + `"`,
+		strings.Repeat("x", 41):    `"` + strings.Repeat("x", 40) + `…"`,
+		strings.Repeat("\xee", 20): `"` + strings.Repeat(`\xee`, 10) + `…"`,
+		strings.Repeat("я", 30):    `"` + strings.Repeat("я", 20) + `…"`,
+	} {
+		if got := kabinet.Quote(in); got != want {
+			t.Errorf("Quote(%.50q) = %s, want %s", in, got, want)
+		}
+	}
+	if got := kabinet.Clip("привет", 5); got != "пр…" {
+		t.Errorf("Clip = %q, want %q", got, "пр…")
 	}
 }

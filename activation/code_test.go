@@ -90,3 +90,29 @@ func TestLoginBase(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNormalizeCode: whatever a person types, NormalizeCode does not panic;
+// what it accepts is CodeLength symbols of the alphabet, in normal form
+// (normalising it again, or its formatted form, gives it back).
+func FuzzNormalizeCode(f *testing.F) {
+	for _, s := range []string{"ABCD-EFGH-JKMN", "abcd efgh jkmn", "АВСD-ЕFGH-JKMN", "2345\u00a06789–ABCD", "", "O0I1L", strings.Repeat("A", 65)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		code, ok := activation.NormalizeCode(typed)
+		if !ok {
+			if code != "" {
+				t.Fatalf("NormalizeCode(%q) = %q, false: want no code", typed, code)
+			}
+			return
+		}
+		if len(code) != activation.CodeLength || strings.Trim(code, activation.CodeAlphabet) != "" {
+			t.Fatalf("NormalizeCode(%q) = %q: not %d symbols of the alphabet", typed, code, activation.CodeLength)
+		}
+		for _, again := range []string{code, activation.FormatCode(code), strings.ToLower(code)} {
+			if got, ok := activation.NormalizeCode(again); !ok || got != code {
+				t.Fatalf("NormalizeCode(%q) = %q, %v: want %q", again, got, ok, code)
+			}
+		}
+	})
+}

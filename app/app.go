@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -61,11 +64,32 @@ type Config struct {
 	SMTPFrom      string // KABINET_SMTP_FROM
 	SMSWebhookURL string // KABINET_SMS_WEBHOOK_URL
 	// Development is KABINET_ENV=development (serve --demo sets it): the
-	// developer conveniences are on by default.
+	// developer conveniences are on by default (GraphiQL, introspection,
+	// "Did you mean" suggestions).
 	Development bool // KABINET_ENV
 	// GraphiQL is KABINET_GRAPHIQL: "on", "off", or empty for on in
 	// development and off in production (see GraphiQLOn).
 	GraphiQL string // KABINET_GRAPHIQL
+	// Introspection is "on" or "off" (KABINET_INTROSPECTION) to override
+	// the mode; empty follows Development (and GraphiQL, which needs it).
+	Introspection string
+	// MaxQueryBytes bounds a query's text (KABINET_MAX_QUERY_BYTES).
+	MaxQueryBytes int
+	// CORSOrigins are the browser origins allowed to call /graphql
+	// (KABINET_CORS_ORIGINS, comma-separated); none by default.
+	CORSOrigins []string
+	// TrustedProxies are the proxies whose forwarding headers name the
+	// client (KABINET_TRUSTED_PROXIES, CIDR list); none by default.
+	TrustedProxies []netip.Prefix
+	// HSTSMaxAge is sent as Strict-Transport-Security on requests that
+	// came over TLS (KABINET_HSTS_MAX_AGE, seconds; 0: none).
+	HSTSMaxAge time.Duration
+	// MetricsAddr is a listen address of its own for /metrics and
+	// /debug/pprof (KABINET_METRICS_ADDR); MetricsToken serves /metrics on
+	// the public port to that bearer token (KABINET_METRICS_TOKEN).
+	// Neither set: no metrics are served.
+	MetricsAddr  string
+	MetricsToken string
 	// LogSlow: requests that take longer are logged at warn level
 	// (KABINET_LOG_SLOW); zero: none is. Other requests are logged one by
 	// one only at debug level, and summarised once a minute at info.
@@ -79,10 +103,24 @@ func (c *Config) GraphiQLOn() bool {
 	return c.GraphiQL == "on" || c.GraphiQL == "" && c.Development
 }
 
+// IntrospectionOn reports whether __schema, __type and "Did you mean"
+// suggestions are served: the schema is a map of the attack surface, so
+// production keeps it to itself unless asked.
+func (c *Config) IntrospectionOn() bool {
+	switch c.Introspection {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	return c.Development || c.GraphiQLOn()
+}
+
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
 	return Config{Addr: ":8080", DB: "kabinet.db", BodyLimit: 8 << 20, MaxBatch: 10_000, ShutdownGrace: 20 * time.Second,
-		SyncRetentionDays: 180, PushLease: 2 * time.Minute, LogSlow: 500 * time.Millisecond}
+		SyncRetentionDays: 180, PushLease: 2 * time.Minute, LogSlow: 500 * time.Millisecond, MaxQueryBytes: 64 << 10,
+		HSTSMaxAge: 365 * 24 * time.Hour}
 }
 
 // Validate reports the first configuration error.
@@ -108,6 +146,21 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("KABINET_PUSH_LEASE must be between 5s and 1h (got %v)", c.PushLease)
 	case c.LogSlow < 0:
 		return errors.New("KABINET_LOG_SLOW must not be negative (0 turns slow-request lines off)")
+	case c.MaxQueryBytes < 1024:
+		return errors.New("KABINET_MAX_QUERY_BYTES must be at least 1024")
+	case c.Introspection != "" && c.Introspection != "on" && c.Introspection != "off":
+		return fmt.Errorf("KABINET_INTROSPECTION=%q: want on or off", c.Introspection)
+	case c.GraphiQLOn() && !c.IntrospectionOn():
+		return errors.New("KABINET_GRAPHIQL is on but KABINET_INTROSPECTION is off: the IDE reads the schema by introspection")
+	case c.HSTSMaxAge < 0:
+		return errors.New("KABINET_HSTS_MAX_AGE must not be negative")
+	case c.MetricsToken != "" && len(c.MetricsToken) < 16:
+		return errors.New("KABINET_METRICS_TOKEN must be at least 16 characters")
+	}
+	for _, o := range c.CORSOrigins {
+		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "") {
+			return fmt.Errorf("KABINET_CORS_ORIGINS: %q is not an origin such as https://hr.example.com", o)
+		}
 	}
 	if _, err := c.invitationSenders(nil); err != nil {
 		return err
@@ -166,6 +219,9 @@ type App struct {
 
 	ln   net.Listener
 	done chan error
+	// metrics serves /metrics and /debug/pprof on Config.MetricsAddr.
+	metrics   *http.Server
+	metricsLn net.Listener
 	// stopWorkers ends the background workers; workers is closed when they have.
 	stopWorkers context.CancelFunc
 	workers     sync.WaitGroup
@@ -262,20 +318,26 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
 		Activation: a.Activation, Push: a.Push}, graph.Options{
-		Logger:  opt.Logger,
-		Auditor: db,
-		Metrics: ops.observe,
+		Logger:        opt.Logger,
+		Auditor:       db,
+		Metrics:       ops.observe,
+		Limits:        graph.Limits{MaxQueryBytes: cfg.MaxQueryBytes},
+		Introspection: cfg.IntrospectionOn(),
 	})
 	a.Server = server.New(server.Config{
-		Logger:        opt.Logger,
-		BodyLimit:     cfg.BodyLimit,
-		GraphQL:       gql,
-		Authenticate:  a.authenticate,
-		Ready:         db.Ready,
-		Registry:      a.Registry,
-		WithAuthError: graph.WithAuthError,
-		Docs:          server.Docs{SDL: kabinet.SchemaSDL, GraphiQL: cfg.GraphiQLOn()},
-		SlowRequest:   cfg.LogSlow,
+		Logger:         opt.Logger,
+		BodyLimit:      cfg.BodyLimit,
+		GraphQL:        gql,
+		Authenticate:   a.authenticate,
+		Ready:          db.Ready,
+		Registry:       a.Registry,
+		WithAuthError:  graph.WithAuthError,
+		Docs:           server.Docs{SDL: kabinet.SchemaSDL, GraphiQL: cfg.GraphiQLOn()},
+		MetricsToken:   cfg.MetricsToken,
+		CORSOrigins:    cfg.CORSOrigins,
+		TrustedProxies: cfg.TrustedProxies,
+		HSTSMaxAge:     cfg.HSTSMaxAge,
+		SlowRequest:    cfg.LogSlow,
 	})
 	return a, nil
 }
@@ -296,6 +358,17 @@ func (a *App) Start() error {
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", a.Config.Addr, err)
+	}
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen %s (KABINET_METRICS_ADDR): %w", a.Config.MetricsAddr, err)
+		}
+		a.metricsLn = mln
+		a.metrics = &http.Server{Handler: server.NewMetricsHandler(a.Registry), ReadHeaderTimeout: 10 * time.Second}
+		go a.metrics.Serve(mln)
+		a.Logger.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	a.ln = ln
 	a.done = make(chan error, 1)
@@ -329,6 +402,15 @@ func (a *App) Start() error {
 // Addr is the address the server listens on (after Start).
 func (a *App) Addr() string { return a.ln.Addr().String() }
 
+// MetricsAddr is the address /metrics listens on (after Start), "" when
+// Config.MetricsAddr is unset.
+func (a *App) MetricsAddr() string {
+	if a.metricsLn == nil {
+		return ""
+	}
+	return a.metricsLn.Addr().String()
+}
+
 // Close stops the server gracefully: no new connections, in-flight requests
 // finish (up to ShutdownGrace), then the store closes. Every write is a
 // transaction, so nothing is left half-written.
@@ -339,6 +421,9 @@ func (a *App) Close() error {
 		defer cancel()
 		errs = append(errs, a.Server.Shutdown(ctx))
 		<-a.done
+		if a.metrics != nil {
+			errs = append(errs, a.metrics.Shutdown(ctx))
+		}
 		a.stopWorkers()
 		a.workers.Wait()
 	}

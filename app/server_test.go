@@ -51,8 +51,8 @@ func TestProbesAndMetrics(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 10; i++ {
-				for _, p := range []string{"/healthz", "/metrics"} {
-					if resp, err := env.Client.Get(env.URL + p); err == nil {
+				for _, u := range []string{env.URL + "/healthz", env.MetricsURL + "/metrics"} {
+					if resp, err := env.Client.Get(u); err == nil {
 						io.Copy(io.Discard, resp.Body)
 						resp.Body.Close()
 					}
@@ -68,11 +68,11 @@ func TestProbesAndMetrics(t *testing.T) {
 			t.Errorf("GET %s: got %d %q, want 200 %q", path, resp.StatusCode, body, want)
 		}
 	}
-	resp, body := get(t, env.URL+"/metrics")
+	resp, body := get(t, env.MetricsURL+"/metrics")
 	for _, want := range []string{
 		`kabinet_http_requests_total{method="POST",route="/graphql",status="200"}`,
 		`kabinet_graphql_operations_total{code="OK",field="query.departments"} 51`,
-		`kabinet_http_requests_total{method="GET",route="/metrics",status="200"} 50`,
+		`kabinet_http_requests_total{method="GET",route="/healthz",status="200"} 51`,
 		`process_resident_memory_bytes`,
 		`kabinet_graphql_operations_total{code="UNAUTHENTICATED",field="query.departments"} 1`,
 		`kabinet_graphql_operations_total{code="NOT_FOUND",field="mutation.retractPayslip"} 1`,
@@ -81,6 +81,12 @@ func TestProbesAndMetrics(t *testing.T) {
 	} {
 		if resp.StatusCode != 200 || !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// Not on the public port: metrics and profiles are for the operator.
+	for _, p := range []string{"/metrics", "/debug/pprof/"} {
+		if resp, _ := get(t, env.URL+p); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s on the public port: got %d, want 404", p, resp.StatusCode)
 		}
 	}
 	if resp, _ := get(t, env.URL+"/healthz", "X-Request-Id", "abc-123"); resp.Header.Get("X-Request-Id") != "abc-123" {

@@ -1,21 +1,35 @@
-// Package auth issues and checks employee sessions: short-lived signed access
-// tokens (JWT, HS256 pinned, with exp, iss and aud required) and opaque
-// refresh tokens that rotate at every use and are stored only as SHA-256
-// hashes. A refresh token presented twice ends its whole family (the
-// session): it was stolen. It also keeps the devices and the login history.
+// Package auth owns employees' credentials and sessions.
+//
+// Credentials (signin.go, password.go): the password rules, password
+// hashing (argon2id salted per login, so every sign-in costs one hash) and
+// password sign-in; activation (package activation) calls it for the
+// password part of an activation. Every sign-in is throttled through one
+// Guard (throttle.go) on the one throttle (package throttle): per address
+// (scaled by the address's proven successes), per device, per known device
+// and, for unknown devices, with progressive delays.
+//
+// Sessions: short-lived signed access tokens (JWT, HS256 pinned, with exp,
+// iss and aud required) and opaque refresh tokens that rotate at every use
+// and are stored only as SHA-256 hashes. A refresh token presented twice
+// ends its whole family (the session): it was stolen. Verified tokens and
+// session states are cached (cache.go): a revocation is seen by every
+// instance within SessionCacheTTL. It also keeps the devices and the login
+// history.
 //
 // Quick login (quicklogin.go): after a recent password sign-in a device may
 // register a P-256 public key (BIOMETRIC: later sign-ins sign a single-use
-// server challenge) or a PIN (the server returns a device secret; later
-// sign-ins need both). Wrong PINs are counted in the database and lock the
-// device's quick login at the policy's limit until a password sign-in on
-// that device; failures are also throttled per client address.
+// server challenge, challenge.go) or a PIN (the server returns a device
+// secret; later sign-ins need both, pin.go). Wrong PINs are counted in the
+// database and lock the device's quick login at the policy's limit until a
+// password sign-in on that device; failures are also throttled per client
+// address.
 //
-// Errors: UNAUTHENTICATED for a bad, expired or revoked token or failed
-// quick login; FORBIDDEN for a locked or disallowed quick login or a set-up
-// without a recent password; BAD_USER_INPUT for malformed input;
-// RATE_LIMITED when an address fails too often; NOT_FOUND for a device that
-// is not the caller's.
+// Errors: UNAUTHENTICATED for a bad, expired or revoked token, a wrong
+// password or a failed quick login; FORBIDDEN for a blocked cabinet, a
+// locked or disallowed quick login or a set-up without a recent password;
+// BAD_USER_INPUT for malformed input or a second password check in one
+// request; RATE_LIMITED when the throttle refuses; NOT_FOUND for a device
+// that is not the caller's.
 package auth
 
 import (

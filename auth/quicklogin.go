@@ -337,6 +337,12 @@ func (s *Service) pinLogin(ctx context.Context, at *quickAttempt, fail func(erro
 func (s *Service) pinAttempt(ctx context.Context, q *kabinet.QuickLogin, at *quickAttempt, max int) (tried, ok bool, res kabinet.PINAttempt, err error) {
 	if strings.HasPrefix(q.PINHash, pinMACPrefix) {
 		want := []byte(s.pinVerifier(at.secret, at.pin))
+		if q.LockedAt == nil && q.FailedAttempts == 0 && hmac.Equal([]byte(q.PINHash), want) {
+			// A right PIN on a device without failures changes nothing: no
+			// write. (Racing wrong guesses are still all counted by
+			// PINAttempt; one racing right PIN may leave their count standing.)
+			return true, true, kabinet.PINAttempt{}, nil
+		}
 		res, err = s.QuickLogins.PINAttempt(context.WithoutCancel(ctx), q.DeviceID, max, func(verifier string) bool {
 			tried, ok = true, hmac.Equal([]byte(verifier), want)
 			return ok

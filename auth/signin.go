@@ -165,12 +165,12 @@ func (s *Service) loginKey(ctx context.Context, loginNorm, clientID string, cand
 	return throttle.Key{Name: "login/unknown/" + kabinet.HashSecret(loginNorm), Rule: lim.PerUnknownDevices}, nil
 }
 
-// Login signs an employee in with login and password. The login is
-// compared case-insensitively, across organisations. Failures are counted
-// per address, device and login (Limits: a device the employee knows is
-// locked only by its own failures; unknown devices are delayed, never
-// locked) and recorded in the employee's login history. Every attempt costs
-// the same (loginSalt).
+// Login signs an employee in with login and password (docs/contract.md
+// §Phone app, `login`). The login is compared case-insensitively, across
+// organisations. Failures are counted per address, device and login
+// (Limits: a device the employee knows is locked only by its own failures;
+// unknown devices are delayed, never locked) and recorded in the
+// employee's login history. Every attempt costs the same (loginSalt).
 //
 // Errors: BAD_USER_INPUT for a malformed device or a second password check
 // in one request; UNAUTHENTICATED for a wrong login or password (one

@@ -14,7 +14,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -35,11 +34,17 @@ type Options struct {
 	Logger *slog.Logger
 	// Auditor records every mutation of operators and organisation keys.
 	Auditor Auditor
-	// MaxDepth and MaxComplexity bound a query's shape (defaults 12, 1000).
-	MaxDepth      int
-	MaxComplexity int
-	// APQCacheSize is the number of persisted queries kept (default 1000).
-	APQCacheSize int
+	// Limits bound what a document may cost before it runs.
+	Limits Limits
+	// QueryCacheBytes bounds the cache of parsed and validated documents
+	// (default 16 MiB, counted as what a parsed document holds);
+	// APQCacheBytes the texts of persisted queries (default 4 MiB).
+	QueryCacheBytes int
+	APQCacheBytes   int
+	// Introspection enables the __schema and __type fields and the "Did you
+	// mean" suggestions of validation errors: the schema is a map of the
+	// attack surface, so production turns them off.
+	Introspection bool
 	// Metrics, if set, observes each operation.
 	Metrics func(operation, code string, d time.Duration)
 }
@@ -58,27 +63,30 @@ func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if o.MaxDepth == 0 {
-		o.MaxDepth = 12
+	o.Limits.defaults()
+	if o.QueryCacheBytes == 0 {
+		o.QueryCacheBytes = 16 << 20
 	}
-	if o.MaxComplexity == 0 {
-		o.MaxComplexity = 1000
-	}
-	if o.APQCacheSize == 0 {
-		o.APQCacheSize = 1000
+	if o.APQCacheBytes == 0 {
+		o.APQCacheBytes = 4 << 20
 	}
 	cfg := Config{Resolvers: r}
 	cfg.Directives.Auth = authDirective
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(jsonGET{})
 	srv.AddTransport(post)
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
-	srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: lru.New[string](o.APQCacheSize)}})
-	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
-	srv.Use(depthLimit{max: o.MaxDepth})
-	srv.SetErrorPresenter(presenter(o.Logger))
+	docs := newByteLRU(o.QueryCacheBytes, func(q string, _ *ast.QueryDocument) int { return docCost * len(q) })
+	srv.SetQueryCache(docs)
+	if o.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.SetDisableSuggestion(!o.Introspection)
+	// Order matters: the persisted query's text is found before the limits
+	// look at it.
+	srv.Use(persistedQueries{cache: newByteLRU(o.APQCacheBytes, func(hash, q string) int { return len(hash) + len(q) })})
+	srv.Use(docLimits{Limits: o.Limits, cache: docs, introspection: o.Introspection})
+	srv.SetErrorPresenter(presenter(o.Logger, o.Introspection))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		a := kabinet.ActorFrom(ctx)
 		o.Logger.ErrorContext(ctx, "panic in resolver", "request_id", a.RequestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -88,6 +96,10 @@ func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 	srv.AroundRootFields(rootFields(o))
 	return transportGuard(srv)
 }
+
+// docCost is what a parsed and validated document holds per byte of its
+// text (measured: about 21 for a typical query).
+const docCost = 32
 
 // hashBudget allows a mutation one password (or old PIN) hash, whatever
 // its aliases ask for (passhash.Spend).
@@ -188,7 +200,82 @@ func authDirective(ctx context.Context, _ any, next graphql.Resolver, role model
 
 // presenter puts the contract code into extensions.code. Errors that are not
 // *kabinet.Error are internal: logged with the request id, shown as INTERNAL.
-func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+// No message quotes more than a short prefix of a client's value, and
+// without suggestions no message says "Did you mean".
+func presenter(log *slog.Logger, suggestions bool) graphql.ErrorPresenterFunc {
+	present := presentCode(log)
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		e := present(ctx, err)
+		e.Message = shortMessage(e.Message, suggestions)
+		if items, ok := e.Extensions["items"].([]kabinet.ItemError); ok {
+			short := make([]kabinet.ItemError, len(items))
+			for i, it := range items {
+				it.Reason, it.ExternalID = shortMessage(it.Reason, suggestions), kabinet.Clip(it.ExternalID, kabinet.QuoteLimit)
+				short[i] = it
+			}
+			e.Extensions["items"] = short
+		}
+		return e
+	}
+}
+
+// maxMessage bounds an error message, in bytes.
+const maxMessage = 300
+
+// shortMessage cuts every quoted value in msg to a short prefix, drops
+// "Did you mean" suggestions unless wanted, and bounds the whole.
+func shortMessage(msg string, suggestions bool) string {
+	if !suggestions {
+		if i := strings.Index(msg, " Did you mean "); i >= 0 {
+			msg = msg[:i]
+		}
+	}
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(msg, '"')
+		if open < 0 {
+			break
+		}
+		end := closingQuote(msg, open+1)
+		if end < 0 {
+			break
+		}
+		b.WriteString(msg[:open+1])
+		inner := msg[open+1 : end]
+		if len(inner) > kabinet.QuoteLimit {
+			inner = kabinet.Clip(inner, kabinet.QuoteLimit)
+		}
+		b.WriteString(inner)
+		b.WriteByte('"')
+		msg = msg[end+1:]
+	}
+	b.WriteString(msg)
+	// A value outside quotes (an enum literal) is cut the same way.
+	words := strings.Split(b.String(), " ")
+	for i, w := range words {
+		if len(w) > kabinet.QuoteLimit+8 {
+			words[i] = kabinet.Clip(w, kabinet.QuoteLimit)
+		}
+	}
+	return kabinet.Clip(strings.Join(words, " "), maxMessage)
+}
+
+// closingQuote is the index of the quote that ends a quoted text starting at
+// i (backslash escapes skipped), or -1.
+func closingQuote(s string, i int) int {
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
+}
+
+// presentCode maps an error to its contract code.
+func presentCode(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var ke *kabinet.Error
@@ -211,16 +298,9 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				return gqlErr
 			case "PERSISTED_QUERY_NOT_FOUND":
 				return gqlErr // the APQ protocol: the client resends the query
-			case kabinet.EBADINPUT:
-				return gqlErr // raised by our own extensions (depth limit)
+			case kabinet.EBADINPUT, kabinet.EFORBIDDEN:
+				return gqlErr // raised by our own extensions (document limits)
 			}
-		}
-		if gqlErr.Extensions == nil && strings.HasPrefix(gqlErr.Message, "json request body could not be decoded") {
-			// gqlgen's message quotes the whole body (passwords, codes): it is
-			// neither logged nor returned.
-			gqlErr.Message = "the request body is not valid JSON"
-			gqlErr.Extensions = map[string]any{"code": kabinet.EBADINPUT}
-			return gqlErr
 		}
 		a := kabinet.ActorFrom(ctx)
 		log.ErrorContext(ctx, "internal error", "request_id", a.RequestID, "err", err.Error())

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/kabinet/kabinet"
@@ -32,10 +29,11 @@ func (wireStore) Departments(context.Context, string) ([]*kabinet.Department, er
 	return nil, kabinet.Errorf(kabinet.ENOTFOUND, "no <departments> & such")
 }
 
-// TestJSONPOSTSameBytes: jsonPOST answers every request byte for byte as
-// gqlgen's transport.POST does - status, content type and body - for
-// data, errors, partial results, bad queries, bad bodies and other
-// content types.
+// TestJSONPOSTSameBytes: jsonPOST answers every request that ran byte for
+// byte as gqlgen's transport.POST does - status, content type and body -
+// for data, errors and partial results. (Requests that did not run are
+// answered as the GraphQL-over-HTTP specification asks, which
+// transport.POST does not: see TestGraphQLOverHTTP.)
 func TestJSONPOSTSameBytes(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	fast := newHandler(&Resolver{Store: wireStore{}}, Options{Logger: log}, jsonPOST{})
@@ -45,18 +43,7 @@ func TestJSONPOSTSameBytes(t *testing.T) {
 		{body: `{"query":"{ payslips { id period lines { title amount section days } } }"}`},
 		{body: `{"query":"{ payslips { id } departments { id } }"}`},
 		{body: `{"query":"{ departments { id } }"}`},
-		{body: `{"query":"{ nope }"}`},
-		{body: `{"query":"{ payslips { id "}`},
-		{body: `{"query":"query Q { payslips { id } }","operationName":"Other"}`},
-		{body: `{"query":"{ payslips { id } }"} trailing`},
-		{body: `{"query": 1}`},
-		{body: `not json`},
-		{body: ``},
-		{body: `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"00"}}}`},
-		{body: `{"query":"{ payslips { id } }"}`, accept: "application/graphql-response+json"},
-		{body: `{"query":"{ nope }"}`, accept: "application/graphql-response+json, application/json"},
 		{body: `{"query":"{ payslips { id } }"}`, accept: "text/html, application/*;q=0.9"},
-		{body: `{"query":"{ payslips { id } }"}`, accept: "text/html"},
 	} {
 		do := func(h http.Handler) *httptest.ResponseRecorder {
 			req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(r.body))
@@ -74,28 +61,6 @@ func TestJSONPOSTSameBytes(t *testing.T) {
 			t.Errorf("%s (Accept %q):\ngot  %d %s %s\nwant %d %s %s", r.body, r.accept,
 				got.Code, got.Header().Get("Content-Type"), got.Body, want.Code, want.Header().Get("Content-Type"), want.Body)
 		}
-	}
-}
-
-// failingBody fails while the request body is read.
-type failingBody struct{}
-
-func (failingBody) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
-
-// TestJSONPOSTUnreadableBody: a body that fails to read is answered as
-// transport.POST answers it.
-func TestJSONPOSTUnreadableBody(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	do := func(post graphql.Transport) string {
-		h := newHandler(&Resolver{Store: wireStore{}}, Options{Logger: log}, post)
-		req := httptest.NewRequest(http.MethodPost, "/graphql", failingBody{})
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return fmt.Sprint(rec.Code, " ", rec.Header().Get("Content-Type"), " ", rec.Body)
-	}
-	if got, want := do(jsonPOST{}), do(transport.POST{}); got != want {
-		t.Errorf("got %s, want %s", got, want)
 	}
 }
 

@@ -1,50 +1,29 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/json"
 	"mime"
 	"net/http"
 
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/kabinet/kabinet"
 )
 
 // transportGuard answers, in the GraphQL error shape with extensions.code,
-// the requests that gqlgen's transports would refuse with a bare message:
-// an unsupported method or content type, a mutation over GET, and GET
-// variables or extensions that are not JSON objects.
+// the requests that no transport takes: an unsupported method or content
+// type.
 func transportGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPost:
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if err != nil || mt != "application/json" {
+			if err != nil || mt != mediaJSON {
 				refuse(w, http.StatusUnsupportedMediaType, "POST /graphql takes Content-Type: application/json")
 				return
 			}
-		case http.MethodGet:
-			q := r.URL.Query()
-			for _, name := range []string{"variables", "extensions"} {
-				if v := q.Get(name); v != "" {
-					var m map[string]any
-					if json.Unmarshal([]byte(v), &m) != nil {
-						refuse(w, http.StatusBadRequest, name+" must be a JSON object")
-						return
-					}
-				}
-			}
-			if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
-				for _, op := range doc.Operations {
-					if op.Operation != ast.Query {
-						w.Header().Set("Allow", "POST")
-						refuse(w, http.StatusMethodNotAllowed, "GET serves queries only; send "+string(op.Operation)+"s with POST")
-						return
-					}
-				}
-			}
-		case http.MethodOptions:
+		case http.MethodGet, http.MethodOptions:
 		default:
 			w.Header().Set("Allow", "GET, POST")
 			refuse(w, http.StatusMethodNotAllowed, "/graphql takes GET and POST")
@@ -54,8 +33,43 @@ func transportGuard(next http.Handler) http.Handler {
 	})
 }
 
+// jsonGET is the GET transport: query, operationName, and variables and
+// extensions as JSON objects in the URL; answered as jsonPOST answers, and
+// for queries only.
+type jsonGET struct{}
+
+// Supports reports a GET that is not a WebSocket upgrade.
+func (jsonGET) Supports(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.Header.Get("Upgrade") == ""
+}
+
+// Do runs one GET request.
+func (jsonGET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	media, ok := negotiate(w, r)
+	if !ok {
+		return
+	}
+	start := graphql.Now()
+	q := r.URL.Query()
+	params := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), Headers: r.Header}
+	for name, dst := range map[string]*map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
+		if v := q.Get(name); v != "" {
+			dec := json.NewDecoder(bytes.NewReader([]byte(v)))
+			dec.UseNumber()
+			if dec.Decode(dst) != nil || dec.More() || *dst == nil {
+				refuse(w, http.StatusBadRequest, name+" must be a JSON object")
+				return
+			}
+		}
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	execute(w, r, exec, params, media)
+}
+
+// refuse answers a request that no GraphQL operation was run for, in the
+// GraphQL error shape.
 func refuse(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", mediaJSON)
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": kabinet.EBADINPUT}}}})
 }

@@ -22,6 +22,9 @@ import (
 type Client struct {
 	Target string
 	HTTP   *http.Client
+	// Metrics is the base URL where the instance serves /metrics (its
+	// KABINET_METRICS_ADDR); empty: Target.
+	Metrics string
 }
 
 // NewClient returns a client with a connection pool sized for conc workers.
@@ -123,8 +126,21 @@ func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
 // RSS reads the server's resident memory from its Prometheus process
 // collector; 0 if it cannot.
 func (c *Client) RSS(ctx context.Context) int64 {
-	b, err := c.Get(ctx, "/metrics")
+	base := c.Target
+	if c.Metrics != "" {
+		base = c.Metrics
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/metrics", nil)
 	if err != nil {
+		return 0
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {

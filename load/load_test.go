@@ -18,7 +18,7 @@ func TestSmoke(t *testing.T) {
 	env := testkit.Start(t)
 	env.Clock.Set(time.Now()) // the phones stamp views with their own clocks
 	var out bytes.Buffer
-	cfg := load.Config{Target: env.URL, BootstrapToken: testkit.BootstrapToken, Employees: 12, Months: 2, Concurrency: 4,
+	cfg := load.Config{Target: env.URL, Metrics: env.MetricsURL, BootstrapToken: testkit.BootstrapToken, Employees: 12, Months: 2, Concurrency: 4,
 		Duration: time.Second, Out: &out, Now: env.Clock.Now()}
 	rep, err := load.Run(context.Background(), cfg, "all")
 	if err != nil {
@@ -100,7 +100,7 @@ func TestSoak(t *testing.T) {
 	env := testkit.Start(t)
 	env.Clock.Set(time.Now())
 	var out bytes.Buffer
-	cfg := load.Config{Target: env.URL, BootstrapToken: testkit.BootstrapToken, Employees: 6, Months: 1, Concurrency: 3,
+	cfg := load.Config{Target: env.URL, Metrics: env.MetricsURL, BootstrapToken: testkit.BootstrapToken, Employees: 6, Months: 1, Concurrency: 3,
 		Duration: 400 * time.Millisecond, Out: &out, Now: env.Clock.Now(),
 		Soak: load.SoakConfig{Duration: 2 * time.Second, HostileRate: 10, RSSEvery: 500 * time.Millisecond, BombDepth: 10, Aliases: 2}}
 	rep, err := load.Run(context.Background(), cfg, "soak")

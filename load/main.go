@@ -42,6 +42,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, out io
 	cfg := Config{Out: out, Now: time.Now()}
 	var scenario, jsonPath, rate, shapes string
 	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "the server's base URL, or several instances' separated by commas (phones spread over them, publication through the first)")
+	fs.StringVar(&cfg.Metrics, "metrics", "", "where each instance serves /metrics (its KABINET_METRICS_ADDR, e.g. http://127.0.0.1:9090), comma-separated as --target; the RSS figures come from there")
 	fs.StringVar(&cfg.BootstrapToken, "bootstrap-token", getenv("KABINET_BOOTSTRAP_TOKEN"), "the server's operator token")
 	fs.IntVar(&cfg.Employees, "employees", 2000, "employees (one phone each)")
 	fs.IntVar(&cfg.Months, "months", 12, "months of payslips published before the run")
@@ -110,6 +111,11 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 	var instances []*Client
 	for _, t := range cfg.targets() {
 		instances = append(instances, NewClient(t, cfg.Concurrency))
+	}
+	for i, m := range strings.Split(cfg.Metrics, ",") {
+		if i < len(instances) {
+			instances[i].Metrics = strings.TrimSpace(m)
+		}
 	}
 	c := instances[0]
 	rep := &Report{Target: cfg.Target, Employees: cfg.Employees, Months: cfg.Months, Concurrency: cfg.Concurrency, StartedAt: time.Now().UTC()}

@@ -54,7 +54,11 @@ type Config struct {
 	// Target is the server's base URL, or several instances' separated by
 	// commas: phones are spread over them, publication goes through the
 	// first.
-	Target         string
+	Target string
+	// Metrics lists, in the order of Target, the base URLs where the
+	// instances serve /metrics (KABINET_METRICS_ADDR: it is not on the
+	// public port); empty: the targets.
+	Metrics        string
 	BootstrapToken string
 	Employees      int
 	Months         int

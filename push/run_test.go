@@ -45,7 +45,7 @@ func TestRunInBackground(t *testing.T) {
 	want := []string{`kabinet_push_sent_total{kind="NEW_DEVICE",provider="FCM"} 1`, "kabinet_push_outbox_depth 0", "kabinet_push_oldest_due_age_seconds 0"}
 	var body string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		resp, err := http.Get(env.URL + "/metrics")
+		resp, err := http.Get(env.MetricsURL + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}

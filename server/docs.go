@@ -54,7 +54,7 @@ func contentType(name string) (ct string, ok bool) {
 // mountDocs registers /, /schema.graphql and, when enabled, /graphiql.
 func (s *Server) mountDocs(app *fiber.App) {
 	d := s.cfg.Docs
-	index := indexPage(d, s.cfg.Registry != nil)
+	index := indexPage(d, s.cfg.Registry != nil && s.cfg.MetricsToken != "")
 	app.Get("/", func(c *fiber.Ctx) error {
 		page(c)
 		c.Set(fiber.HeaderContentType, contentTypes[".html"])

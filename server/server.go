@@ -8,11 +8,13 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -21,6 +23,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -43,6 +46,21 @@ type Config struct {
 	Registry *prometheus.Registry
 	// WithAuthError carries a refused token's error to the GraphQL layer.
 	WithAuthError func(ctx context.Context, err error) context.Context
+	// MetricsToken, if set, serves /metrics on this server to requests with
+	// "Authorization: Bearer <MetricsToken>"; unset, /metrics is not served
+	// here (see NewMetricsHandler for a listener of its own).
+	MetricsToken string
+	// CORSOrigins are the origins allowed to call /graphql from a browser;
+	// none by default (the phone app does not need CORS).
+	CORSOrigins []string
+	// TrustedProxies are the addresses whose forwarding headers
+	// (Forwarded, X-Forwarded-For, X-Real-IP, X-Forwarded-Proto) are
+	// believed; any other peer is the client itself.
+	TrustedProxies []netip.Prefix
+	// HSTSMaxAge is the max-age of Strict-Transport-Security, sent on
+	// requests that came over TLS (directly or through a trusted proxy);
+	// zero sends none.
+	HSTSMaxAge time.Duration
 	// Docs configures /, /schema.graphql and /graphiql (docs.go).
 	Docs Docs
 	// SlowRequest: a request that takes longer is logged at warn level
@@ -54,6 +72,10 @@ type Config struct {
 type Server struct {
 	app *fiber.App
 	cfg Config
+	// base is the parent of every request's context; cancelled when the
+	// shutdown's grace is over.
+	base      context.Context
+	cancelAll context.CancelFunc
 	// last is when the latest request ended (Unix nanoseconds).
 	last atomic.Int64
 	// summary counts requests for the access log's periodic summary.
@@ -78,6 +100,7 @@ func New(cfg Config) *Server {
 		cfg.BodyLimit = 8 << 20
 	}
 	s := &Server{cfg: cfg}
+	s.base, s.cancelAll = context.WithCancel(context.Background())
 	app := fiber.New(fiber.Config{
 		AppName:               "kabinet",
 		BodyLimit:             cfg.BodyLimit,
@@ -93,6 +116,11 @@ func New(cfg Config) *Server {
 	}}))
 	app.Use(requestID)
 	app.Use(s.accessLog(m))
+	app.Use(s.securityHeaders)
+	if len(cfg.CORSOrigins) > 0 {
+		app.Use(cors.New(cors.Config{AllowOrigins: strings.Join(cfg.CORSOrigins, ","), AllowMethods: "GET,POST",
+			AllowHeaders: "Authorization,Content-Type,Accept,X-Request-Id", ExposeHeaders: "X-Request-Id", MaxAge: 600}))
+	}
 	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
@@ -105,12 +133,18 @@ func New(cfg Config) *Server {
 		}
 		return c.SendString("ready")
 	})
-	if cfg.Registry != nil {
-		app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})))
+	if cfg.Registry != nil && cfg.MetricsToken != "" {
+		metrics := adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+		app.Get("/metrics", func(c *fiber.Ctx) error {
+			if subtle.ConstantTimeCompare([]byte(c.Get(fiber.HeaderAuthorization)), []byte("Bearer "+cfg.MetricsToken)) != 1 {
+				return fiber.NewError(fiber.StatusUnauthorized, "/metrics needs Authorization: Bearer <KABINET_METRICS_TOKEN>")
+			}
+			return metrics(c)
+		})
 	}
 	s.mountDocs(app)
 	gql := adaptor.HTTPHandler(s.authenticate(cfg.GraphQL))
-	app.All("/graphql", gql)
+	app.All("/graphql", s.requestContext, gql)
 	s.app = app
 	return s
 }
@@ -122,11 +156,26 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
 // Shutdown stops accepting connections and waits for in-flight requests to
-// finish, or for ctx to end.
+// finish, or for ctx to end: then the requests still running are cancelled.
 func (s *Server) Shutdown(ctx context.Context) error {
+	defer context.AfterFunc(ctx, s.cancelAll)()
 	err := s.app.ShutdownWithContext(ctx)
 	s.flushSummary()
 	return err
+}
+
+type requestContextKey struct{}
+
+// requestContext gives the request a context of its own, cancelled when the
+// client closes its connection (so that no work is done for nobody), when
+// the shutdown's grace is over, or when the request ends. The net/http
+// side finds it in the adaptor's request context.
+func (s *Server) requestContext(c *fiber.Ctx) error {
+	ctx, cancel := context.WithCancel(s.base)
+	defer cancel()
+	defer watchConn(c.Context().Conn(), cancel)()
+	c.Context().SetUserValue(requestContextKey{}, ctx)
+	return c.Next()
 }
 
 // requestID takes a sane X-Request-Id from the client or makes one, and puts
@@ -158,15 +207,15 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	case code == fiber.StatusRequestEntityTooLarge:
 		msg = "request body too large (limit " + strconv.Itoa(s.cfg.BodyLimit) + " bytes)"
 		gqlCode = kabinet.EBADINPUT
+	case code == fiber.StatusUnauthorized:
+		msg, gqlCode = fe.Message, kabinet.EUNAUTHENTICATED
 	case code >= 400 && code < 500:
 		gqlCode = kabinet.EBADINPUT
 	default:
 		s.cfg.Logger.Error("http error", "request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
 	}
-	if strings.HasPrefix(c.Path(), "/graphql") {
-		return c.Status(code).JSON(fiber.Map{"errors": []fiber.Map{{"message": msg, "extensions": fiber.Map{"code": gqlCode}}}})
-	}
-	return c.Status(code).SendString(msg)
+	s.setSecurityHeaders(c) // a refusal made before the handlers ran has none yet
+	return c.Status(code).JSON(fiber.Map{"errors": []fiber.Map{{"message": msg, "extensions": fiber.Map{"code": gqlCode}}}})
 }
 
 // authenticate resolves the bearer token into the request's actor. A
@@ -178,13 +227,16 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		// reused after the request and closes Done only at shutdown:
 		// contexts derived from it (database/sql watches them from
 		// goroutines) then read it while it is being reset, a data race.
-		// Each request gets a context of its own, ended when it returns.
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
+		// Each request gets a context of its own (requestContext), ended
+		// when it returns.
+		ctx, ok := r.Context().Value(requestContextKey{}).(context.Context)
+		if !ok {
+			ctx = s.base
 		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		host := s.clientAddr(r.RemoteAddr, r.Header)
+		var err error
 		// Header values behind the adaptor alias fasthttp's buffers, which the
 		// next request overwrites: anything kept beyond this request (the
 		// token is a cache key) must be a copy.

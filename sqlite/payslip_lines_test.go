@@ -105,3 +105,24 @@ func BenchmarkDecodeLines(b *testing.B) {
 		}
 	}
 }
+
+// FuzzDecodeLines: for any stored text, the decoder and encoding/json agree
+// (both fail, or both give the same lines), and the fast path never accepts
+// what encoding/json refuses.
+func FuzzDecodeLines(f *testing.F) {
+	for _, s := range []string{`null`, `[]`, `[{"s":"accrual","c":"010","t":"Оклад","a":-5,"d":2100,"h":16800,"p":"2026-09"}]`,
+		`[{"s":"accrual","t":"a \"q\" \u003c","a":1,"d":null}]`, `[{"S":"x","a":1.5}]`, `[{"s":"accrual","t":"dup","a":1,"a":2}]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		got, gotErr := sqlite.DecodeLines(text)
+		var want []kabinet.PayslipLine
+		wantErr := json.Unmarshal([]byte(text), &want)
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("decode %q: got error %v, want %v", text, gotErr, wantErr)
+		}
+		if wantErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("decode %q:\ngot  %#v\nwant %#v", text, got, want)
+		}
+	})
+}

@@ -19,6 +19,7 @@ var (
 	_ auth.Store           = (*sqlite.DB)(nil)
 	_ auth.PolicyStore     = (*sqlite.DB)(nil)
 	_ auth.QuickLoginStore = (*sqlite.DB)(nil)
+	_ auth.CredentialStore = (*sqlite.DB)(nil)
 	_ throttle.Store       = (*sqlite.DB)(nil)
 )
 

@@ -217,7 +217,8 @@ func TestServeDemo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &testkit.Buffer{}
 	done := make(chan error)
-	vars := map[string]string{"KABINET_DB": filepath.Join(t.TempDir(), "demo.db"), "KABINET_ADDR": addr}
+	vars := map[string]string{"KABINET_DB": filepath.Join(t.TempDir(), "demo.db"), "KABINET_ADDR": addr,
+		"KABINET_METRICS_TOKEN": "metrics-token-0123456789"}
 	go func() { done <- run(ctx, []string{"serve", "--demo"}, env(vars), out) }()
 	defer func() {
 		cancel()
@@ -271,7 +272,9 @@ func TestServeDemo(t *testing.T) {
 	if len(res.Errors) > 0 || len(res.Data.Employees) != 20 || len(res.Data.Payslips) != 12 || len(res.Data.Departments) < 3 {
 		t.Fatalf("demo data: %d employees, %d payslips of E-006, %d departments, errors %v", len(res.Data.Employees), len(res.Data.Payslips), len(res.Data.Departments), res.Errors)
 	}
-	metrics, err := http.Get("http://" + addr + "/metrics")
+	mreq, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
+	mreq.Header.Set("Authorization", "Bearer metrics-token-0123456789") // not on the public port without it
+	metrics, err := http.DefaultClient.Do(mreq)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/push/providers"
+	"github.com/kabinet/kabinet/server"
 )
 
 // options is everything the environment configures: the app's Config and
@@ -46,6 +47,13 @@ var settings = []setting{
 	{"KABINET_SYNC_RETENTION_DAYS", "180", "how long sync keeps changes; an older cursor gets RESET_REQUIRED", number(func(o *options) *int { return &o.SyncRetentionDays })},
 	{"KABINET_ENV", "production", "production or development (serve --demo implies development unless this is set): development turns on the IDE and introspection", setEnv},
 	{"KABINET_GRAPHIQL", "", "on or off: the GraphiQL IDE at /graphiql; unset: on in development, off in production", str(func(o *options) *string { return &o.GraphiQL })},
+	{"KABINET_INTROSPECTION", "", "on or off: __schema, __type and \"Did you mean\" suggestions; unset: on in development or with the IDE, off in production", str(func(o *options) *string { return &o.Introspection })},
+	{"KABINET_MAX_QUERY_BYTES", "64KiB", "largest query text (>= 1KiB), apart from the body limit", size(func(o *options) *int { return &o.MaxQueryBytes })},
+	{"KABINET_CORS_ORIGINS", "", "comma-separated browser origins allowed to call /graphql (https://hr.example.com); unset: no CORS", setCORSOrigins},
+	{"KABINET_TRUSTED_PROXIES", "", "comma-separated CIDR prefixes or addresses of reverse proxies whose forwarding headers are believed; unset: the socket's peer is the client", setTrustedProxies},
+	{"KABINET_HSTS_MAX_AGE", "8760h0m0s", "Strict-Transport-Security max-age, sent on requests that came over TLS (directly or via a trusted proxy); 0: none", duration(func(o *options) *time.Duration { return &o.HSTSMaxAge })},
+	{"KABINET_METRICS_ADDR", "", "listen address of its own for /metrics and /debug/pprof/ (e.g. 127.0.0.1:9090); unset: not served there", str(func(o *options) *string { return &o.MetricsAddr })},
+	{"KABINET_METRICS_TOKEN", "", "serve /metrics on the public port to Authorization: Bearer <token> (>= 16 chars); unset: not on the public port", str(func(o *options) *string { return &o.MetricsToken })},
 	{"KABINET_PUSH_LEASE", "2m", "how long the push dispatcher's claim on a notification holds (5s-1h): shorter takes over a crashed instance's work sooner, longer keeps a slow instance's work its own", duration(func(o *options) *time.Duration { return &o.PushLease })},
 	{"KABINET_LOG_LEVEL", "info", "debug, info, warn or error (JSON log on stdout)", setLogLevel},
 	{"KABINET_LOG_SLOW", "500ms", "a request slower than this is logged at warn; others only at debug, with a per-minute summary at info; 0: no slow lines", duration(func(o *options) *time.Duration { return &o.LogSlow })},
@@ -186,4 +194,19 @@ func parseBytes(v string) (int64, error) {
 		return 0, fmt.Errorf("not a size: write bytes, or a whole number with B, KiB, MiB, GiB or TiB (8MiB)")
 	}
 	return n * mult, nil
+}
+
+func setCORSOrigins(o *options, v string) error {
+	for _, origin := range strings.Split(v, ",") {
+		if origin = strings.TrimSpace(origin); origin != "" {
+			o.CORSOrigins = append(o.CORSOrigins, origin)
+		}
+	}
+	return nil
+}
+
+func setTrustedProxies(o *options, v string) error {
+	p, err := server.ParseProxies(v)
+	o.TrustedProxies = p
+	return err
 }

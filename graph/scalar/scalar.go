@@ -58,7 +58,7 @@ func UnmarshalDecimal(v any) (kabinet.Decimal, error) {
 	}
 	d, err := kabinet.ParseDecimal(s)
 	if err != nil {
-		return 0, kabinet.Errorf(kabinet.EBADINPUT, "%q is not a decimal amount: %v", s, err)
+		return 0, kabinet.Errorf(kabinet.EBADINPUT, "%s is not a decimal amount: %v", kabinet.Quote(s), err)
 	}
 	return d, nil
 }
@@ -78,9 +78,14 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, kabinet.Errorf(kabinet.EBADINPUT, "%q is not an RFC 3339 date-time (2026-10-31T09:00:00Z)", s)
+		return time.Time{}, kabinet.Errorf(kabinet.EBADINPUT, "%s is not an RFC 3339 date-time (2026-10-31T09:00:00Z)", kabinet.Quote(s))
 	}
-	return t.UTC(), nil
+	// In UTC, 0000-01-01T00:00:00+01:00 is in year -1, which RFC 3339
+	// cannot write back.
+	if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, kabinet.Errorf(kabinet.EBADINPUT, "%s is outside the years 0001 to 9999 in UTC", kabinet.Quote(s))
+	}
+	return t, nil
 }
 
 // MarshalDecimalString writes a decimal kept as text.

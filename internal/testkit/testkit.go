@@ -54,11 +54,14 @@ func (c *Clock) Set(t time.Time) {
 
 // Env is a running server under test.
 type Env struct {
-	App    *app.App
-	Clock  *Clock
-	URL    string // http://127.0.0.1:port
-	DBPath string
-	Client *http.Client
+	App   *app.App
+	Clock *Clock
+	URL   string // http://127.0.0.1:port
+	// MetricsURL serves /metrics and /debug/pprof (Config.MetricsAddr), ""
+	// when an option unset it.
+	MetricsURL string
+	DBPath     string
+	Client     *http.Client
 }
 
 // Option adjusts the configuration before the server starts.
@@ -74,6 +77,7 @@ func Start(tb testing.TB, opts ...Option) *Env {
 	cfg.DB = filepath.Join(dir, "kabinet.db")
 	cfg.BootstrapToken = BootstrapToken
 	cfg.ShutdownGrace = 5 * time.Second
+	cfg.MetricsAddr = "127.0.0.1:0"
 	clock := NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	o := app.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if testing.Verbose() {
@@ -91,6 +95,9 @@ func Start(tb testing.TB, opts ...Option) *Env {
 		tb.Fatalf("start: %v", err)
 	}
 	env := &Env{App: a, Clock: clock, URL: "http://" + a.Addr(), DBPath: cfg.DB, Client: &http.Client{Timeout: 30 * time.Second}}
+	if addr := a.MetricsAddr(); addr != "" {
+		env.MetricsURL = "http://" + addr
+	}
 	if c, ok := o.Clock.(*Clock); ok {
 		env.Clock = c
 	}
