@@ -72,7 +72,7 @@ func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 	}
 	cfg := Config{Resolvers: r}
 	cfg.Directives.Auth = authDirective
-	srv := handler.New(NewExecutableSchema(cfg))
+	srv := handler.New(withComplexity(NewExecutableSchema(cfg), cfg.Complexity))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(jsonGET{})
 	srv.AddTransport(post)

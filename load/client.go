@@ -126,6 +126,18 @@ func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
 // RSS reads the server's resident memory from its Prometheus process
 // collector; 0 if it cannot.
 func (c *Client) RSS(ctx context.Context) int64 {
+	return int64(c.processMetric(ctx, "process_resident_memory_bytes"))
+}
+
+// CPU reads the server's CPU time (user and system) in seconds; 0 if it
+// cannot.
+func (c *Client) CPU(ctx context.Context) float64 {
+	return c.processMetric(ctx, "process_cpu_seconds_total")
+}
+
+// processMetric reads one unlabelled metric from the server's /metrics
+// (on its metrics address when one is set).
+func (c *Client) processMetric(ctx context.Context, name string) float64 {
 	base := c.Target
 	if c.Metrics != "" {
 		base = c.Metrics
@@ -144,10 +156,10 @@ func (c *Client) RSS(ctx context.Context) int64 {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "process_resident_memory_bytes "); ok {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
 			var f float64
 			fmt.Sscan(v, &f)
-			return int64(f)
+			return f
 		}
 	}
 	return 0

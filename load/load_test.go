@@ -45,6 +45,9 @@ func TestSmoke(t *testing.T) {
 	if got := byName["sync-idle"].Extra["ratio_to_healthz"]; got <= 0 {
 		t.Errorf("no baseline ratio: %v", got)
 	}
+	if got := byName["sync-idle"].Extra["server_cpu_us_per_request"]; got <= 0 {
+		t.Errorf("the server's CPU per sync was not measured: %v", got)
+	}
 	pd := byName["payday"].Extra
 	if pd["phones_that_saw_it"] != 12 || pd["phones_differing_from_server"] != 0 {
 		t.Errorf("payday: %v phones saw the new payslip, %v differ from the server; want 12 and 0", pd["phones_that_saw_it"], pd["phones_differing_from_server"])

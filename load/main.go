@@ -108,6 +108,7 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 	default:
 		return nil, fmt.Errorf("unknown scenario %q", scenario)
 	}
+	cfg.Out = &lockedWriter{w: cfg.Out} // progress lines come from several goroutines
 	var instances []*Client
 	for _, t := range cfg.targets() {
 		instances = append(instances, NewClient(t, cfg.Concurrency))
@@ -144,10 +145,18 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 		// Each sync-idle run beside a /healthz run of the same kind.
 		sideBySide := func(rate float64) Summary {
 			w.reset()
+			cpu := serverCPU(ctx, instances)
 			base := Baseline(ctx, c, cfg, rate)
+			cpu.per(ctx, &base)
 			base.Extra["server_rss_peak_mb"] = w.peak()
 			w.reset()
+			cpu = serverCPU(ctx, instances)
 			idle := SyncIdle(ctx, c, cfg, org, base, rate)
+			cpu.per(ctx, &idle)
+			if b := base.Extra["server_cpu_us_per_request"]; b > 0 {
+				// What the ratio would be if the load generator cost nothing.
+				idle.Extra["server_cpu_ratio_healthz_to_sync"] = b / idle.Extra["server_cpu_us_per_request"]
+			}
 			idle.Extra["server_rss_peak_mb"] = w.peak()
 			rep.Scenarios = append(rep.Scenarios, base, idle)
 			return idle
@@ -159,7 +168,9 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 	}
 	if scenario == "all" || scenario == "payday" {
 		w.reset()
+		cpu := serverCPU(ctx, instances)
 		s, err := Payday(ctx, c, cfg, org)
+		cpu.per(ctx, &s)
 		s.Extra["server_rss_peak_mb"] = w.peak()
 		rep.Scenarios = append(rep.Scenarios, s)
 		if err != nil {
@@ -194,6 +205,43 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 	}
 	finish()
 	return rep, nil
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// cpuMark is the servers' CPU time at the start of a scenario.
+type cpuMark struct {
+	cs      []*Client
+	seconds float64
+}
+
+// serverCPU marks the CPU time the instances have used so far.
+func serverCPU(ctx context.Context, cs []*Client) cpuMark {
+	m := cpuMark{cs: cs}
+	for _, c := range cs {
+		m.seconds += c.CPU(ctx)
+	}
+	return m
+}
+
+// per records in s the servers' CPU time per request since the mark: on a
+// shared machine a steadier measure of the server's cost than requests/s.
+func (m cpuMark) per(ctx context.Context, s *Summary) {
+	if s.Requests == 0 || m.seconds == 0 {
+		return
+	}
+	used := serverCPU(ctx, m.cs).seconds - m.seconds
+	s.Extra["server_cpu_us_per_request"] = used / float64(s.Requests) * 1e6
 }
 
 // rssWatch samples the server's RSS four times a second (the largest of

@@ -22,8 +22,8 @@ import (
 //     once a minute a summary: requests by route, method and status, with
 //     p50, p99 and max latency per route.
 //
-// A line per request at info was a tenth of a no-change sync's server time
-// and most of a busy log; client errors (4xx) are counted in the summary but
+// A line per request at info was 6 % of a no-change sync's server CPU and
+// most of a busy log; client errors (4xx) are counted in the summary but
 // not logged one by one, so that nobody can fill the log by sending bad
 // requests. Lines are built only when their level is enabled.
 
