@@ -89,6 +89,16 @@ func TestHostileDocumentsRefusedFast(t *testing.T) {
 		{"Variables", "query(" + strings.Repeat("$a: Int ", 5000) + ") { __typename }", "LIST_TOO_LONG"},
 		{"Introspection", "{ __schema { ...T0 } }" + strings.ReplaceAll(strings.TrimPrefix(fanOut(40, "name"), "{ ...F0 }"), "F", "T"), "TOO_MANY_SELECTIONS"},
 		{"Definitions", fanOut(150, "__typename"), "TOO_MANY_DEFINITIONS"},
+		// One field repeated: the validator's overlapping-fields rule compares
+		// same-named fields pairwise, so it must never see thousands of them.
+		{"RepeatedField", "{ " + strings.Repeat("__typename ", 5900) + "}", "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"RepeatedFieldInFragments", "{ ...R0 }" + func() string {
+			var b strings.Builder
+			for i := range 9 {
+				fmt.Fprintf(&b, " fragment R%d on Query { %s}", i, strings.Repeat("__typename ", 600))
+			}
+			return strings.Replace(b.String(), "fragment R0 on Query { ", "fragment R0 on Query { ...R1 ...R2 ...R3 ...R4 ...R5 ...R6 ...R7 ...R8 ", 1)
+		}(), "TOO_MANY_SELECTIONS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()

@@ -116,8 +116,7 @@ func (p *pipeline) write() {
 	limit := d.InDoubtLimit()
 	p.mu.Lock()
 	for {
-		for len(p.pending) == 0 && len(p.done) == 0 && !(len(p.queue) > 0 && (p.slots < limit || p.stopping || p.err != nil)) &&
-			!(p.closed && len(p.queue) == 0 && p.slots == 0) {
+		for !p.ready() {
 			p.cond.Wait()
 		}
 		if len(p.pending) == 0 && len(p.done) == 0 && len(p.queue) == 0 && p.slots == 0 && p.closed {
@@ -178,6 +177,21 @@ func (p *pipeline) write() {
 		}
 	}
 	p.mu.Unlock()
+}
+
+// ready reports whether the writer has a group worth a transaction (p.mu
+// held). Outcomes wait until at least half of the sends out have answered,
+// so that a group carries many rows (one commit each) while the sends
+// still out and the jobs marked ahead keep the senders busy; everything is
+// written at once when nothing is out, on a stop and after an error.
+func (p *pipeline) ready() bool {
+	switch {
+	case p.stopping || p.err != nil:
+		return len(p.pending)+len(p.done)+len(p.queue) > 0 || (p.closed && p.slots == 0)
+	case p.slots == 0:
+		return len(p.pending)+len(p.done)+len(p.queue) > 0 || p.closed
+	}
+	return len(p.done) > 0 && 2*len(p.done) >= p.slots
 }
 
 // tally counts the written outcomes of sends in the stats.

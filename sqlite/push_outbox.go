@@ -226,7 +226,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 			`+goneExpr+`, dev.revoked_at IS NOT NULL,
 			COALESCE(NULLIF(r.timezone, ''), NULLIF(dev.timezone, ''), NULLIF(s.timezone, ''), org.timezone),
 			pd.attempts, pd.first_attempt_at, pd.in_doubt,
-			(SELECT count(*) FROM payslips p2 WHERE p2.employee_id = o.recipient_id AND p2.viewed_at IS NULL AND p2.retracted_at IS NULL),
+			CASE WHEN pd.platform = 'IOS' THEN (SELECT count(*) FROM payslips p2
+				WHERE p2.employee_id = o.recipient_id AND p2.viewed_at IS NULL AND p2.retracted_at IS NULL) ELSE 0 END,
 			`+cabinetExpr+`
 			FROM push_deliveries pd JOIN push_outbox o ON o.id = pd.outbox_id JOIN employees r ON r.id = o.recipient_id
 			JOIN devices dev ON dev.id = pd.device_id JOIN organizations org ON org.id = o.org_id
@@ -284,7 +285,9 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 	now := ms(db.now())
 	rows := make([]deliveryUpdate, len(ups))
 	ids := make([]string, len(ups))
+	var logs, retires bool // whether any update logs an attempt or retires a token
 	for i, u := range ups {
+		logs, retires = logs || u.Outcome != "", retires || u.RetireToken != ""
 		next := now
 		if !u.NextAttemptAt.IsZero() {
 			next = ms(u.NextAttemptAt)
@@ -305,13 +308,17 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 		const held = `FROM json_each(:ups) j JOIN push_deliveries pd ON pd.id = j.value ->> 'id'
 			AND +pd.claimed_by = :owner AND +pd.status IN ('CLAIMED', 'SENDING')`
 		args := []any{sql.Named("ups", js), sql.Named("owner", owner), sql.Named("now", now)}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
-			SELECT pd.id, :now, j.value ->> 'o', j.value ->> 'e' `+held+` WHERE j.value ->> 'o' <> '' ORDER BY j.key`, args...); err != nil {
-			return err
+		if logs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
+				SELECT pd.id, :now, j.value ->> 'o', j.value ->> 'e' `+held+` WHERE j.value ->> 'o' <> '' ORDER BY j.key`, args...); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM push_tokens WHERE rowid IN (SELECT t.rowid `+held+`
-			JOIN push_tokens t ON t.device_id = pd.device_id AND t.token = j.value ->> 'rt' WHERE j.value ->> 'rt' <> '')`, args...); err != nil {
-			return err
+		if retires {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM push_tokens WHERE rowid IN (SELECT t.rowid `+held+`
+				JOIN push_tokens t ON t.device_id = pd.device_id AND t.token = j.value ->> 'rt' WHERE j.value ->> 'rt' <> '')`, args...); err != nil {
+				return err
+			}
 		}
 		done, err := queryStrings(ctx, tx, `UPDATE push_deliveries SET status = u.s, next_attempt_at = u.n, error = u.e,
 			provider_id = CASE WHEN u.p <> '' THEN u.p ELSE provider_id END,
