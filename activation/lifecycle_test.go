@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/testkit"
 )
 
 // TestRacingActivations: two phones activate with the same code at once
@@ -41,6 +42,7 @@ func TestRacingActivations(t *testing.T) {
 	if activations != 1 {
 		t.Errorf("got %d ACTIVE transitions, want 1", activations)
 	}
+	testkit.SQLiteOnly(t) // the rest reads the SQLite file
 	db, err := sql.Open("sqlite3", "file:"+w.env.DBPath+"?_query_only=true")
 	if err != nil {
 		t.Fatal(err)
@@ -290,6 +292,7 @@ func TestOutboxCrashSafety(t *testing.T) {
 	default:
 	}
 	w.wantStatuses(t, map[string]string{"E-1": "INVITED"})
+	testkit.SQLiteOnly(t) // the rest reads the SQLite file
 	db, err := sql.Open("sqlite3", "file:"+w.env.DBPath+"?_query_only=true")
 	if err != nil {
 		t.Fatal(err)

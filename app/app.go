@@ -1,6 +1,6 @@
 // Package app wires Kabinet together: the store, the services, the GraphQL
 // handler and the HTTP server. cmd/kabinet runs it; end-to-end tests boot it
-// on 127.0.0.1:0 against a temporary SQLite file.
+// on 127.0.0.1:0 against a temporary SQLite file or PostgreSQL schema.
 package app
 
 import (
@@ -27,10 +27,10 @@ import (
 	"github.com/kabinet/kabinet/keys"
 	"github.com/kabinet/kabinet/passhash"
 	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/postgres"
 	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/push/providers"
 	"github.com/kabinet/kabinet/server"
-	"github.com/kabinet/kabinet/sqlite"
 	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
 	"github.com/kabinet/kabinet/throttle"
@@ -39,8 +39,11 @@ import (
 // Config is everything Kabinet is configured with. cmd/kabinet fills it from
 // the environment (docs/contract.md §Configuration).
 type Config struct {
-	Addr           string // KABINET_ADDR
-	DB             string // KABINET_DB
+	Addr string // KABINET_ADDR
+	DB   string // KABINET_DB: a SQLite file, or postgres://… for PostgreSQL
+	// DBMaxConns is the PostgreSQL pool size (KABINET_DB_MAX_CONNS); zero:
+	// max(4, number of CPUs). SQLite ignores it.
+	DBMaxConns     int
 	BootstrapToken string // KABINET_BOOTSTRAP_TOKEN
 	Secret         string // KABINET_SECRET
 	BodyLimit      int    // KABINET_MAX_BODY_BYTES
@@ -127,7 +130,9 @@ func DefaultConfig() Config {
 func (c *Config) Validate() error {
 	switch {
 	case c.DB == "":
-		return errors.New("KABINET_DB must name a database file")
+		return errors.New("KABINET_DB must name a database file or a postgres:// URL")
+	case c.DBMaxConns < 0:
+		return errors.New("KABINET_DB_MAX_CONNS must not be negative")
 	case c.Addr == "":
 		return errors.New("KABINET_ADDR must be set")
 	case c.BootstrapToken != "" && len(c.BootstrapToken) < 16:
@@ -199,7 +204,7 @@ type App struct {
 	Config   Config
 	Logger   *slog.Logger
 	Clock    kabinet.Clock
-	DB       *sqlite.DB
+	DB       Store
 	Tenancy  *tenancy.Service
 	Payroll  *payroll.Service
 	Auth     *auth.Service
@@ -257,7 +262,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	if opt.Clock == nil {
 		opt.Clock = kabinet.SystemClock{}
 	}
-	db, err := sqlite.Open(ctx, cfg.DB, opt.Clock)
+	db, err := OpenStore(ctx, cfg.DB, opt.Clock, cfg.DBMaxConns)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +400,7 @@ func (a *App) Start() error {
 			a.Dispatcher.Run(ctx) // records the sends in flight before it returns
 		}()
 	}
-	a.Logger.Info("kabinet listening", "addr", ln.Addr().String(), "db", a.Config.DB)
+	a.Logger.Info("kabinet listening", "addr", ln.Addr().String(), "db", postgres.Redact(a.Config.DB))
 	return nil
 }
 

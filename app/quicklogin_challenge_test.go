@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kabinet/kabinet/internal/testkit"
 )
 
 // TestQuickLoginChallengeFloodKeepsPending: a flood of challenges for one
@@ -93,6 +95,7 @@ func TestQuickLoginOldPINVerifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testkit.SQLiteOnly(t) // the rest edits the SQLite file
 	rw, err := sql.Open("sqlite3", "file:"+e.DBPath+"?_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)

@@ -29,6 +29,7 @@ func refresh(t *testing.T, env *testkit.Env, token string) *testkit.Response {
 // rawDB opens the test database read-only, to check what is stored.
 func rawDB(t *testing.T, env *testkit.Env) *sql.DB {
 	t.Helper()
+	testkit.SQLiteOnly(t) // the rest reads the SQLite file
 	db, err := sql.Open("sqlite3", "file:"+env.DBPath+"?mode=ro&_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)

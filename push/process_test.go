@@ -268,3 +268,36 @@ func TestProcessSIGKILL(t *testing.T) {
 	}
 	t.Logf("%d messages had reached the fake at SIGKILL; %d repeated after the restart", atStop, dups)
 }
+
+// TestProcessThreeInstances: three `kabinet serve` processes on one
+// PostgreSQL database dispatch the same due reminders (claims with FOR
+// UPDATE SKIP LOCKED under a lease): every phone gets its reminder exactly
+// once. It runs when the suite runs on PostgreSQL (KABINET_TEST_STORE).
+func TestProcessThreeInstances(t *testing.T) {
+	if testkit.DefaultStore() != testkit.StorePostgres {
+		t.Skip("several instances share one database only on PostgreSQL (KABINET_TEST_STORE=postgres)")
+	}
+	env, _ := processFixture(t)
+	ff := pushtest.NewFCM(t)
+	ff.SetDefault(pushtest.Reply{Delay: 20 * time.Millisecond})
+	vars := ff.Env(t)
+	vars["KABINET_DB"] = env.DBPath
+	vars["KABINET_PUSH_LEASE"] = "5s"
+	for range 3 {
+		startServer(t, vars)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(reminders(ff)) < processEmployees && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // a duplicate would arrive now
+	got := reminders(ff)
+	if len(got) != processEmployees {
+		t.Errorf("got reminders for %d phones, want %d", len(got), processEmployees)
+	}
+	for tok, n := range got {
+		if n != 1 {
+			t.Errorf("%s got the reminder %d times, want once", tok, n)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package push_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -178,15 +177,25 @@ func (g gateFunc) MaySignIn(ctx context.Context, orgID, employeeID string) error
 	return g(ctx, orgID, employeeID)
 }
 
+// setViewed marks a payslip viewed in the store only: no listener hears of
+// it, as if the view's notice were lost (the dispatcher must still see it).
 func setViewed(t *testing.T, f *fixture, payslipID string) {
 	t.Helper()
-	err := f.env.App.DB.WriteTx(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`UPDATE payslips SET viewed_at = ? WHERE id = ?`, f.env.Clock.Now().UnixMilli(), payslipID)
-		return err
-	})
+	ctx := context.Background()
+	slips, err := f.env.App.DB.Payslips(ctx, f.org, kabinet.PayslipFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, p := range slips {
+		if p.ID == payslipID {
+			if _, _, err := f.env.App.DB.MarkPayslipViewed(ctx, kabinet.PayslipView{OrgID: f.org, EmployeeID: p.EmployeeID,
+				PayslipID: p.ID, ClientMutationID: "test-" + p.ID, ViewedAt: f.env.Clock.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no payslip %s", payslipID)
 }
 
 func TestEveryDevice(t *testing.T) {

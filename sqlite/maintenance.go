@@ -7,30 +7,23 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"time"
+
+	"github.com/kabinet/kabinet/internal/migrate"
 )
 
 // MigrationState is one embedded migration and whether a database has it.
-type MigrationState struct {
-	Name      string
-	Applied   bool
-	AppliedAt time.Time // zero when not applied
-}
+type MigrationState = migrate.State
 
 // MigrationStatus lists the embedded migrations, oldest first, and which of
 // them the database at path has applied. It changes nothing: a missing file
 // has every migration pending.
 func MigrationStatus(ctx context.Context, path string) ([]MigrationState, error) {
-	all, err := loadMigrations()
+	all, err := Migrations()
 	if err != nil {
 		return nil, err
 	}
-	states := make([]MigrationState, len(all))
-	for i, m := range all {
-		states[i].Name = m.name
-	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return states, nil
+		return migrate.Status(ctx, nil, all, false)
 	}
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+url.Values{"mode": {"ro"}, "_busy_timeout": {"10000"}}.Encode())
 	if err != nil {
@@ -41,32 +34,7 @@ func MigrationStatus(ctx context.Context, path string) ([]MigrationState, error)
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&hasTable); err != nil {
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
-	if hasTable == 0 {
-		return states, nil
-	}
-	applied := map[string]time.Time{}
-	rows, err := db.QueryContext(ctx, `SELECT name, applied_at FROM schema_migrations`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var name string
-		var at int64
-		if err := rows.Scan(&name, &at); err != nil {
-			return nil, err
-		}
-		applied[name] = fromMS(at)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i := range states {
-		if at, ok := applied[states[i].Name]; ok {
-			states[i].Applied, states[i].AppliedAt = true, at
-		}
-	}
-	return states, nil
+	return migrate.Status(ctx, db, all, hasTable > 0)
 }
 
 // Backup writes a consistent copy of the database at from into the new file

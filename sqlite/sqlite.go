@@ -22,6 +22,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/migrate"
 )
 
 // DB is the store. It is safe for concurrent use.
@@ -126,16 +127,12 @@ func (db *DB) Path() string { return db.path }
 
 // Ready reports whether the database answers and every migration is applied.
 func (db *DB) Ready(ctx context.Context) error {
-	var n int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
-		return fmt.Errorf("sqlite: ready: %w", err)
+	all, err := Migrations()
+	if err == nil {
+		err = migrate.Pending(ctx, db.read, all)
 	}
-	want, err := migrationCount()
 	if err != nil {
-		return err
-	}
-	if n != want {
-		return fmt.Errorf("sqlite: %d of %d migrations applied", n, want)
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	return nil
 }

@@ -57,22 +57,6 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
-func TestTranslateUniqueToConflict(t *testing.T) {
-	db := MustOpenDB(t)
-	ctx := context.Background()
-	org := &kabinet.Organization{Name: "A", Timezone: "UTC"}
-	if err := db.CreateOrganization(ctx, org, "hash-1"); err != nil {
-		t.Fatal(err)
-	}
-	err := db.CreateOrganization(ctx, &kabinet.Organization{Name: "B", Timezone: "UTC"}, "hash-1")
-	if got := kabinet.ErrorCode(err); got != kabinet.ECONFLICT {
-		t.Fatalf("got %q (%v) for a duplicate key hash, want CONFLICT", got, err)
-	}
-	if n, _ := db.CountOrganizations(ctx); n != 1 {
-		t.Fatalf("got %d organisations, want 1: the failed transaction must write nothing", n)
-	}
-}
-
 func TestReaderIsReadOnly(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := context.Background()

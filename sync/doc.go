@@ -28,23 +28,38 @@
 //
 // A PostgreSQL sequence is allocated in allocation order, not commit order:
 // transaction A may take seq 10, B take 11 and commit first, and a reader
-// that saw 11 but not 10 would skip 10 forever. The PostgreSQL store will
-// keep the guarantee with a per-employee counter row:
+// that saw 11 but not 10 would skip 10 forever. The PostgreSQL store
+// (postgres/change.go) numbers changes from a per-organisation counter row
+// instead: the writing transaction buffers its changes and, last thing
+// before COMMIT, runs
 //
-//	UPDATE employee_sync SET seq = seq + 1 WHERE employee_id = $1 RETURNING seq
+//	UPDATE sync_counters SET seq = seq + n WHERE org_id = $1 RETURNING seq
 //
-// in the publishing transaction. The row lock is held to commit, so two
-// transactions touching one employee allocate and commit that employee's
-// positions in the same order, with no gaps; a reader (REPEATABLE READ, one
-// snapshot per page) reads the counter and the rows together, exactly as
-// here. Positions then count per employee instead of globally and the
-// retention floor becomes a column of the same row; that is a new meaning
-// of the cursor's position, so the switch bumps ProtocolVersion and every
-// phone full-syncs once. (The alternative - recording pg_current_xact_id()
-// with each change and serving only changes of transactions below
+// and inserts its n changes with the positions below the result. The row
+// lock is held to commit, so within an organisation positions are given
+// out and committed in the same order, without gaps; a reader (one
+// REPEATABLE READ snapshot per page) reads the counter and the rows
+// together, exactly as here, and sees a prefix. Taking the counter last
+// keeps the lock to the commit itself and makes it the last lock of every
+// writer, so it cannot deadlock with the rows a batch updates; writers of
+// different organisations never wait for each other. Positions therefore
+// count per organisation (a cursor is bound to its organisation by its
+// tag, so the service needs no change) and the retention floor is a column
+// of the same row. Per-organisation rather than per-employee: one counter
+// update per transaction however many employees a batch touches, and a
+// position is still meaningful to every cursor of the organisation.
+// (The alternative - recording pg_current_xact_id() with each change and
+// serving only changes of transactions below
 // pg_snapshot_xmin(pg_current_snapshot()) - needs no counter row but makes
-// a cursor a pair of xid and seq and delays changes behind long
-// transactions.)
+// a cursor a pair of xid and seq and delays every change behind the oldest
+// running transaction.)
+//
+// The in-memory head that lets a SQLite sync with nothing new skip even the
+// head read (sqlite.DB.ChangeHead) is exact only for a single process. The
+// PostgreSQL store does not offer it: every incremental sync reads the head
+// (one primary-key read and one index probe, in one statement), so an
+// instance never answers "no change" after another instance committed one
+// (postgres/instances_test.go).
 //
 // # Cursors
 //
@@ -57,9 +72,10 @@
 // forged one. Every unusable cursor - malformed, forged, foreign, from
 // another ProtocolVersion, below the retention floor, or ahead of the data
 // (a database restored from a backup) - answers RESET_REQUIRED, and the
-// phone syncs again without a cursor. The position is the global seq, so a
-// cursor reveals roughly how many changes the server has recorded overall;
-// it reveals no record, id or tenant.
+// phone syncs again without a cursor. The position is the global seq on
+// SQLite (the organisation's on PostgreSQL), so a cursor reveals roughly
+// how many changes the server (the organisation) has recorded; it reveals
+// no record, id or tenant.
 //
 // # Pages
 //

@@ -4,16 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	_ "github.com/mattn/go-sqlite3"
+
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/internal/testkit"
 	"github.com/kabinet/kabinet/payroll"
-	"github.com/kabinet/kabinet/sqlite"
+	"github.com/kabinet/kabinet/postgres"
 	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
 )
@@ -21,7 +24,8 @@ import (
 // fixture is a real SQLite store with an organisation and employees, the
 // publication service and the sync service, on a clock the test moves.
 type fixture struct {
-	db      *sqlite.DB
+	db      app.Store
+	raw     *sql.DB // the same database, for reading it without the store's code
 	clock   *testkit.Clock
 	payroll *payroll.Service
 	svc     *ksync.Service
@@ -33,7 +37,8 @@ func newFixture(tb testing.TB, employees ...string) *fixture {
 	tb.Helper()
 	ctx := context.Background()
 	clock := testkit.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "kabinet.db"), clock)
+	dsn := testkit.StoreDSN(tb, testkit.DefaultStore())
+	db, err := app.OpenStore(ctx, dsn, clock, 0)
 	if err != nil {
 		tb.Fatalf("open: %v", err)
 	}
@@ -42,7 +47,7 @@ func newFixture(tb testing.TB, employees ...string) *fixture {
 	if err != nil {
 		tb.Fatalf("create organisation: %v", err)
 	}
-	f := &fixture{db: db, clock: clock, org: org.ID, emp: map[string]string{},
+	f := &fixture{db: db, raw: openRaw(tb, dsn), clock: clock, org: org.ID, emp: map[string]string{},
 		payroll: &payroll.Service{Store: db, Clock: clock},
 		svc:     &ksync.Service{Store: db, Clock: clock, Key: []byte("0123456789abcdef0123456789abcdef")},
 	}
@@ -59,6 +64,22 @@ func newFixture(tb testing.TB, employees ...string) *fixture {
 	}
 	f.emp = ids
 	return f
+}
+
+// openRaw opens the store's database with the plain driver, read-only for
+// SQLite: "$1" is a parameter in both dialects.
+func openRaw(tb testing.TB, dsn string) *sql.DB {
+	tb.Helper()
+	driver, name := "sqlite3", "file:"+dsn+"?mode=ro&_busy_timeout=5000"
+	if postgres.IsDSN(dsn) {
+		driver, name = "pgx", dsn
+	}
+	raw, err := sql.Open(driver, name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	return raw
 }
 
 // payslip is a payslip input with n accrual lines whose amounts depend on
@@ -208,9 +229,9 @@ func (f *fixture) serverState(tb testing.TB, emp string) map[kabinet.RecordRef]s
 	for _, p := range slips {
 		out[kabinet.RecordRef{Entity: kabinet.EntityPayslip, ID: p.ID}] = canonPayslip(p)
 	}
-	err = f.db.ReadTx(ctx, func(tx *sql.Tx) error {
+	err = func(tx *sql.DB) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, leave_type_code, leave_type_title, as_of, entitled, used, remaining
-			FROM leave_balances WHERE employee_id = ?`, f.emp[emp])
+			FROM leave_balances WHERE employee_id = $1`, f.emp[emp])
 		if err != nil {
 			return err
 		}
@@ -225,7 +246,7 @@ func (f *fixture) serverState(tb testing.TB, emp string) map[kabinet.RecordRef]s
 			return err
 		}
 		rows, err = tx.QueryContext(ctx, `SELECT v.id, v.external_id, e.external_id, v.starts_on, v.ends_on, v.days
-			FROM vacations v JOIN employees e ON e.id = v.employee_id WHERE v.employee_id = ? AND v.cancelled_at IS NULL`, f.emp[emp])
+			FROM vacations v JOIN employees e ON e.id = v.employee_id WHERE v.employee_id = $1 AND v.cancelled_at IS NULL`, f.emp[emp])
 		if err != nil {
 			return err
 		}
@@ -237,7 +258,7 @@ func (f *fixture) serverState(tb testing.TB, emp string) map[kabinet.RecordRef]s
 			out[kabinet.RecordRef{Entity: kabinet.EntityVacation, ID: v.ID}] = canonVacation(&v)
 		}
 		return rows.Err()
-	})
+	}(f.raw)
 	if err != nil {
 		tb.Fatalf("server state: %v", err)
 	}

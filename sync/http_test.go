@@ -130,7 +130,7 @@ func startHTTP(tb testing.TB, n int) *httpEnv {
 		tb.Fatal(err)
 	}
 	return &httpEnv{Env: env, key: key, tokens: map[string]token{},
-		f: &fixture{db: env.App.DB, clock: env.Clock, payroll: env.App.Payroll, svc: env.App.Sync, org: org, emp: ids}}
+		f: &fixture{db: env.App.DB, raw: openRaw(tb, env.DBPath), clock: env.Clock, payroll: env.App.Payroll, svc: env.App.Sync, org: org, emp: ids}}
 }
 
 func (h *httpEnv) sync(tb testing.TB, emp, cursor string, limit int) *testkit.Response {

@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/app"
+	"github.com/kabinet/kabinet/postgres"
 	"github.com/kabinet/kabinet/sqlite"
 )
 
 type migrateCmd struct {
-	DB     string `name:"db" placeholder:"FILE" help:"SQLite database file (overrides KABINET_DB)."`
+	DB     string `name:"db" placeholder:"FILE|URL" help:"SQLite database file or postgres:// URL (overrides KABINET_DB)."`
 	Status bool   `help:"List every migration as applied or pending, and change nothing."`
 }
 
@@ -28,7 +29,11 @@ func (c *migrateCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
-	before, err := sqlite.MigrationStatus(e.ctx, o.DB)
+	status := sqlite.MigrationStatus
+	if postgres.IsDSN(o.DB) {
+		status = postgres.MigrationStatus
+	}
+	before, err := status(e.ctx, o.DB)
 	if err != nil {
 		return err
 	}
@@ -45,13 +50,13 @@ func (c *migrateCmd) Run(e *runEnv) error {
 			fmt.Fprintf(tw, "%s\t%s\n", m.Name, state)
 		}
 		tw.Flush()
-		fmt.Fprintf(e.stdout, "%s: %d applied, %d pending\n", o.DB, len(before)-pending, pending)
+		fmt.Fprintf(e.stdout, "%s: %d applied, %d pending\n", postgres.Redact(o.DB), len(before)-pending, pending)
 		return nil
 	}
 	if err := checkDBPath(o.DB); err != nil {
 		return err
 	}
-	db, err := sqlite.Open(e.ctx, o.DB, nil)
+	db, err := app.OpenStore(e.ctx, o.DB, nil, 1)
 	if err != nil {
 		return err
 	}
@@ -72,7 +77,7 @@ func (c *migrateCmd) Run(e *runEnv) error {
 	if len(already) > 0 {
 		fmt.Fprintf(e.stdout, "already applied: %d (%s … %s)\n", len(already), already[0], already[len(already)-1])
 	}
-	fmt.Fprintf(e.stdout, "%s: %d new, %d already applied\n", o.DB, len(applied), len(already))
+	fmt.Fprintf(e.stdout, "%s: %d new, %d already applied\n", postgres.Redact(o.DB), len(applied), len(already))
 	return nil
 }
 

@@ -39,7 +39,8 @@ type setting struct {
 
 var settings = []setting{
 	{"KABINET_ADDR", ":8080", "listen address (--addr overrides)", str(func(o *options) *string { return &o.Addr })},
-	{"KABINET_DB", "kabinet.db", "SQLite database file (--db overrides)", str(func(o *options) *string { return &o.DB })},
+	{"KABINET_DB", "kabinet.db", "SQLite database file, or postgres://user@host/db for PostgreSQL (--db overrides)", str(func(o *options) *string { return &o.DB })},
+	{"KABINET_DB_MAX_CONNS", "", "PostgreSQL pool size per instance; unset: max(4, CPUs). SQLite ignores it", number(func(o *options) *int { return &o.DBMaxConns })},
 	{"KABINET_BOOTSTRAP_TOKEN", "", "operator token (>= 16 chars) for createOrganization; unset: disabled", str(func(o *options) *string { return &o.BootstrapToken })},
 	{"KABINET_SECRET", "", "master key material (>= 32 chars); unset: generated once and stored in the database", str(func(o *options) *string { return &o.Secret })},
 	{"KABINET_MAX_BODY_BYTES", "8MiB", "largest request body (>= 1KiB; GOMEMLIMIT syntax: 1048576, 512KiB, 8MiB)", size(func(o *options) *int { return &o.BodyLimit })},

@@ -1,6 +1,10 @@
 // Package testkit boots the whole Kabinet — the Fiber app, the real gqlgen
-// handler, a real SQLite file in t.TempDir() — on 127.0.0.1:0, with a clock
-// the test moves, and talks GraphQL to it over HTTP.
+// handler, a real SQLite file in t.TempDir() or a PostgreSQL schema of its
+// own — on 127.0.0.1:0, with a clock the test moves, and talks GraphQL to it
+// over HTTP.
+//
+// The store is SQLite unless KABINET_TEST_STORE=postgres (or the Store
+// option) says otherwise: CI runs the end-to-end tests once per store.
 package testkit
 
 import (
@@ -10,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +22,8 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/app"
+	"github.com/kabinet/kabinet/internal/pgtest"
+	"github.com/kabinet/kabinet/postgres"
 )
 
 // BootstrapToken is the operator token every test server accepts.
@@ -60,21 +67,62 @@ type Env struct {
 	// MetricsURL serves /metrics and /debug/pprof (Config.MetricsAddr), ""
 	// when an option unset it.
 	MetricsURL string
-	DBPath     string
-	Client     *http.Client
+	// DBPath is the SQLite file, or the postgres:// URL of the test's schema.
+	DBPath string
+	// Store is StoreSQLite or StorePostgres.
+	Store  string
+	Client *http.Client
 }
 
 // Option adjusts the configuration before the server starts.
 type Option func(*app.Config, *app.Options)
 
+// The stores a test server runs on.
+const (
+	StoreSQLite   = "sqlite"
+	StorePostgres = "postgres"
+)
+
+// DefaultStore is the store of KABINET_TEST_STORE (sqlite when unset).
+func DefaultStore() string {
+	if os.Getenv("KABINET_TEST_STORE") == StorePostgres {
+		return StorePostgres
+	}
+	return StoreSQLite
+}
+
+// StoreDSN returns a fresh database of the given store for tb: a SQLite
+// file in tb.TempDir(), or a PostgreSQL schema dropped at cleanup (skipped
+// or failed as pgtest.DSN says when no server is reachable).
+func StoreDSN(tb testing.TB, store string) string {
+	tb.Helper()
+	if store == StorePostgres {
+		return pgtest.DSN(tb)
+	}
+	return filepath.Join(tb.TempDir(), "kabinet.db")
+}
+
+// Store runs the server on the given store instead of DefaultStore.
+func Store(store string) Option {
+	return func(c *app.Config, _ *app.Options) { c.DB = "store:" + store }
+}
+
+// SQLiteOnly skips a test that reads the SQLite file itself when the
+// suite runs on PostgreSQL.
+func SQLiteOnly(tb testing.TB) {
+	tb.Helper()
+	if DefaultStore() != StoreSQLite {
+		tb.Skip("reads the SQLite file directly; covered by the SQLite run")
+	}
+}
+
 // Start boots a server for the test and closes it at cleanup. The clock
 // starts at 2026-11-02 09:00 UTC unless an option sets another.
 func Start(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
-	dir := tb.TempDir()
 	cfg := app.DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
-	cfg.DB = filepath.Join(dir, "kabinet.db")
+	cfg.DB = "store:" + DefaultStore()
 	cfg.BootstrapToken = BootstrapToken
 	cfg.ShutdownGrace = 5 * time.Second
 	cfg.MetricsAddr = "127.0.0.1:0"
@@ -86,6 +134,12 @@ func Start(tb testing.TB, opts ...Option) *Env {
 	for _, opt := range opts {
 		opt(&cfg, &o)
 	}
+	store, isStore := strings.CutPrefix(cfg.DB, "store:")
+	if isStore {
+		cfg.DB = StoreDSN(tb, store)
+	} else if store = StoreSQLite; postgres.IsDSN(cfg.DB) {
+		store = StorePostgres
+	}
 	a, err := app.New(context.Background(), cfg, o)
 	if err != nil {
 		tb.Fatalf("app.New: %v", err)
@@ -94,7 +148,7 @@ func Start(tb testing.TB, opts ...Option) *Env {
 		a.Close()
 		tb.Fatalf("start: %v", err)
 	}
-	env := &Env{App: a, Clock: clock, URL: "http://" + a.Addr(), DBPath: cfg.DB, Client: &http.Client{Timeout: 30 * time.Second}}
+	env := &Env{App: a, Clock: clock, URL: "http://" + a.Addr(), DBPath: cfg.DB, Store: store, Client: &http.Client{Timeout: 30 * time.Second}}
 	if addr := a.MetricsAddr(); addr != "" {
 		env.MetricsURL = "http://" + addr
 	}

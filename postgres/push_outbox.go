@@ -1,0 +1,329 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/kabinet/kabinet"
+)
+
+// The dispatcher's side of the outbox, for several instances: a claim
+// takes due rows with FOR UPDATE SKIP LOCKED, so instances share the work
+// without waiting on each other, and stores a lease (claimed_by = the
+// instance, the lease end in not_before / next_attempt_at), so rows of an
+// instance that died come due again by themselves. Every later write is
+// fenced by claimed_by: an instance whose lease ran out and whose rows were
+// taken over cannot overwrite the new owner's result (its writes come back
+// as lost). Wake-ups between instances are not needed for correctness: a
+// claim that finds nothing waits for the dispatcher's polling interval.
+
+// goneExpr is why the reason of outbox row o no longer holds, "" if it holds.
+// r is the recipient employee; the parameter now (Unix ms) is ?N.
+func goneExpr(now string) string {
+	return `CASE
+	WHEN r.dismissed_on <> '' AND r.dismissed_on < to_char(to_timestamp(` + now + `::bigint / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') THEN 'recipient dismissed'
+	WHEN o.kind IN ('PAYSLIP_REMINDER', 'PAYSLIP_BROADCAST') THEN COALESCE((SELECT CASE
+		WHEN p.retracted_at IS NOT NULL THEN 'payslip withdrawn'
+		WHEN p.viewed_at IS NOT NULL THEN 'payslip viewed'
+		WHEN p.employee_id <> o.employee_id THEN 'payslip moved to another employee'
+		ELSE '' END FROM payslips p WHERE p.id = o.subject_id), 'payslip gone')
+	WHEN o.kind IN ('VACATION_REMINDER', 'MANAGER_VACATION_REMINDER') THEN COALESCE((SELECT CASE
+		WHEN v.cancelled_at IS NOT NULL THEN 'vacation cancelled'
+		WHEN v.starts_on <> o.subject_key OR v.employee_id <> o.employee_id THEN 'vacation moved'
+		ELSE '' END FROM vacations v WHERE v.id = o.subject_id), 'vacation gone')
+	ELSE '' END`
+}
+
+// cabinetExpr is the status of recipient r's cabinet, "" when it has none.
+const cabinetExpr = `COALESCE((SELECT c.status FROM cabinets c WHERE c.employee_id = r.id), '')`
+
+// ClaimOutbox first cancels payslip reminders overtaken by a later overdue
+// stage (after downtime only the latest stage goes out), then claims up to
+// limit due PLANNED outbox rows for owner until leaseUntil.
+func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*kabinet.OutboxItem, error) {
+	var out []*kabinet.OutboxItem
+	err := db.WriteTx(ctx, func(tx *txn) error {
+		out = nil
+		var ids []string
+		for len(ids) == 0 { // until a row is left or none is due
+			var err error
+			ids, err = queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ?
+				ORDER BY not_before LIMIT ? FOR UPDATE SKIP LOCKED`, ms(now), limit)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			gone, err := queryStrings(ctx, tx, `UPDATE push_outbox SET status = 'CANCELLED', note = 'superseded by a later stage', updated_at = ?1
+			WHERE id = ANY(?2::text[]) AND kind = 'PAYSLIP_REMINDER' AND due_at <= ?1 AND EXISTS (
+				SELECT 1 FROM push_outbox o2 WHERE o2.kind = push_outbox.kind AND o2.subject_id = push_outbox.subject_id
+				AND o2.subject_key = push_outbox.subject_key AND o2.recipient_id = push_outbox.recipient_id
+				AND o2.stage > push_outbox.stage AND o2.due_at <= ?1 AND o2.status IN ('PLANNED', 'DISPATCHED', 'NO_DEVICE'))
+			RETURNING id`, ms(now), ids)
+			if err != nil {
+				return err
+			}
+			ids = missing(ids, gone)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET claimed_by = ?, lease_until = ?, not_before = ?, updated_at = ?
+			WHERE id = ANY(?::text[])`, owner, ms(leaseUntil), ms(leaseUntil), ms(now), ids); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.org_id, o.kind, o.subject_id, o.stage, o.recipient_id, o.due_at, o.local_date,
+			`+goneExpr("?2")+`,
+			COALESCE(NULLIF(r.timezone, ''),
+				(SELECT d.timezone FROM devices d WHERE d.employee_id = r.id AND d.revoked_at IS NULL AND d.timezone <> '' ORDER BY d.last_seen_at DESC LIMIT 1),
+				NULLIF(s.timezone, ''), org.timezone),
+			`+cabinetExpr+`
+			FROM push_outbox o JOIN employees r ON r.id = o.recipient_id JOIN organizations org ON org.id = o.org_id
+			LEFT JOIN notification_settings s ON s.org_id = o.org_id
+			WHERE o.id = ANY(?1::text[])`, ids, ms(now))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			it := &kabinet.OutboxItem{}
+			var due int64
+			if err := rows.Scan(&it.ID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &due, &it.LocalDate, &it.Gone, &it.Zone, &it.Cabinet); err != nil {
+				return err
+			}
+			it.DueAt = fromMS(due)
+			out = append(out, it)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// newRowID is a random row id with the prefix, made by the database.
+func newRowID(prefix string) string {
+	return `'` + prefix + `_' || substr(md5(random()::text || clock_timestamp()::text), 1, 20)`
+}
+
+// ApplyOutbox writes the dispatcher's decisions on rows it claimed. Rows to
+// expand get one PENDING delivery per active device of the recipient that
+// has a push token (never the new device itself for a new-device notice), in
+// one statement; an expanded payslip stage cancels the deliveries of earlier
+// stages still waiting. Rows no longer claimed by owner are left alone and
+// returned as lost.
+func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet.OutboxDecision) ([]string, error) {
+	now := ms(db.now())
+	var lost []string
+	err := db.WriteTx(ctx, func(tx *txn) error {
+		lost = lost[:0]
+		var expand []string
+		for _, d := range decisions {
+			var res sql.Result
+			var err error
+			switch d.Action {
+			case kabinet.OutboxExpand:
+				expand = append(expand, d.ID)
+				continue
+			case kabinet.OutboxCancel:
+				res, err = tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, claimed_by = '', updated_at = ?
+					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, d.Note, now, d.ID, owner)
+			case kabinet.OutboxReplan:
+				res, err = tx.ExecContext(ctx, `UPDATE push_outbox SET not_before = ?, claimed_by = '', lease_until = 0, updated_at = ?
+					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, ms(d.NotBefore), now, d.ID, owner)
+			default:
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				lost = append(lost, d.ID)
+			}
+		}
+		if len(expand) == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO push_deliveries (id, outbox_id, org_id, device_id, platform, provider, status,
+			next_attempt_at, created_at, updated_at)
+			SELECT `+newRowID("dl")+`, o.id, o.org_id, d.id, d.platform, t.provider, 'PENDING', ?1, ?1, ?1
+			FROM push_outbox o JOIN devices d ON d.employee_id = o.recipient_id AND d.revoked_at IS NULL
+			JOIN push_tokens t ON t.device_id = d.id
+			WHERE o.id = ANY(?2::text[]) AND o.claimed_by = ?3 AND o.status = 'PLANNED'
+			AND NOT (o.kind = 'NEW_DEVICE' AND d.id = o.subject_id)
+			ON CONFLICT (outbox_id, device_id) DO NOTHING`, now, expand, owner); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE push_deliveries SET status = 'CANCELLED', error = 'superseded by a later stage', updated_at = ?1
+			WHERE status IN ('PENDING', 'CLAIMED') AND outbox_id IN (
+				SELECT o1.id FROM push_outbox o2 JOIN push_outbox o1 ON o1.kind = o2.kind AND o1.subject_id = o2.subject_id
+				AND o1.subject_key = o2.subject_key AND o1.recipient_id = o2.recipient_id AND o1.stage < o2.stage
+				WHERE o2.id = ANY(?2::text[]) AND o2.kind = 'PAYSLIP_REMINDER')`, now, expand); err != nil {
+			return err
+		}
+		done, err := queryStrings(ctx, tx, `UPDATE push_outbox SET claimed_by = '', updated_at = ?1,
+			status = CASE WHEN EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.outbox_id = push_outbox.id) THEN 'DISPATCHED' ELSE 'NO_DEVICE' END,
+			note = CASE WHEN EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.outbox_id = push_outbox.id) THEN '' ELSE 'no device with a push token' END
+			WHERE id = ANY(?2::text[]) AND claimed_by = ?3 AND status = 'PLANNED' RETURNING id`, now, expand, owner)
+		if err != nil {
+			return err
+		}
+		lost = append(lost, missing(expand, done)...)
+		return nil
+	})
+	return lost, err
+}
+
+// missing returns the ids of want that are not in got.
+func missing(want, got []string) []string {
+	if len(got) == len(want) {
+		return nil
+	}
+	in := make(map[string]bool, len(got))
+	for _, id := range got {
+		in[id] = true
+	}
+	var out []string
+	for _, id := range want {
+		if !in[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// ClaimDeliveries claims up to limit deliveries for owner until leaseUntil:
+// PENDING ones that are due, and CLAIMED or SENDING ones whose claimer's
+// lease ran out. A SENDING one was possibly handed to the provider before its
+// claimer stopped: it is counted in InDoubt and an IN_DOUBT attempt is logged.
+func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*kabinet.DeliveryItem, error) {
+	var out []*kabinet.DeliveryItem
+	err := db.WriteTx(ctx, func(tx *txn) error {
+		out = nil
+		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')
+			AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED`, ms(now), limit)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		doubted, err := queryStrings(ctx, tx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
+			SELECT id, ?, 'IN_DOUBT', 'the dispatcher stopped while sending; the provider may have it' FROM push_deliveries
+			WHERE id = ANY(?::text[]) AND status = 'SENDING' RETURNING delivery_id`, ms(now), ids)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE push_deliveries SET in_doubt = in_doubt + CASE WHEN status = 'SENDING' THEN 1 ELSE 0 END,
+			status = 'CLAIMED', claimed_by = ?, next_attempt_at = ?, updated_at = ? WHERE id = ANY(?::text[])`,
+			owner, ms(leaseUntil), ms(now), ids); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT pd.id, pd.outbox_id, o.org_id, o.kind, o.subject_id, o.stage, o.recipient_id, o.employee_id,
+			pd.device_id, pd.platform, COALESCE(t.provider, ''), COALESCE(t.token, ''), o.due_at, o.local_date, o.params,
+			`+goneExpr("?2")+`, dev.revoked_at IS NOT NULL,
+			COALESCE(NULLIF(r.timezone, ''), NULLIF(dev.timezone, ''), NULLIF(s.timezone, ''), org.timezone),
+			pd.attempts, pd.first_attempt_at, pd.in_doubt,
+			(SELECT count(*) FROM payslips p2 WHERE p2.employee_id = o.recipient_id AND p2.viewed_at IS NULL AND p2.retracted_at IS NULL),
+			`+cabinetExpr+`
+			FROM push_deliveries pd JOIN push_outbox o ON o.id = pd.outbox_id JOIN employees r ON r.id = o.recipient_id
+			JOIN devices dev ON dev.id = pd.device_id JOIN organizations org ON org.id = o.org_id
+			LEFT JOIN notification_settings s ON s.org_id = o.org_id LEFT JOIN push_tokens t ON t.device_id = pd.device_id
+			WHERE pd.id = ANY(?1::text[])`, ids, ms(now))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			it := &kabinet.DeliveryItem{}
+			var due int64
+			var first sql.NullInt64
+			var params string
+			if err := rows.Scan(&it.ID, &it.OutboxID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &it.EmployeeID,
+				&it.DeviceID, &it.Platform, &it.Provider, &it.Token, &due, &it.LocalDate, &params, &it.Gone, &it.DeviceRevoked,
+				&it.Zone, &it.Attempts, &first, &it.InDoubt, &it.Unviewed, &it.Cabinet); err != nil {
+				return err
+			}
+			it.DueAt, it.FirstAttemptAt = fromMS(due), nullTime(first)
+			it.Doubted = slices.Contains(doubted, it.ID)
+			if err := json.Unmarshal([]byte(params), &it.Params); err != nil {
+				return err
+			}
+			out = append(out, it)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// ApplyDeliveries writes changes of deliveries claimed by owner, each with
+// its attempt in the log, in one transaction of three set-based statements
+// over arrays (unnest, in input order), and returns the ids it left alone
+// because owner no longer held them (cancelled or taken over meanwhile):
+// the dispatcher must then not send them. Marking SENDING counts an attempt.
+func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.DeliveryUpdate) ([]string, error) {
+	if len(ups) == 0 {
+		return nil, nil
+	}
+	now := ms(db.now())
+	ids, statuses, outcomes, errs, providerIDs, retire := make([]string, len(ups)), make([]string, len(ups)),
+		make([]string, len(ups)), make([]string, len(ups)), make([]string, len(ups)), make([]string, len(ups))
+	nexts, doubts := make([]int64, len(ups)), make([]int64, len(ups))
+	for i, u := range ups {
+		nexts[i] = now
+		if !u.NextAttemptAt.IsZero() {
+			nexts[i] = ms(u.NextAttemptAt)
+		}
+		ids[i], statuses[i], outcomes[i], errs[i], providerIDs[i], retire[i] = u.ID, u.Status, u.Outcome, u.Error, u.ProviderID, u.RetireToken
+		if u.InDoubt {
+			doubts[i] = 1
+		}
+	}
+	var lost []string
+	err := db.WriteTx(ctx, func(tx *txn) error {
+		const ups = `unnest(?3::text[], ?4::text[], ?5::bigint[], ?6::text[], ?7::text[], ?8::text[], ?9::text[], ?10::bigint[])
+			WITH ORDINALITY AS u(id, s, n, o, e, p, rt, d, k)`
+		const held = `FROM ` + ups + ` JOIN push_deliveries pd ON pd.id = u.id
+			AND pd.claimed_by = ?1 AND pd.status IN ('CLAIMED', 'SENDING')`
+		args := []any{owner, now, ids, statuses, nexts, outcomes, errs, providerIDs, retire, doubts}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
+			SELECT pd.id, ?2, u.o, u.e `+held+` WHERE u.o <> '' ORDER BY u.k`, args...); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM push_tokens t USING `+ups+`, push_deliveries pd
+			WHERE pd.id = u.id AND pd.claimed_by = ?1 AND pd.status IN ('CLAIMED', 'SENDING') AND ?2::bigint IS NOT NULL
+			AND u.rt <> '' AND t.device_id = pd.device_id AND t.token = u.rt`, args...); err != nil {
+			return err
+		}
+		done, err := queryStrings(ctx, tx, `UPDATE push_deliveries SET status = u.s, next_attempt_at = u.n, error = u.e,
+			provider_id = CASE WHEN u.p <> '' THEN u.p ELSE provider_id END,
+			claimed_by = CASE WHEN u.s IN ('CLAIMED', 'SENDING') THEN claimed_by ELSE '' END,
+			attempts = attempts + CASE WHEN u.s = 'SENDING' THEN 1 ELSE 0 END, in_doubt = in_doubt + u.d,
+			first_attempt_at = CASE WHEN u.s = 'SENDING' THEN COALESCE(first_attempt_at, ?2) ELSE first_attempt_at END,
+			sent_at = CASE WHEN u.s = 'SENT' THEN ?2 ELSE sent_at END, updated_at = ?2
+			FROM `+ups+`
+			WHERE push_deliveries.id = u.id AND claimed_by = ?1 AND status IN ('CLAIMED', 'SENDING')
+			RETURNING push_deliveries.id`, args...)
+		if err != nil {
+			return err
+		}
+		lost = missing(ids, done)
+		return nil
+	})
+	return lost, err
+}
+
+// OutboxStats reports the work waiting at now: planned notifications and
+// undelivered deliveries, and the due time of the oldest of them that is due.
+func (db *DB) OutboxStats(ctx context.Context, now time.Time) (depth int, oldestDue time.Time, err error) {
+	var a, b int
+	var o1, o2 sql.NullInt64
+	err = db.conn.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM push_outbox WHERE status = 'PLANNED'),
+		(SELECT count(*) FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')),
+		(SELECT min(not_before) FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ?1),
+		(SELECT min(next_attempt_at) FROM push_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1)`, ms(now)).
+		Scan(&a, &b, &o1, &o2)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	for _, o := range []sql.NullInt64{o1, o2} {
+		if o.Valid && (oldestDue.IsZero() || fromMS(o.Int64).Before(oldestDue)) {
+			oldestDue = fromMS(o.Int64)
+		}
+	}
+	return a + b, oldestDue, nil
+}
