@@ -3,6 +3,7 @@
 //	kabinet serve [--demo] [--addr ADDR] [--db FILE]
 //	kabinet migrate [--status] [--db FILE]
 //	kabinet backup --to FILE [--db FILE]
+//	kabinet restore --from FILE [--db FILE]
 //	kabinet migrate-store --from FILE --to postgres://…
 //	kabinet org list | kabinet org key --org ID
 //	kabinet import --url URL --employees FILE --payslips FILE ...
@@ -47,6 +48,7 @@ type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the server."`
 	Migrate migrateCmd `cmd:"" help:"Apply the database migrations and exit; --status only lists them."`
 	Backup  backupCmd  `cmd:"" help:"Copy a live SQLite database, consistently, to a new file."`
+	Restore restoreCmd `cmd:"" help:"Put a backup in place of the database (server stopped); phones then sync afresh."`
 	// MigrateStore moves a SQLite deployment to PostgreSQL.
 	MigrateStore migrateStoreCmd `cmd:"" name:"migrate-store" help:"Copy a SQLite database into an empty PostgreSQL database, verified by row counts and checksums."`
 	Org          orgCmd          `cmd:"" help:"Operator tasks on organisations (list, issue a new API key)."`
