@@ -13,6 +13,10 @@ import (
 // instance, not at all on rollback).
 const pushChannel = "kabinet_push"
 
+// wakeupsApp is the listener connection's application_name, so that an
+// operator can tell it in pg_stat_activity.
+const wakeupsApp = "kabinet wake-ups"
+
 // Wakeup back-off between reconnections of the listener.
 const (
 	wakeupBackoffMin = 100 * time.Millisecond
@@ -52,7 +56,9 @@ func (db *DB) Wakeups(ctx context.Context) <-chan struct{} {
 
 // listen holds one LISTEN connection until it fails or ctx ends.
 func (db *DB) listen(ctx context.Context, ch chan struct{}, connected func()) error {
-	c, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
+	cfg := db.pool.Config().ConnConfig.Copy()
+	cfg.RuntimeParams["application_name"] = wakeupsApp
+	c, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
