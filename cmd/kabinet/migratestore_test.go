@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/internal/pgtest"
 	"github.com/kabinet/kabinet/internal/testkit"
+	"github.com/kabinet/kabinet/sqlite"
 )
 
 const (
@@ -126,4 +129,53 @@ func regexpLine(report, table string) bool {
 		}
 	}
 	return false
+}
+
+// TestMigrateStoreRefuses: a source with a table the target has no place
+// for, or with a value that does not fit its column, fails the command and
+// leaves the target empty, so that the copy can be run again once fixed.
+func TestMigrateStoreRefuses(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	path := filepath.Join(t.TempDir(), "kabinet.db")
+	db, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	migrateStore := func() (string, error) {
+		var out bytes.Buffer
+		err := run(ctx, []string{"migrate-store", "--from", path, "--to", dsn}, env(nil), &out)
+		return out.String(), err
+	}
+	exec(`CREATE TABLE local_notes (id INTEGER PRIMARY KEY, note TEXT)`)
+	if _, err := migrateStore(); err == nil || !strings.Contains(err.Error(), "source table local_notes has no place in the target") {
+		t.Fatalf("extra source table: got %v", err)
+	}
+	exec(`DROP TABLE local_notes`)
+	exec(`INSERT INTO organizations (id, name, timezone, created_at) VALUES ('org-1', 'ООО', 'Europe/Moscow', 0)`)
+	exec(`INSERT INTO employees (id, org_id, external_id, last_name, first_name, is_org_head, fingerprint, created_at, updated_at)
+		VALUES ('emp-1', 'org-1', 'E-1', 'Иванов', 'Иван', 'yes', '', 0, 0)`)
+	if _, err := migrateStore(); err == nil || !strings.Contains(err.Error(), "does not fit a boolean column") {
+		t.Fatalf("text in a boolean column: got %v", err)
+	}
+	exec(`UPDATE employees SET is_org_head = 1`)
+	out, err := migrateStore() // the failed runs left the target empty
+	if err != nil {
+		t.Fatalf("after the fixes: %v\n%s", err, out)
+	}
+	if !regexpLine(out, "employees") {
+		t.Errorf("no ok line for employees:\n%s", out)
+	}
 }
