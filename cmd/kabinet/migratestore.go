@@ -13,8 +13,9 @@ import (
 )
 
 type migrateStoreCmd struct {
-	From string `required:"" placeholder:"FILE" help:"The SQLite database file to copy (stop the server first)."`
-	To   string `required:"" placeholder:"URL" help:"The empty PostgreSQL database to copy into (postgres://…); migrated first."`
+	From  string `required:"" placeholder:"FILE" help:"The SQLite database file to copy (stop the server first)."`
+	To    string `required:"" placeholder:"URL" help:"The empty PostgreSQL database to copy into (postgres://…); migrated first."`
+	Force bool   `help:"Copy although a -wal file beside the database says a server has it open: what it writes after the copy's snapshot is not copied."`
 }
 
 // Run copies a SQLite deployment into an empty PostgreSQL database in one
@@ -30,6 +31,9 @@ func (c *migrateStoreCmd) Run(e *runEnv) error {
 	}
 	if st, err := os.Stat(c.From); err != nil || st.IsDir() {
 		return fmt.Errorf("--from %s: not a SQLite database file (%v)", c.From, err)
+	}
+	if _, err := os.Stat(c.From + "-wal"); err == nil && !c.Force {
+		return fmt.Errorf("%s-wal exists: a server has the database open, and what it writes after the copy would be left behind; stop it first (after a crash the file holds its last commits, which the copy includes: --force)", c.From)
 	}
 	// Bring the source to this version's schema first, as serve would: the
 	// copy needs the same tables and columns on both sides.

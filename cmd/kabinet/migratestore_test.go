@@ -77,7 +77,12 @@ func TestMigrateStore(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"migrate-store", "--from", old.DBPath, "--to", dsn}, env(nil), &out); err != nil {
+	err := run(context.Background(), []string{"migrate-store", "--from", old.DBPath, "--to", dsn}, env(nil), &out)
+	if err == nil || !strings.Contains(err.Error(), "stop it first") {
+		t.Fatalf("migrate-store with the server up: %v, want a refusal", err)
+	}
+	// The server stays up (it writes nothing more): --force.
+	if err := run(context.Background(), []string{"migrate-store", "--force", "--from", old.DBPath, "--to", dsn}, env(nil), &out); err != nil {
 		t.Fatalf("migrate-store: %v\n%s", err, out.String())
 	}
 	t.Log(out.String())
@@ -88,7 +93,7 @@ func TestMigrateStore(t *testing.T) {
 	}
 	// A second run finds the target not empty and changes nothing.
 	out.Reset()
-	err := run(context.Background(), []string{"migrate-store", "--from", old.DBPath, "--to", dsn}, env(nil), &out)
+	err = run(context.Background(), []string{"migrate-store", "--force", "--from", old.DBPath, "--to", dsn}, env(nil), &out)
 	if err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("second migrate-store: %v, want a not-empty refusal", err)
 	}
@@ -156,7 +161,8 @@ func TestMigrateStoreRefuses(t *testing.T) {
 	}
 	migrateStore := func() (string, error) {
 		var out bytes.Buffer
-		err := run(ctx, []string{"migrate-store", "--from", path, "--to", dsn}, env(nil), &out)
+		// --force: the test's own connection keeps the -wal file.
+		err := run(ctx, []string{"migrate-store", "--force", "--from", path, "--to", dsn}, env(nil), &out)
 		return out.String(), err
 	}
 	exec(`CREATE TABLE local_notes (id INTEGER PRIMARY KEY, note TEXT)`)
