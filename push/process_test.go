@@ -375,8 +375,9 @@ func TestProcessThreeInstancesSIGKILL(t *testing.T) {
 	ff.SetDefault(pushtest.Reply{})
 	got := waitReminders(ff, n, 45*time.Second)
 	dups := duplicates(t, got, n)
-	if dups > inDoubtLimit {
-		t.Fatalf("got %d duplicates, want at most %d (the killed instance's sends in doubt)", dups, inDoubtLimit)
+	if dups > inDoubtLimit || dups > atKill {
+		t.Fatalf("got %d duplicates, want at most %d (the killed instance's sends in doubt) and at most the %d sends made before the kill",
+			dups, inDoubtLimit, atKill)
 	}
 	t.Logf("%d phones; %d messages had reached the fake at SIGKILL; %d repeated (bound %d)", n, atKill, dups, inDoubtLimit)
 }
