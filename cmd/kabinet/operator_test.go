@@ -20,6 +20,7 @@ import (
 // by starting a server on the copy, and finds there every employee whose
 // publication had been acknowledged before the backup began.
 func TestBackupUnderLoad(t *testing.T) {
+	testkit.SQLiteOnly(t) // kabinet backup copies a SQLite file; PostgreSQL has pg_dump
 	live := testkit.Start(t)
 	orgID, key := live.NewOrg(t, "ООО Копия")
 	live.SeedEmployees(t, key, 1)
@@ -118,6 +119,7 @@ func TestOrgKey(t *testing.T) {
 // restored database has numbered as many changes again, that cursor would
 // silently skip them. After kabinet restore it answers RESET_REQUIRED.
 func TestRestoreResetsCursors(t *testing.T) {
+	testkit.SQLiteOnly(t) // kabinet restore replaces a SQLite file
 	live := testkit.Start(t)
 	orgID, key := live.NewOrg(t, "ООО Восстановление")
 	live.SeedEmployees(t, key, 1)
