@@ -181,6 +181,9 @@ func lastChangeSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 // one writer; a store shared by several processes must not offer it.
 func (db *DB) ChangeHead() int64 { return db.head.Load() }
 
+// CommittedHead is ChangeHead for sync.Store: always known here.
+func (db *DB) CommittedHead() (int64, bool) { return db.head.Load(), true }
+
 // ReadTx runs fn in a read transaction: every statement in it sees the same
 // committed snapshot.
 func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
