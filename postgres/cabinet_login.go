@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -92,7 +93,15 @@ func (db *DB) ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation)
 		if expires.Valid && !now.Before(fromMS(expires.Int64)) {
 			return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the activation code is wrong, expired or was replaced")
 		}
+		// Concurrent activations of namesakes would pick the same free
+		// login (read committed: neither sees the other's uncommitted
+		// row); one of them would then fail on the unique index. A lock
+		// per (organisation, login) serialises them until commit.
 		login = a.Login
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,
+			a.OrgID+"/"+strings.ToLower(cmp.Or(login, a.LoginBase))); err != nil {
+			return err
+		}
 		if login == "" {
 			if login, err = freeLogin(ctx, tx, a.OrgID, a.LoginBase); err != nil {
 				return err

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"NoChangeSkippedUnderConcurrentWriters", testNoChangeSkipped},
 		{"Compaction", testCompaction},
 		{"MarkViewedOnce", testMarkViewedOnce},
+		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
@@ -385,5 +386,44 @@ func testPlanNotifications(t *testing.T, open Opener) {
 	}
 	if n, err := db.CancelReminders(ctx, []string{kabinet.NotifyVacationReminder}, []string{"vac-E-1", "vac-E-2"}, "again"); err != nil || n != 0 {
 		t.Fatalf("cancelled %d, %v again; want 0", n, err)
+	}
+}
+
+// testGeneratedLogins: namesakes activating at the same moment each get a
+// login of their own (ИвановИ, ИвановИ2, …), none a CONFLICT.
+func testGeneratedLogins(t *testing.T, open Opener) {
+	db := open(t, newClock())
+	ctx := context.Background()
+	const n = 8
+	var exts []string
+	for i := range n {
+		exts = append(exts, fmt.Sprintf("E%d", i))
+	}
+	orgID, ids := org(t, db, exts...)
+	expires := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, e := range exts {
+		if _, _, err := db.CreateCabinet(ctx, orgID, ids[e], "code-"+e, expires); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logins := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, e := range exts {
+		wg.Go(func() {
+			logins[i], errs[i] = db.ActivateCabinet(ctx, &kabinet.CabinetActivation{OrgID: orgID, EmployeeID: ids[e],
+				CodeHash: "code-" + e, LoginBase: "ИвановИ", PasswordHash: "h", ConsentVersion: "1"})
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("activation %d: %v", i, errs[i])
+		}
+		if seen[logins[i]] {
+			t.Fatalf("login %q given twice: %v", logins[i], logins)
+		}
+		seen[logins[i]] = true
 	}
 }
