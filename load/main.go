@@ -50,7 +50,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, out io
 	fs.IntVar(&cfg.Months, "months", 12, "months of payslips published before the run")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 200, "concurrent phones")
 	fs.DurationVar(&cfg.Duration, "duration", 20*time.Second, "how long each scenario runs")
-	fs.StringVar(&scenario, "scenario", "all", "all, sync-idle, payday, login, dispatch or soak, or several separated by commas (all: sync-idle, payday, login, and dispatch with --push-fakes)")
+	fs.StringVar(&scenario, "scenario", "all", "all, sync-idle, payday, login, dispatch or soak, or several separated by commas run in the order sync-idle, dispatch, payday, login, soak (all: all but soak; dispatch only with --push-fakes)")
 	fs.StringVar(&cfg.Push.Dir, "push-fakes", "", "dispatch: start fake FCM and APNs, write their credentials and DIR/push.env (start the servers with those variables), then wait for the targets")
 	fs.StringVar(&cfg.Push.FCMAddr, "fake-fcm", "127.0.0.1:0", "dispatch: the fake FCM's listen address")
 	fs.StringVar(&cfg.Push.APNsAddr, "fake-apns", "127.0.0.1:0", "dispatch: the fake APNs's listen address")
@@ -201,12 +201,15 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 		rep.Scenarios = append(rep.Scenarios, s)
 		return err
 	}
-	err = measure("payday", func() (Summary, error) { return Payday(ctx, c, cfg, org) })
+	// Dispatch before payday: it reminds of the latest month, which payday's
+	// phones would have viewed. Payday then also sends its publication
+	// notices to the registered tokens, as a real payday does.
+	err = measure("dispatch", func() (Summary, error) { return Dispatch(ctx, c, cfg, org, fakes.Arrived, cfg.Push.Timeout) })
 	if err == nil {
-		err = measure("login", func() (Summary, error) { return Login(ctx, c, cfg, org) })
+		err = measure("payday", func() (Summary, error) { return Payday(ctx, c, cfg, org) })
 	}
 	if err == nil {
-		err = measure("dispatch", func() (Summary, error) { return Dispatch(ctx, c, cfg, org, fakes.Arrived, cfg.Push.Timeout) })
+		err = measure("login", func() (Summary, error) { return Login(ctx, c, cfg, org) })
 	}
 	if err != nil {
 		finish()
