@@ -138,7 +138,7 @@ func testSpendChallenge(t *testing.T, open Opener) {
 	clock := newClock()
 	db := open(t, clock)
 	ctx := context.Background()
-	const n = 8
+	const n = 32
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	won := 0
@@ -390,11 +390,12 @@ func testPlanNotifications(t *testing.T, open Opener) {
 }
 
 // testGeneratedLogins: namesakes activating at the same moment each get a
-// login of their own (ИвановИ, ИвановИ2, …), none a CONFLICT.
+// login of their own (ИвановИ, ИвановИ2, …): a pre-chosen login taken
+// meanwhile is a CONFLICT, the store's own pick after it never is.
 func testGeneratedLogins(t *testing.T, open Opener) {
 	db := open(t, newClock())
 	ctx := context.Background()
-	const n = 8
+	const n = 32
 	var exts []string
 	for i := range n {
 		exts = append(exts, fmt.Sprintf("E%d", i))
@@ -411,8 +412,18 @@ func testGeneratedLogins(t *testing.T, open Opener) {
 	var wg sync.WaitGroup
 	for i, e := range exts {
 		wg.Go(func() {
-			logins[i], errs[i] = db.ActivateCabinet(ctx, &kabinet.CabinetActivation{OrgID: orgID, EmployeeID: ids[e],
-				CodeHash: "code-" + e, LoginBase: "ИвановИ", PasswordHash: "h", ConsentVersion: "1"})
+			// As activation does: a login chosen beforehand, then the
+			// store's own pick when it was taken meanwhile.
+			act := &kabinet.CabinetActivation{OrgID: orgID, EmployeeID: ids[e],
+				CodeHash: "code-" + e, LoginBase: "ИвановИ", PasswordHash: "h", ConsentVersion: "1"}
+			if act.Login, errs[i] = db.FreeLogin(ctx, orgID, act.LoginBase); errs[i] != nil {
+				return
+			}
+			logins[i], errs[i] = db.ActivateCabinet(ctx, act)
+			if kabinet.ErrorCode(errs[i]) == kabinet.ECONFLICT {
+				act.Login = ""
+				logins[i], errs[i] = db.ActivateCabinet(ctx, act)
+			}
 		})
 	}
 	wg.Wait()
