@@ -37,10 +37,12 @@ func NewOrgChart(units []OrgUnit, orgHeadID string) *OrgChart {
 // ManagerOf returns the employee id of e's manager, "" when e has none:
 //
 //   - the head of e's department;
-//   - a department's own head reports to the head of the parent department;
-//   - a department with no head, or whose head is not published, passes the
-//     question to its parent;
-//   - above the top department, the organisation's head, who has no manager.
+//   - a department's own head reports to the head of the parent department
+//     (and so on up, while e heads those departments too);
+//   - where that department has no head, or its head is not published, the
+//     organisation's head — not the parent department's head: HR names who
+//     stands in for a missing head by publishing one;
+//   - the organisation's head has no manager.
 //
 // The walk visits each department at most once, so a cycle in the data
 // (which publication refuses) ends it; its cost is bounded by the number of
@@ -52,10 +54,14 @@ func (c *OrgChart) ManagerOf(e OrgMember) string {
 		if !ok {
 			break
 		}
-		if u.HeadID != "" && u.HeadExternalID != e.ExternalID && u.HeadID != e.ID {
+		if u.HeadExternalID == e.ExternalID || u.HeadID != "" && u.HeadID == e.ID {
+			dept = u.ParentExternalID // a head reports to the head above
+			continue
+		}
+		if u.HeadID != "" {
 			return u.HeadID
 		}
-		dept = u.ParentExternalID
+		break // no head, or not published: the organisation's head
 	}
 	if c.orgHeadID == e.ID {
 		return ""

@@ -10,6 +10,7 @@ func TestOrgChartManagerOf(t *testing.T) {
 	// ROOT (head BOSS, the organisation's head)
 	//   IT (head CTO)
 	//     DEV (no head)
+	//       SUB (head SUBH)
 	//   HR (head NOT-YET, not published)
 	//   OPS (head BOSS too)
 	// LOOP1 <-> LOOP2 (a cycle publication would refuse)
@@ -17,6 +18,7 @@ func TestOrgChartManagerOf(t *testing.T) {
 		{ExternalID: "ROOT", HeadExternalID: "BOSS", HeadID: "e-boss"},
 		{ExternalID: "IT", ParentExternalID: "ROOT", HeadExternalID: "CTO", HeadID: "e-cto"},
 		{ExternalID: "DEV", ParentExternalID: "IT"},
+		{ExternalID: "SUB", ParentExternalID: "DEV", HeadExternalID: "SUBH", HeadID: "e-subh"},
 		{ExternalID: "HR", ParentExternalID: "ROOT", HeadExternalID: "NOT-YET"},
 		{ExternalID: "OPS", ParentExternalID: "ROOT", HeadExternalID: "BOSS", HeadID: "e-boss"},
 		{ExternalID: "LOOP1", ParentExternalID: "LOOP2"},
@@ -29,8 +31,12 @@ func TestOrgChartManagerOf(t *testing.T) {
 	}{
 		{"OK", kabinet.OrgMember{ID: "e-dev1", ExternalID: "DEV1", DepartmentExternalID: "IT"}, "e-cto"},
 		{"HeadReportsUp", kabinet.OrgMember{ID: "e-cto", ExternalID: "CTO", DepartmentExternalID: "IT"}, "e-boss"},
-		{"NoHeadWalksUp", kabinet.OrgMember{ID: "e-dev2", ExternalID: "DEV2", DepartmentExternalID: "DEV"}, "e-cto"},
-		{"UnpublishedHeadWalksUp", kabinet.OrgMember{ID: "e-hr", ExternalID: "HR1", DepartmentExternalID: "HR"}, "e-boss"},
+		// No head, or an unpublished one: the organisation's head, not the
+		// parent department's (docs/product.md §Manager rule).
+		{"NoHeadOrgHead", kabinet.OrgMember{ID: "e-dev2", ExternalID: "DEV2", DepartmentExternalID: "DEV"}, "e-boss"},
+		{"UnpublishedHeadOrgHead", kabinet.OrgMember{ID: "e-hr", ExternalID: "HR1", DepartmentExternalID: "HR"}, "e-boss"},
+		{"SubordinateOfHead", kabinet.OrgMember{ID: "e-sub1", ExternalID: "SUB1", DepartmentExternalID: "SUB"}, "e-subh"},
+		{"HeadUnderHeadless", kabinet.OrgMember{ID: "e-subh", ExternalID: "SUBH", DepartmentExternalID: "SUB"}, "e-boss"},
 		{"HeadOfTwoLevels", kabinet.OrgMember{ID: "e-boss", ExternalID: "BOSS", DepartmentExternalID: "OPS"}, ""},
 		{"OrgHeadHasNone", kabinet.OrgMember{ID: "e-boss", ExternalID: "BOSS", DepartmentExternalID: "ROOT"}, ""},
 		{"NoDepartment", kabinet.OrgMember{ID: "e-x", ExternalID: "X"}, "e-boss"},

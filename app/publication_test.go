@@ -206,13 +206,15 @@ func TestManagerResolution(t *testing.T) {
 		{externalId: "ROOT", name: "Дирекция", headExternalId: "BOSS"},
 		{externalId: "IT", name: "ИТ", parentExternalId: "ROOT", headExternalId: "CTO"},
 		{externalId: "WH", name: "Склад", parentExternalId: "ROOT"},
-		{externalId: "HR", name: "Кадры", parentExternalId: "ROOT", headExternalId: "NOT-YET"}]) { created } }`, nil).Must(t, nil)
+		{externalId: "HR", name: "Кадры", parentExternalId: "ROOT", headExternalId: "NOT-YET"},
+		{externalId: "OPS", name: "Эксплуатация", parentExternalId: "IT"}]) { created } }`, nil).Must(t, nil)
 	env.Do(t, key, `mutation { upsertEmployees(input: [
 		{externalId: "BOSS", lastName: "Директоров", firstName: "Д", departmentExternalId: "ROOT", isOrganizationHead: true},
 		{externalId: "CTO", lastName: "Технов", firstName: "Т", departmentExternalId: "IT"},
 		{externalId: "DEV", lastName: "Кодов", firstName: "К", departmentExternalId: "IT"},
 		{externalId: "STORE", lastName: "Складов", firstName: "С", departmentExternalId: "WH"},
-		{externalId: "HRM", lastName: "Кадров", firstName: "К", departmentExternalId: "HR"}]) { created } }`, nil).Must(t, nil)
+		{externalId: "HRM", lastName: "Кадров", firstName: "К", departmentExternalId: "HR"},
+		{externalId: "OPS1", lastName: "Дежурный", firstName: "Д", departmentExternalId: "OPS"}]) { created } }`, nil).Must(t, nil)
 	var out struct {
 		Employees []struct {
 			ExternalID string
@@ -220,7 +222,8 @@ func TestManagerResolution(t *testing.T) {
 		}
 	}
 	env.Do(t, key, `{ employees { externalId manager { externalId } } }`, nil).Must(t, &out)
-	want := map[string]string{"BOSS": "", "CTO": "BOSS", "DEV": "CTO", "STORE": "BOSS", "HRM": "BOSS"}
+	want := map[string]string{"BOSS": "", "CTO": "BOSS", "DEV": "CTO", "STORE": "BOSS", "HRM": "BOSS",
+		"OPS1": "BOSS"} // a headless department under IT: the organisation's head, not IT's
 	for _, e := range out.Employees {
 		got := ""
 		if e.Manager != nil {

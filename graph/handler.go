@@ -21,6 +21,7 @@ import (
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/passhash"
+	"github.com/kabinet/kabinet/payroll"
 )
 
 // Auditor records mutations made with an organisation key or the operator
@@ -102,10 +103,14 @@ func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 const docCost = 32
 
 // hashBudget allows a mutation one password (or old PIN) hash, whatever
-// its aliases ask for (passhash.Spend).
+// its aliases ask for (passhash.Spend). A query that asks for employees'
+// managers reads each organisation chart once (payroll.WithOrgCharts).
 func hashBudget(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
 		ctx = passhash.WithBudget(ctx, 1)
+	} else if oc.Operation != nil && strings.Contains(oc.RawQuery, "manager") { // a cheap filter: syncs never ask
+
+		ctx = payroll.WithOrgCharts(ctx)
 	}
 	return next(ctx)
 }

@@ -2,6 +2,7 @@ package payroll
 
 import (
 	"context"
+	"sync"
 
 	"github.com/kabinet/kabinet"
 )
@@ -9,9 +10,11 @@ import (
 // Manager returns the manager of employee e by the one manager rule
 // (kabinet.OrgChart.ManagerOf, docs/product.md §Manager rule), or nil when e has none (the
 // organisation's head). Its cost is one read of the organisation's
-// departments, bounded by their number, and one of the manager.
+// departments, bounded by their number — once per request where the context
+// carries WithOrgCharts, so that a listing of N employees with their
+// managers reads the chart once, not N times — and one read of the manager.
 func (s *Service) Manager(ctx context.Context, e *kabinet.Employee) (*kabinet.Employee, error) {
-	chart, err := s.Store.OrgChart(ctx, e.OrgID)
+	chart, err := s.orgChart(ctx, e.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -20,4 +23,41 @@ func (s *Service) Manager(ctx context.Context, e *kabinet.Employee) (*kabinet.Em
 		return nil, nil
 	}
 	return s.Store.Employee(ctx, e.OrgID, id)
+}
+
+type orgChartsKey struct{}
+
+// orgCharts is one request's memo of organisation charts. Field resolvers
+// run concurrently, hence the lock; a chart is read-only once built.
+type orgCharts struct {
+	mu     sync.Mutex
+	charts map[string]*kabinet.OrgChart
+}
+
+// WithOrgCharts returns a context in which Manager reads each
+// organisation's chart at most once. The GraphQL handler gives one to every
+// operation: within a request the chart cannot usefully change.
+func WithOrgCharts(ctx context.Context) context.Context {
+	return context.WithValue(ctx, orgChartsKey{}, &orgCharts{})
+}
+
+func (s *Service) orgChart(ctx context.Context, orgID string) (*kabinet.OrgChart, error) {
+	memo, _ := ctx.Value(orgChartsKey{}).(*orgCharts)
+	if memo == nil {
+		return s.Store.OrgChart(ctx, orgID)
+	}
+	memo.mu.Lock()
+	defer memo.mu.Unlock()
+	if c, ok := memo.charts[orgID]; ok {
+		return c, nil
+	}
+	c, err := s.Store.OrgChart(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if memo.charts == nil {
+		memo.charts = make(map[string]*kabinet.OrgChart, 1)
+	}
+	memo.charts[orgID] = c
+	return c, nil
 }

@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -65,17 +62,6 @@ func (t *txn) flushChanges(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// fingerprint is a stable hash of a record's published content. A republish
-// whose fingerprint equals the stored one is not a change.
-func fingerprint(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only plain structs are fingerprinted
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
 }
 
 // upsertOutcome classifies one record of a batch against its stored version.

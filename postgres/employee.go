@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 const employeeColumns = `id, org_id, external_id, last_name, first_name, middle_name, email, phone,
@@ -49,7 +50,7 @@ func (db *DB) UpsertEmployees(ctx context.Context, orgID string, emps []kabinet.
 			}
 			// The head mark is compared apart from the fingerprint, because
 			// marking another head clears it here without a republish.
-			fp := fingerprint([]any{e.LastName, e.FirstName, e.MiddleName, e.Email, e.Phone, e.DepartmentExternalID,
+			fp := storecodec.Fingerprint([]any{e.LastName, e.FirstName, e.MiddleName, e.Email, e.Phone, e.DepartmentExternalID,
 				e.Position, e.Timezone, e.DismissedOn})
 			var id, old string
 			var wasHead bool

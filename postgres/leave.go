@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // PublishLeaveBalances publishes balances, one per employee and leave type,
@@ -17,7 +18,7 @@ func (db *DB) PublishLeaveBalances(ctx context.Context, orgID string, bals []kab
 		res = kabinet.PublishResult{}
 		for i := range bals {
 			b := &bals[i]
-			fp := fingerprint([]any{b.LeaveTypeTitle, b.AsOf, b.EntitledDays, b.UsedDays, b.RemainingDays})
+			fp := storecodec.Fingerprint([]any{b.LeaveTypeTitle, b.AsOf, b.EntitledDays, b.UsedDays, b.RemainingDays})
 			var id, old, asOf string
 			err := tx.QueryRowContext(ctx, `SELECT id, fingerprint, as_of FROM leave_balances WHERE employee_id = ? AND leave_type_code = ?`,
 				b.EmployeeID, b.LeaveTypeCode).Scan(&id, &old, &asOf)

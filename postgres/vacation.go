@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // PublishVacations publishes planned vacations by external ID in one
@@ -17,7 +18,7 @@ func (db *DB) PublishVacations(ctx context.Context, orgID string, vacs []kabinet
 		res, changed = kabinet.PublishResult{}, nil
 		for i := range vacs {
 			v := &vacs[i]
-			fp := fingerprint([]any{v.EmployeeID, v.StartsOn, v.EndsOn, v.Days})
+			fp := storecodec.Fingerprint([]any{v.EmployeeID, v.StartsOn, v.EndsOn, v.Days})
 			var id, oldEmp, old string
 			var cancelled sql.NullInt64
 			err := tx.QueryRowContext(ctx, `SELECT id, employee_id, fingerprint, cancelled_at FROM vacations WHERE org_id = ? AND external_id = ?`,

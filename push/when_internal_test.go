@@ -3,6 +3,8 @@ package push
 import (
 	"testing"
 	"time"
+
+	"github.com/kabinet/kabinet"
 )
 
 func TestExactDueAndDayOver(t *testing.T) {
@@ -53,5 +55,48 @@ func TestBackoff(t *testing.T) {
 				t.Fatalf("attempt %d, Retry-After %v: got %v, want within [%v, %v]", tc.attempt, tc.retryAfter, got, tc.lo, tc.hi)
 			}
 		}
+	}
+}
+
+// TestEarliestDueIsNoLaterThanAnyZone: the due time stored for a reminder
+// due on a local date comes no later than that date's midnight plus the
+// delay in any zone, so the dispatcher always looks in time.
+func TestEarliestDueIsNoLaterThanAnyZone(t *testing.T) {
+	for _, zone := range []string{"Pacific/Kiritimati", "Pacific/Auckland", "Asia/Vladivostok", "Europe/Moscow", "UTC",
+		"America/Sao_Paulo", "Etc/GMT+12"} {
+		for _, date := range []string{"2026-11-10", "2026-03-29", "2026-10-25"} {
+			for _, delay := range []time.Duration{0, 90 * time.Minute} {
+				loc, err := time.LoadLocation(zone)
+				if err != nil {
+					t.Fatal(err)
+				}
+				exact := exactDue(time.Time{}, date, delay, loc)
+				if got := earliestDue(date, delay); got.After(exact) {
+					t.Errorf("%s %s +%v: earliest %v, after the exact %v", zone, date, delay, got, exact)
+				}
+			}
+		}
+	}
+	if got, want := earliestDue("2026-11-10", time.Hour), time.Date(2026, 11, 9, 11, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("got %v, want %v (UTC+14 midnight plus an hour)", got, want)
+	}
+}
+
+func TestPayslipStages(t *testing.T) {
+	published := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	if got, want := payslipDue(published, 5, time.Hour), time.Date(2026, 11, 7, 10, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("payslipDue: got %v, want %v", got, want)
+	}
+	st := DefaultSettings("Europe/Moscow") // 5, 8 and 10 days
+	st.SendDelay = time.Hour
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	horizon := payslipHorizon(st, now) // published before: past the last stage
+	if want := now.Add(-10*24*time.Hour - time.Hour); !horizon.Equal(want) {
+		t.Fatalf("payslipHorizon: got %v, want %v", horizon, want)
+	}
+	rows := payslipReminders([]kabinet.PayslipFact{{ID: "ps_1", EmployeeID: "emp_1", Period: "2026-10", PublishedAt: now.Add(-6 * 24 * time.Hour)}},
+		st, now, true)
+	if len(rows) != 2 || rows[0].Stage != 8 || rows[1].Stage != 10 || rows[0].Params != `{"period":"2026-10"}` {
+		t.Fatalf("future stages of a payslip published 6 days ago: got %+v, want stages 8 and 10", rows)
 	}
 }

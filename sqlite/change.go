@@ -2,10 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"time"
 )
 
@@ -25,17 +22,6 @@ func recordChange(ctx context.Context, tx *sql.Tx, orgID, employeeID, entity, en
 	_, err := tx.ExecContext(ctx, `INSERT INTO changes (org_id, employee_id, entity, entity_id, op, at) VALUES (?, ?, ?, ?, ?, ?)`,
 		orgID, employeeID, entity, entityID, op, ms(at))
 	return err
-}
-
-// fingerprint is a stable hash of a record's published content. A republish
-// whose fingerprint equals the stored one is not a change.
-func fingerprint(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only plain structs are fingerprinted
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
 }
 
 // upsertOutcome classifies one record of a batch against its stored version.

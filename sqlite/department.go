@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // UpsertDepartments publishes departments by external ID in one transaction.
@@ -16,7 +17,7 @@ func (db *DB) UpsertDepartments(ctx context.Context, orgID string, deps []kabine
 		res = kabinet.PublishResult{}
 		for i := range deps {
 			d := &deps[i]
-			fp := fingerprint([]string{d.Name, d.ParentExternalID, d.HeadExternalID})
+			fp := storecodec.Fingerprint([]string{d.Name, d.ParentExternalID, d.HeadExternalID})
 			var id, old string
 			err := tx.QueryRowContext(ctx, `SELECT id, fingerprint FROM departments WHERE org_id = ? AND external_id = ?`, orgID, d.ExternalID).Scan(&id, &old)
 			switch {

@@ -69,3 +69,42 @@ func Backup(ctx context.Context, from, to string) error {
 	}
 	return nil
 }
+
+// restartGap is how far RestartChangeLog moves the change log past its last
+// position: more changes than any lost timeline after a backup can have made.
+const restartGap = 1 << 40
+
+// RestartChangeLog makes every sync cursor issued so far unusable, for a
+// database restored from a backup: phones that synced after the backup was
+// taken hold positions of a timeline the restored database never had, and
+// positions it will reach again with other changes. It empties the change
+// log and moves both its next position and the retention floor restartGap
+// past the last one, so that every earlier cursor is below the floor
+// (RESET_REQUIRED: the phone syncs afresh from the restored data). Run it
+// with no server on the database: a running one keeps the log's head in
+// memory. It returns the new floor.
+func (db *DB) RestartChangeLog(ctx context.Context) (int64, error) {
+	var floor int64
+	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		var last, cur int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0), floor_seq FROM sync_state WHERE id = 1`).Scan(&last, &cur); err != nil {
+			return err
+		}
+		floor = max(last, cur) + restartGap
+		if _, err := tx.ExecContext(ctx, `DELETE FROM changes`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sync_state SET floor_seq = ? WHERE id = 1`, floor); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sqlite_sequence WHERE name = 'changes'`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq) VALUES ('changes', ?)`, floor)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return floor, nil // WriteTx has moved the in-memory head to it
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // PublishPayslips publishes payslips by external ID in one transaction. Each
@@ -43,7 +44,7 @@ func (db *DB) PublishPayslips(ctx context.Context, orgID string, slips []kabinet
 			if err != nil {
 				return err
 			}
-			fp := fingerprint([]any{p.EmployeeID, p.Period, ms(p.PublishedAt), p.Currency, p.Accrued, p.Deducted, p.Paid,
+			fp := storecodec.Fingerprint([]any{p.EmployeeID, p.Period, ms(p.PublishedAt), p.Currency, p.Accrued, p.Deducted, p.Paid,
 				p.DebtAtStart, p.DebtAtEnd, string(lines)})
 			p.UpdatedAt = now
 			switch {
@@ -132,7 +133,7 @@ func scanPayslip(row scanner) (*kabinet.Payslip, error) {
 	}
 	p.PublishedAt, p.UpdatedAt = fromMS(published), fromMS(updated)
 	p.ViewedAt, p.RetractedAt = nullTime(viewed), nullTime(retracted)
-	if p.Lines, err = decodeLines(lines); err != nil {
+	if p.Lines, err = storecodec.DecodeLines(lines); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -1,10 +1,16 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/base32"
+	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kabinet/kabinet"
@@ -134,23 +140,23 @@ const planColumns = `id, org_id, kind, subject_id, subject_key, stage, recipient
 	not_before, params, status, created_at, updated_at`
 
 // planValues is the VALUES list of a multi-row INSERT of k rows of
-// planColumns: 12 values bound per row (?2…), the due time twice (it is
-// also the first not_before), the status and the time of planning (?1)
-// shared.
+// planColumns: 11 values bound per row (?3…), the due time twice (it is
+// also the first not_before); the time of planning (?1), the organisation
+// (?2) and the status shared.
 func planValues(k int) string {
 	var b strings.Builder
 	for i := range k {
 		if i > 0 {
 			b.WriteString(",\n")
 		}
-		p := 2 + i*12
-		fmt.Fprintf(&b, "(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, 'PLANNED', ?1, ?1)",
-			p, p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+9, p+11)
+		p := 3 + i*11
+		fmt.Fprintf(&b, "(?%d, ?2, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, 'PLANNED', ?1, ?1)",
+			p, p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+8, p+10)
 	}
 	return b.String()
 }
 
-// planChunk is how many rows one INSERT writes: 12 parameters each, well
+// planChunk is how many rows one INSERT writes: 11 parameters each, well
 // under SQLite's limit of 32,766 bound parameters per statement.
 const planChunk = 1000
 
@@ -194,14 +200,23 @@ func planNotifications(ctx context.Context, tx *sql.Tx, orgID string, rows []kab
 			full.Close()
 		}
 	}()
+	// In the order of the unique key (subject first: it varies most), with
+	// ids in increasing order, both indexes mostly grow at their end
+	// instead of splitting pages at random.
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return compareKeys(&rows[a], &rows[b]) })
+	ids := newOutboxIDs(now, len(rows))
 	var total int64
-	args := make([]any, 0, planChunk*12+1)
+	args := make([]any, 0, planChunk*11+2)
 	for start := 0; start < len(rows); start += planChunk {
-		part := rows[start:min(start+planChunk, len(rows))]
-		args = append(args[:0], ms(now))
-		for i := range part {
-			r := &part[i]
-			args = append(args, kabinet.NewID("nt"), orgID, r.Kind, r.SubjectID, r.SubjectKey, r.Stage, r.RecipientID, r.EmployeeID,
+		part := order[start:min(start+planChunk, len(rows))]
+		args = append(args[:0], ms(now), orgID)
+		for k, i := range part {
+			r := &rows[i]
+			args = append(args, ids[start+k], r.Kind, r.SubjectID, r.SubjectKey, r.Stage, r.RecipientID, r.EmployeeID,
 				ms(r.BaseAt), ms(r.DueAt), r.LocalDate, r.Params)
 		}
 		var res sql.Result
@@ -223,6 +238,51 @@ func planNotifications(ctx context.Context, tx *sql.Tx, orgID string, rows []kab
 		total += k
 	}
 	return total, nil
+}
+
+// compareKeys orders planned notifications by the outbox's unique key.
+func compareKeys(a, b *kabinet.PlannedNotification) int {
+	// Not cmp.Or: that would compare every field every time.
+	if c := strings.Compare(a.SubjectID, b.SubjectID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.SubjectKey, b.SubjectKey); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Stage, b.Stage); c != 0 {
+		return c
+	}
+	return strings.Compare(a.RecipientID, b.RecipientID)
+}
+
+// outboxIDs are the ids of outbox rows: "nt_" and 23 characters of the
+// time of planning, a sequence number and 40 random bits, in an alphabet
+// that sorts like the bytes. They are opaque to clients; that a batch's ids
+// increase only keeps bulk inserts appending to the primary-key index.
+var (
+	outboxIDEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+	outboxIDSeq      atomic.Uint32
+)
+
+// newOutboxIDs returns n new ids in increasing order.
+func newOutboxIDs(now time.Time, n int) []string {
+	random := make([]byte, 5*n)
+	if _, err := rand.Read(random); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	ids := make([]string, n)
+	var b [14]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(ms(now))<<16) // 48 bits of milliseconds
+	for i := range ids {
+		seq := outboxIDSeq.Add(1)
+		b[6], b[7], b[8] = byte(seq>>16), byte(seq>>8), byte(seq)
+		copy(b[9:], random[5*i:5*i+5])
+		ids[i] = "nt_" + outboxIDEncoding.EncodeToString(b[:])
+	}
+	return ids
 }
 
 // CancelReminders cancels what is not yet sent of the given kinds about the

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -112,4 +114,36 @@ func TestDockerfile(t *testing.T) {
 
 func portOpen(addr string) bool {
 	return checkAddr(addr) != nil
+}
+
+// TestDockerfileBuild builds the binary the way the Dockerfile's build stage
+// does (its own RUN line, with VERSION and COMMIT set) and checks that the
+// version and commit reach `kabinet version`.
+func TestDockerfileBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	var run *instruction
+	for _, in := range parseDockerfile(t, "../../Dockerfile") {
+		if in.Cmd == "RUN" && strings.Contains(in.Args, "go build") {
+			run = &in
+		}
+	}
+	if run == nil {
+		t.Fatal("no go build in the Dockerfile")
+	}
+	out := filepath.Join(t.TempDir(), "kabinet")
+	// Without -trimpath, which would rebuild every package (cgo SQLite
+	// included) apart from the test's build cache: minutes on two cores.
+	script := strings.NewReplacer("${VERSION}", "9.8.7-test", "${COMMIT}", "0123abcd", "/out/kabinet", out, "./cmd/kabinet", ".",
+		"-trimpath", "").Replace(run.Args)
+	build := exec.Command("sh", "-c", script)
+	build.Env = os.Environ()
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, b)
+	}
+	b, err := exec.Command(out, "version").CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "kabinet 9.8.7-test\ncommit 0123abcd") {
+		t.Fatalf("got %q (%v), want the build's version and commit", b, err)
+	}
 }

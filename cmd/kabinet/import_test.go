@@ -48,6 +48,14 @@ func TestImport(t *testing.T) {
 		"--vacations", writeFile(t, dir, "vacations.csv", "externalId,employeeExternalId,startsOn,endsOn,days\nV-1,E-1,14.12.2026,27.12.2026,14\n"),
 	}
 	var out bytes.Buffer
+	if err := run(context.Background(), append(args, "--check"), env(nil), &out); err != nil || !strings.Contains(out.String(), "references known; nothing sent") {
+		t.Fatalf("import --check: %v\n%s", err, out.String())
+	}
+	var none struct{ Employees []struct{ ExternalID string } }
+	if live.Do(t, key, `{ employees { externalId } }`, nil).Must(t, &none); len(none.Employees) != 0 {
+		t.Fatalf("--check published %d employees", len(none.Employees))
+	}
+	out.Reset()
 	if err := run(context.Background(), args, env(nil), &out); err != nil {
 		t.Fatalf("import: %v\n%s", err, out.String())
 	}

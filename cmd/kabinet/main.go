@@ -3,6 +3,7 @@
 //	kabinet serve [--demo] [--addr ADDR] [--db FILE]
 //	kabinet migrate [--status] [--db FILE]
 //	kabinet backup --to FILE [--db FILE]
+//	kabinet restore --from FILE [--db FILE]
 //	kabinet org list | kabinet org key --org ID
 //	kabinet import --url URL --employees FILE --payslips FILE ...
 //	kabinet version
@@ -46,6 +47,7 @@ type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the server."`
 	Migrate migrateCmd `cmd:"" help:"Apply the database migrations and exit; --status only lists them."`
 	Backup  backupCmd  `cmd:"" help:"Copy a live SQLite database, consistently, to a new file."`
+	Restore restoreCmd `cmd:"" help:"Put a backup in place of the database (server stopped); phones then sync afresh."`
 	Org     orgCmd     `cmd:"" help:"Operator tasks on organisations (list, issue a new API key)."`
 	Import  importCmd  `cmd:"" help:"Publish departments, employees, payslips, leave balances and vacations from CSV files (docs/import.md)."`
 	Version versionCmd `cmd:"" help:"Print the version, the commit and the Go version."`

@@ -136,7 +136,7 @@ func TestHelp(t *testing.T) {
 
 // TestEveryCommandHelp: each command's --help exits without error.
 func TestEveryCommandHelp(t *testing.T) {
-	for _, cmd := range [][]string{{"migrate"}, {"backup"}, {"org", "list"}, {"org", "key"}, {"import"}, {"version"}, {"healthcheck"}} {
+	for _, cmd := range [][]string{{"migrate"}, {"backup"}, {"restore"}, {"org", "list"}, {"org", "key"}, {"import"}, {"version"}, {"healthcheck"}} {
 		var out bytes.Buffer
 		if err := run(context.Background(), append(cmd, "--help"), env(nil), &out); err != nil || !strings.Contains(out.String(), "Usage: kabinet "+strings.Join(cmd, " ")) {
 			t.Errorf("%v --help: got %v, %q", cmd, err, out.String())

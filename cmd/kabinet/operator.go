@@ -107,6 +107,64 @@ func (c *backupCmd) Run(e *runEnv) error {
 	return err
 }
 
+type restoreCmd struct {
+	DB    string `name:"db" placeholder:"FILE" help:"The SQLite database file to replace (overrides KABINET_DB)."`
+	From  string `required:"" placeholder:"FILE" help:"The backup to restore (made by kabinet backup)."`
+	Force bool   `help:"Restore although a -wal file beside the database says a server has it open (or crashed)."`
+}
+
+// Run puts a backup in place of the database, with the server stopped: the
+// current file is kept beside it, the backup's integrity is checked, and
+// the sync change log restarts past every cursor issued so far, so that
+// phones that synced after the backup was taken start afresh
+// (RESET_REQUIRED) instead of missing the changes the restored database
+// will number again.
+func (c *restoreCmd) Run(e *runEnv) error {
+	o, err := e.config("", c.DB)
+	if err != nil {
+		return err
+	}
+	if isURL(o.DB) {
+		return errors.New("kabinet restore is for SQLite; for PostgreSQL use pg_restore (docs/deploy.md, Backups)")
+	}
+	if err := checkDBPath(o.DB); err != nil {
+		return err
+	}
+	if _, err := os.Stat(o.DB + "-wal"); err == nil && !c.Force {
+		return fmt.Errorf("%s-wal exists: a server has the database open; stop it first (if it crashed, the file holds its last commits: --force discards them)", o.DB)
+	}
+	tmp := o.DB + ".restoring"
+	os.Remove(tmp)
+	if err := sqlite.Backup(e.ctx, c.From, tmp); err != nil { // a checked copy of the backup
+		return err
+	}
+	kept := ""
+	if _, err := os.Stat(o.DB); err == nil {
+		kept = o.DB + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
+		if err := os.Rename(o.DB, kept); err != nil {
+			return err
+		}
+	}
+	os.Remove(o.DB + "-wal")
+	os.Remove(o.DB + "-shm")
+	if err := os.Rename(tmp, o.DB); err != nil {
+		return err
+	}
+	db, err := sqlite.Open(e.ctx, o.DB, nil) // applies the migrations a backup of an older version lacks
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.RestartChangeLog(e.ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s restored from %s; phones will sync afresh (their cursors answer RESET_REQUIRED).\n", o.DB, c.From)
+	if kept != "" {
+		fmt.Fprintf(e.stdout, "The database it replaced is kept as %s.\n", kept)
+	}
+	return nil
+}
+
 type orgCmd struct {
 	List orgListCmd `cmd:"" help:"List the organisations: id, name, time zone."`
 	Key  orgKeyCmd  `cmd:"" help:"Issue a new API key for an organisation (a lost key cannot be recovered; the old ones stay valid)."`

@@ -20,6 +20,7 @@ import (
 // by starting a server on the copy, and finds there every employee whose
 // publication had been acknowledged before the backup began.
 func TestBackupUnderLoad(t *testing.T) {
+	testkit.SQLiteOnly(t) // kabinet backup copies a SQLite file; PostgreSQL has pg_dump
 	live := testkit.Start(t)
 	orgID, key := live.NewOrg(t, "ООО Копия")
 	live.SeedEmployees(t, key, 1)
@@ -110,5 +111,61 @@ func TestOrgKey(t *testing.T) {
 	err = run(context.Background(), []string{"org", "key", "--org", orgID, "--db", filepath.Join(t.TempDir(), "none.db")}, env(nil), &out)
 	if err == nil || !strings.Contains(err.Error(), "no database there") {
 		t.Errorf("missing database: got %v, want it named", err)
+	}
+}
+
+// TestRestoreResetsCursors: a phone that synced after the backup was taken
+// holds a position of a timeline the restored database never had; once the
+// restored database has numbered as many changes again, that cursor would
+// silently skip them. After kabinet restore it answers RESET_REQUIRED.
+func TestRestoreResetsCursors(t *testing.T) {
+	testkit.SQLiteOnly(t) // kabinet restore replaces a SQLite file
+	live := testkit.Start(t)
+	orgID, key := live.NewOrg(t, "ООО Восстановление")
+	live.SeedEmployees(t, key, 1)
+	live.PublishPayslips(t, key, testkit.Payslip("PS-1", "E-1", "2026-08"))
+	token := live.EmployeeToken(t, orgID, "E-1")
+	sync := func(env *testkit.Env, cursor string) *testkit.Response {
+		var c any
+		if cursor != "" {
+			c = cursor
+		}
+		return env.Do(t, token, `query($c: String) { sync(cursor: $c) { cursor hasMore payslips { id } } }`, map[string]any{"c": c})
+	}
+	cursorOf := func(r *testkit.Response) string {
+		var out struct{ Sync struct{ Cursor string } }
+		r.Must(t, &out)
+		return out.Sync.Cursor
+	}
+	c0 := cursorOf(sync(live, ""))
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := run(context.Background(), []string{"backup", "--db", live.DBPath, "--to", backup}, env(nil), &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	live.PublishPayslips(t, key, testkit.Payslip("PS-2", "E-1", "2026-09"), testkit.Payslip("PS-3", "E-1", "2026-10"))
+	c1 := cursorOf(sync(live, c0)) // a position the backup never reached
+
+	target := filepath.Join(t.TempDir(), "kabinet.db")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"restore", "--from", backup, "--db", target}, env(nil), &out); err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	restored := testkit.Start(t, func(c *app.Config, _ *app.Options) { c.DB = target })
+	for i := range 5 { // the restored database numbers its own changes past c1's position
+		restored.PublishPayslips(t, key, testkit.Payslip(fmt.Sprintf("PS-R%d", i), "E-1", fmt.Sprintf("2025-%02d", i+1)))
+	}
+	sync(restored, c1).WantCode(t, "RESET_REQUIRED")
+	var full struct {
+		Sync struct{ Payslips []struct{ ID string } }
+	}
+	sync(restored, "").Must(t, &full)
+	if len(full.Sync.Payslips) != 6 {
+		t.Errorf("full sync after the restore: got %d payslips, want PS-1 and the 5 published since", len(full.Sync.Payslips))
+	}
+
+	// A database a server has open is not replaced.
+	err := run(context.Background(), []string{"restore", "--from", backup, "--db", restored.DBPath}, env(nil), &out)
+	if err == nil || !strings.Contains(err.Error(), "stop it first") {
+		t.Errorf("restore over a running server's database: got %v, want it refused", err)
 	}
 }

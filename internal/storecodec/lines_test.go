@@ -1,4 +1,4 @@
-package postgres_test
+package storecodec_test
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/kabinet/kabinet"
-	"github.com/kabinet/kabinet/postgres"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // TestDecodeLines checks that the stored lines decode exactly as
@@ -41,13 +41,13 @@ func TestDecodeLines(t *testing.T) {
 	for range 200 {
 		text := randomLines(t, rnd)
 		// What json.Marshal writes without escapes is the fast path's job.
-		if _, ok := postgres.ParseLines(text); !ok && !strings.Contains(text, `\`) {
+		if _, ok := storecodec.ParseLines(text); !ok && !strings.Contains(text, `\`) {
 			t.Errorf("parse %q: got the slow path, want the fast one", text)
 		}
 		texts = append(texts, text)
 	}
 	for _, text := range texts {
-		got, gotErr := postgres.DecodeLines(text)
+		got, gotErr := storecodec.DecodeLines(text)
 		var want []kabinet.PayslipLine
 		wantErr := json.Unmarshal([]byte(text), &want)
 		if (gotErr != nil) != (wantErr != nil) {
@@ -100,8 +100,29 @@ func BenchmarkDecodeLines(b *testing.B) {
 	text, _ := json.Marshal(lines)
 	b.ReportAllocs()
 	for range b.N {
-		if _, err := postgres.DecodeLines(string(text)); err != nil {
+		if _, err := storecodec.DecodeLines(string(text)); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzDecodeLines: for any stored text, the decoder and encoding/json agree
+// (both fail, or both give the same lines), and the fast path never accepts
+// what encoding/json refuses.
+func FuzzDecodeLines(f *testing.F) {
+	for _, s := range []string{`null`, `[]`, `[{"s":"accrual","c":"010","t":"Оклад","a":-5,"d":2100,"h":16800,"p":"2026-09"}]`,
+		`[{"s":"accrual","t":"a \"q\" \u003c","a":1,"d":null}]`, `[{"S":"x","a":1.5}]`, `[{"s":"accrual","t":"dup","a":1,"a":2}]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		got, gotErr := storecodec.DecodeLines(text)
+		var want []kabinet.PayslipLine
+		wantErr := json.Unmarshal([]byte(text), &want)
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("decode %q: got error %v, want %v", text, gotErr, wantErr)
+		}
+		if wantErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("decode %q:\ngot  %#v\nwant %#v", text, got, want)
+		}
+	})
 }

@@ -1,4 +1,9 @@
-package postgres
+// Package storecodec holds what both stores (sqlite/, postgres/) must do the
+// same way with column values: payslip lines stored as JSON and decoded on
+// the first-sync path, and the fingerprint that decides whether a republished
+// record changed. One copy, so that a deployment moved from one store to the
+// other (kabinet migrate-store) compares and decodes exactly as before.
+package storecodec
 
 import (
 	"encoding/json"
@@ -12,13 +17,13 @@ import (
 // Payslip lines are stored as the JSON that encoding/json writes for
 // []kabinet.PayslipLine (short keys, see the struct tags). Decoding them is
 // most of the time of a first sync (60 payslips of 30 lines), so
-// decodeLines reads the shape json.Marshal writes itself and hands
+// DecodeLines reads the shape json.Marshal writes itself and hands
 // anything else - an escaped string, an unknown key, a fraction - to
 // encoding/json. Both give the same lines for the same text.
 
-// decodeLines parses a payslip's stored lines. Strings of the result share
+// DecodeLines parses a payslip's stored lines. Strings of the result share
 // the memory of text.
-func decodeLines(text string) ([]kabinet.PayslipLine, error) {
+func DecodeLines(text string) ([]kabinet.PayslipLine, error) {
 	if lines, ok := parseLines(text); ok {
 		return lines, nil
 	}
@@ -29,7 +34,7 @@ func decodeLines(text string) ([]kabinet.PayslipLine, error) {
 	return lines, nil
 }
 
-// parseLines is the fast path of decodeLines: ok is false for any text it
+// parseLines is the fast path of DecodeLines: ok is false for any text it
 // does not fully understand, which encoding/json then decides on.
 func parseLines(text string) (lines []kabinet.PayslipLine, ok bool) {
 	p := lineParser{s: text}

@@ -1,0 +1,4 @@
+package storecodec
+
+// ParseLines exposes DecodeLines' fast path to the tests.
+var ParseLines = parseLines

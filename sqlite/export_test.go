@@ -1,8 +1,0 @@
-package sqlite
-
-// DecodeLines and ParseLines expose the stored payslip lines decoder (and
-// its fast path) to the tests.
-var (
-	DecodeLines = decodeLines
-	ParseLines  = parseLines
-)
