@@ -1,8 +1,10 @@
 package kabinet
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"sync"
 	"time"
 )
 
@@ -50,4 +52,64 @@ type AuditEntry struct {
 	Address   string
 	RequestID string
 	At        time.Time
+}
+
+// PendingAudit carries a mutation's audit entry to the store, which writes
+// it in the same transaction as the mutation's first committed write: a
+// change is never committed without its entry, even if the process dies
+// right after the commit. The entry's Outcome is "OK" there, since the
+// change it records committed. If no write commits (the mutation was
+// refused, or changed nothing), the caller writes the entry itself with
+// the real outcome.
+type PendingAudit struct {
+	entry   *AuditEntry
+	mu      sync.Mutex
+	claimed bool // a transaction is writing it
+	written bool // a transaction wrote it and committed
+}
+
+type pendingAuditKey struct{}
+
+// WithPendingAudit returns ctx carrying e for the store to write.
+func WithPendingAudit(ctx context.Context, e *AuditEntry) (context.Context, *PendingAudit) {
+	p := &PendingAudit{entry: e}
+	return context.WithValue(ctx, pendingAuditKey{}, p), p
+}
+
+// PendingAuditFrom returns ctx's pending audit entry, or nil.
+func PendingAuditFrom(ctx context.Context) *PendingAudit {
+	p, _ := ctx.Value(pendingAuditKey{}).(*PendingAudit)
+	return p
+}
+
+// Claim returns the entry for a write transaction to insert, or nil when it
+// is written or being written. The transaction then calls Done with whether
+// it committed.
+func (p *PendingAudit) Claim() *AuditEntry {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.claimed || p.written {
+		return nil
+	}
+	p.claimed = true
+	return p.entry
+}
+
+// Done ends a Claim: committed, the entry is written; else another
+// transaction (or the caller) may write it.
+func (p *PendingAudit) Done(committed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.claimed = false
+	p.written = p.written || committed
+}
+
+// Written tells whether a committed transaction holds the entry.
+func (p *PendingAudit) Written() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.written
 }

@@ -1,10 +1,14 @@
 package app_test
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/internal/testkit"
+	"github.com/kabinet/kabinet/payroll"
 )
 
 func TestCreateOrganization(t *testing.T) {
@@ -130,5 +134,58 @@ func TestAuditLog(t *testing.T) {
 		if !ops[want] {
 			t.Errorf("audit log lacks %s (has %v)", want, ops)
 		}
+	}
+}
+
+// TestAuditCommitsWithTheChange: a publication's audit entry is written in
+// the transaction of the change it records, so it is there the moment the
+// change is: a listener, told right after the commit and before the
+// mutation returns, already finds it. (Written after the mutation, as it
+// was, a crash between the two lost the entry of a committed batch.)
+// Entries are not doubled, and a refused batch, which commits nothing, is
+// still recorded with its code.
+func TestAuditCommitsWithTheChange(t *testing.T) {
+	var env *testkit.Env
+	var orgID string
+	var mu sync.Mutex
+	seen := map[string]bool{} // operation/target found in the log at commit
+	listener := payroll.ListenerFunc(func(ctx context.Context, ev payroll.Event) {
+		if ev.Kind != payroll.EventEmployees || orgID == "" {
+			return
+		}
+		entries, err := env.App.DB.AuditLog(context.Background(), orgID, 0, 100)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range entries {
+			for _, target := range e.Targets {
+				seen[e.Operation+"/"+target] = true
+			}
+		}
+	})
+	env = testkit.Start(t, func(_ *app.Config, o *app.Options) { o.Listeners = append(o.Listeners, listener) })
+	var key string
+	orgID, key = env.NewOrg(t, "Org")
+	env.Do(t, key, `mutation { upsertEmployees(input: [{externalId: "A-1", lastName: "Аудитов", firstName: "А"}]) { created } }`, nil).Must(t, nil)
+	mu.Lock()
+	if !seen["upsertEmployees/A-1"] {
+		t.Errorf("at commit the audit log lacked upsertEmployees of A-1 (saw %v)", seen)
+	}
+	mu.Unlock()
+	env.Do(t, key, `mutation { upsertEmployees(input: [{externalId: "", lastName: "Без номера", firstName: "Б"}]) { created } }`, nil).WantCode(t, "BAD_USER_INPUT")
+
+	entries, err := env.App.DB.AuditLog(context.Background(), orgID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, e := range entries {
+		count[e.Operation+"/"+e.Outcome]++
+	}
+	if count["upsertEmployees/OK"] != 1 || count["upsertEmployees/BAD_USER_INPUT"] != 1 {
+		t.Errorf("got audit entries %v, want one upsertEmployees/OK and one upsertEmployees/BAD_USER_INPUT", count)
 	}
 }

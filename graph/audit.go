@@ -24,11 +24,11 @@ func noteAuditOrg(ctx context.Context, orgID string) {
 	}
 }
 
-// audit records a mutation made with an organisation key or the operator
-// token, after it ran, with its outcome. Targets are only the external IDs
-// named in the arguments: amounts, codes, tokens and passwords are never
-// looked at, so they cannot leak into the log.
-func audit(ctx context.Context, o Options, fc *graphql.RootFieldContext, oc *graphql.OperationContext, outcome string, note *auditNote) {
+// auditEntry is the audit entry of a mutation made with an organisation key
+// or the operator token. Targets are only the external IDs named in the
+// arguments: amounts, codes, tokens and passwords are never looked at, so
+// they cannot leak into the log.
+func auditEntry(ctx context.Context, fc *graphql.RootFieldContext, oc *graphql.OperationContext, outcome string) *kabinet.AuditEntry {
 	actor := kabinet.ActorFrom(ctx)
 	e := &kabinet.AuditEntry{
 		OrgID:     actor.OrgID,
@@ -42,12 +42,22 @@ func audit(ctx context.Context, o Options, fc *graphql.RootFieldContext, oc *gra
 	if actor.Role == kabinet.RoleOrganization {
 		e.Actor = "key:" + actor.KeyID
 	}
+	return e
+}
+
+// audit records a mutation after it ran, with its outcome, when no write of
+// it committed the entry already (kabinet.PendingAudit): it was refused,
+// changed nothing, or is the operator's (whose organisation a
+// createOrganization only knows afterwards). ctx must not carry the pending
+// entry.
+func audit(ctx context.Context, o Options, fc *graphql.RootFieldContext, oc *graphql.OperationContext, outcome string, note *auditNote) {
+	e := auditEntry(ctx, fc, oc, outcome)
 	if note.OrgID != "" {
 		e.OrgID = note.OrgID // so that a new organisation sees its creation
 	}
 	// The audit is written even if the client has gone away.
 	if err := o.Auditor.RecordAudit(context.WithoutCancel(ctx), e); err != nil {
-		o.Logger.ErrorContext(ctx, "audit write failed", "request_id", actor.RequestID, "operation", e.Operation, "err", err)
+		o.Logger.ErrorContext(ctx, "audit write failed", "request_id", e.RequestID, "operation", e.Operation, "err", err)
 	}
 }
 

@@ -125,14 +125,21 @@ func rootFields(o Options) graphql.RootFieldMiddleware {
 		mutation := oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Mutation
 		actor := kabinet.ActorFrom(ctx)
 		var note *auditNote
+		var pending *kabinet.PendingAudit
+		auditCtx := ctx
 		if mutation && o.Auditor != nil && (actor.Role == kabinet.RoleOrganization || actor.Role == kabinet.RoleOperator) {
 			note = &auditNote{}
 			ctx = context.WithValue(ctx, auditNoteKey{}, note)
+			auditCtx = ctx
+			if actor.Role == kabinet.RoleOrganization {
+				// The store writes the entry with the mutation's first commit.
+				ctx, pending = kabinet.WithPendingAudit(ctx, auditEntry(ctx, fc, oc, "OK"))
+			}
 		}
 		res := next(ctx)
 		code := fieldCode(ctx, fc.Field.Alias)
-		if note != nil {
-			audit(ctx, o, fc, oc, code, note)
+		if note != nil && (pending == nil || !pending.Written()) {
+			audit(auditCtx, o, fc, oc, code, note)
 		}
 		if o.Metrics != nil {
 			op := "query"

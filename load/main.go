@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +50,12 @@ func Main(ctx context.Context, args []string, getenv func(string) string, out io
 	fs.IntVar(&cfg.Months, "months", 12, "months of payslips published before the run")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 200, "concurrent phones")
 	fs.DurationVar(&cfg.Duration, "duration", 20*time.Second, "how long each scenario runs")
-	fs.StringVar(&scenario, "scenario", "all", "all, sync-idle, payday, login or soak")
+	fs.StringVar(&scenario, "scenario", "all", "all, sync-idle, payday, login, dispatch or soak, or several separated by commas run in the order sync-idle, dispatch, payday, login, soak (all: all but soak; dispatch only with --push-fakes)")
+	fs.StringVar(&cfg.Push.Dir, "push-fakes", "", "dispatch: start fake FCM and APNs, write their credentials and DIR/push.env (start the servers with those variables), then wait for the targets")
+	fs.StringVar(&cfg.Push.FCMAddr, "fake-fcm", "127.0.0.1:0", "dispatch: the fake FCM's listen address")
+	fs.StringVar(&cfg.Push.APNsAddr, "fake-apns", "127.0.0.1:0", "dispatch: the fake APNs's listen address")
+	fs.DurationVar(&cfg.Push.Wait, "wait", 2*time.Minute, "with --push-fakes: how long to wait for the targets' /healthz")
+	fs.DurationVar(&cfg.Push.Timeout, "dispatch-timeout", 2*time.Minute, "dispatch: how long to wait for every reminder to arrive")
 	fs.StringVar(&rate, "rate", "", "also run healthz and sync-idle in an open loop at this many requests/s, or at this share of the closed loop's sync-idle rate (\"50%\")")
 	fs.DurationVar(&cfg.Soak.Duration, "soak-duration", 10*time.Minute, "soak: how long the hostile background runs (after a clean run of --duration)")
 	fs.Float64Var(&cfg.Soak.HostileRate, "hostile-rate", 1, "soak: hostile requests per second")
@@ -103,12 +110,22 @@ func Main(ctx context.Context, args []string, getenv func(string) string, out io
 
 // Run sets up the organisation and runs the scenarios.
 func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
-	switch scenario {
-	case "all", "sync-idle", "payday", "login", "soak":
-	default:
-		return nil, fmt.Errorf("unknown scenario %q", scenario)
+	want, err := scenarios(scenario, cfg.Push.Dir != "")
+	if err != nil {
+		return nil, err
 	}
 	cfg.Out = &lockedWriter{w: cfg.Out} // progress lines come from several goroutines
+	var fakes *PushFakes
+	if cfg.Push.Dir != "" {
+		if fakes, err = StartPushFakes(cfg.Push.Dir, cfg.Push.FCMAddr, cfg.Push.APNsAddr); err != nil {
+			return nil, err
+		}
+		defer fakes.Close()
+		fmt.Fprintf(cfg.Out, "push fakes up; start the server(s) with the variables in %s:\n", fakes.EnvFile)
+		for _, k := range slices.Sorted(maps.Keys(fakes.Env)) {
+			fmt.Fprintf(cfg.Out, "  %s=%s\n", k, fakes.Env[k])
+		}
+	}
 	var instances []*Client
 	for _, t := range cfg.targets() {
 		instances = append(instances, NewClient(t, cfg.Concurrency))
@@ -119,6 +136,11 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 		}
 	}
 	c := instances[0]
+	if fakes != nil {
+		if err := waitUp(ctx, instances, cfg.Push.Wait); err != nil {
+			return nil, err
+		}
+	}
 	rep := &Report{Target: cfg.Target, Employees: cfg.Employees, Months: cfg.Months, Concurrency: cfg.Concurrency, StartedAt: time.Now().UTC()}
 	rep.Settle = cfg.Settle.String()
 	if cfg.Rate.Open() {
@@ -141,7 +163,7 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 		finish()
 		return rep, err
 	}
-	if scenario == "all" || scenario == "sync-idle" {
+	if want["sync-idle"] {
 		// Each sync-idle run beside a /healthz run of the same kind.
 		sideBySide := func(rate float64) Summary {
 			w.reset()
@@ -166,29 +188,34 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 			sideBySide(cfg.Rate.of(closed.RPS))
 		}
 	}
-	if scenario == "all" || scenario == "payday" {
+	// measure runs one scenario with the servers' CPU and peak RSS beside it.
+	measure := func(name string, fn func() (Summary, error)) error {
+		if !want[name] {
+			return nil
+		}
 		w.reset()
 		cpu := serverCPU(ctx, instances)
-		s, err := Payday(ctx, c, cfg, org)
+		s, err := fn()
 		cpu.per(ctx, &s)
 		s.Extra["server_rss_peak_mb"] = w.peak()
 		rep.Scenarios = append(rep.Scenarios, s)
-		if err != nil {
-			finish()
-			return rep, err
-		}
+		return err
 	}
-	if scenario == "all" || scenario == "login" {
-		w.reset()
-		s, err := Login(ctx, c, cfg, org)
-		if err != nil {
-			finish()
-			return rep, err
-		}
-		s.Extra["server_rss_peak_mb"] = w.peak()
-		rep.Scenarios = append(rep.Scenarios, s)
+	// Dispatch before payday: it reminds of the latest month, which payday's
+	// phones would have viewed. Payday then also sends its publication
+	// notices to the registered tokens, as a real payday does.
+	err = measure("dispatch", func() (Summary, error) { return Dispatch(ctx, c, cfg, org, fakes.Arrived, cfg.Push.Timeout) })
+	if err == nil {
+		err = measure("payday", func() (Summary, error) { return Payday(ctx, c, cfg, org) })
 	}
-	if scenario == "soak" {
+	if err == nil {
+		err = measure("login", func() (Summary, error) { return Login(ctx, c, cfg, org) })
+	}
+	if err != nil {
+		finish()
+		return rep, err
+	}
+	if want["soak"] {
 		var saturation float64
 		if cfg.Rate.Percent > 0 {
 			idle := SyncIdle(ctx, c, cfg, org, Summary{}, 0)
@@ -205,6 +232,26 @@ func Run(ctx context.Context, cfg Config, scenario string) (*Report, error) {
 	}
 	finish()
 	return rep, nil
+}
+
+// scenarios is the set named by the --scenario list; dispatch needs the
+// push fakes.
+func scenarios(list string, fakes bool) (map[string]bool, error) {
+	want := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "all":
+			want["sync-idle"], want["payday"], want["login"], want["dispatch"] = true, true, true, fakes
+		case "sync-idle", "payday", "login", "dispatch", "soak":
+			want[name] = true
+		default:
+			return nil, fmt.Errorf("unknown scenario %q", name)
+		}
+	}
+	if want["dispatch"] && !fakes {
+		return nil, errors.New("the dispatch scenario needs --push-fakes DIR (the server must send to the harness's fake FCM and APNs)")
+	}
+	return want, nil
 }
 
 // lockedWriter serialises writes to w.

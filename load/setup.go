@@ -72,6 +72,19 @@ type Config struct {
 	Rate Rate
 	// Soak configures the soak scenario.
 	Soak SoakConfig
+	// Push configures the dispatch scenario's fakes.
+	Push PushConfig
+}
+
+// PushConfig is where the dispatch scenario's fake FCM and APNs listen.
+type PushConfig struct {
+	// Dir, when set, starts the fakes and writes Dir/push.env for the
+	// server; the harness then waits up to Wait for the targets.
+	Dir               string
+	FCMAddr, APNsAddr string
+	Wait              time.Duration
+	// Timeout bounds the wait for every reminder to arrive.
+	Timeout time.Duration
 }
 
 // targets is the list of instances in Target.

@@ -3,12 +3,19 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/kabinet/kabinet"
 )
 
 // RecordAudit appends an entry to the audit log.
 func (db *DB) RecordAudit(ctx context.Context, e *kabinet.AuditEntry) error {
+	return db.WriteTx(ctx, func(tx *txn) error { return insertAudit(ctx, tx, e, db.now()) })
+}
+
+// insertAudit writes e in tx: RecordAudit's, or a mutation's own
+// (kabinet.PendingAudit, see WriteTx).
+func insertAudit(ctx context.Context, tx *txn, e *kabinet.AuditEntry, now time.Time) error {
 	if e.Targets == nil {
 		e.Targets = []string{}
 	}
@@ -17,9 +24,9 @@ func (db *DB) RecordAudit(ctx context.Context, e *kabinet.AuditEntry) error {
 		return err
 	}
 	if e.At.IsZero() {
-		e.At = db.now()
+		e.At = now
 	}
-	return db.conn.QueryRowContext(ctx, `
+	return tx.QueryRowContext(ctx, `
 		INSERT INTO audit_log (org_id, actor, operation, targets, outcome, address, request_id, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		e.OrgID, e.Actor, e.Operation, string(targets), e.Outcome, e.Address, e.RequestID, ms(e.At)).Scan(&e.ID)

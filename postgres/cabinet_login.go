@@ -92,7 +92,16 @@ func (db *DB) ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation)
 		if expires.Valid && !now.Before(fromMS(expires.Int64)) {
 			return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the activation code is wrong, expired or was replaced")
 		}
+		// Concurrent activations would check or pick the same login (read
+		// committed: neither sees the other's uncommitted row) and one would
+		// fail on the unique index, even the store's own generated retry
+		// (activation passes a pre-chosen login first). One lock per
+		// organisation's logins serialises the check-and-set to commit;
+		// activations are once per employee, so it is not contended.
 		login = a.Login
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "cabinet-logins/"+a.OrgID); err != nil {
+			return err
+		}
 		if login == "" {
 			if login, err = freeLogin(ctx, tx, a.OrgID, a.LoginBase); err != nil {
 				return err

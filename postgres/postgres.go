@@ -142,7 +142,7 @@ func (db *DB) Ready(ctx context.Context) error {
 // WriteTx runs fn in a READ COMMITTED transaction, committing if fn returns
 // nil. The changes fn recorded get their positions just before the commit.
 // It is exported for packages' tests.
-func (db *DB) WriteTx(ctx context.Context, fn func(tx *txn) error) error {
+func (db *DB) WriteTx(ctx context.Context, fn func(tx *txn) error) (err error) {
 	// A write transaction may read through the pool while it holds a
 	// connection (a callback of the service, a nested lookup). Letting at
 	// most half the pool be held by writers leaves those reads a connection:
@@ -162,6 +162,17 @@ func (db *DB) WriteTx(ctx context.Context, fn func(tx *txn) error) error {
 	t := &txn{tx: stx}
 	if err := fn(t); err != nil {
 		return translate(err)
+	}
+	// The audit entry of the mutation this write belongs to commits with it.
+	if pa := kabinet.PendingAuditFrom(ctx); pa != nil {
+		if e := pa.Claim(); e != nil {
+			committed := false
+			defer func() { pa.Done(committed) }()
+			if err := insertAudit(ctx, t, e, db.now()); err != nil {
+				return translate(err)
+			}
+			defer func() { committed = err == nil }()
+		}
 	}
 	if err := t.flushChanges(ctx); err != nil {
 		return translate(err)

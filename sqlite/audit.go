@@ -2,13 +2,21 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"time"
 
 	"github.com/kabinet/kabinet"
 )
 
 // RecordAudit appends an entry to the audit log.
 func (db *DB) RecordAudit(ctx context.Context, e *kabinet.AuditEntry) error {
+	return db.WriteTx(ctx, func(tx *sql.Tx) error { return insertAudit(ctx, tx, e, db.now()) })
+}
+
+// insertAudit writes e in tx: RecordAudit's, or a mutation's own
+// (kabinet.PendingAudit, see WriteTx).
+func insertAudit(ctx context.Context, tx *sql.Tx, e *kabinet.AuditEntry, now time.Time) error {
 	if e.Targets == nil {
 		e.Targets = []string{}
 	}
@@ -17,9 +25,9 @@ func (db *DB) RecordAudit(ctx context.Context, e *kabinet.AuditEntry) error {
 		return err
 	}
 	if e.At.IsZero() {
-		e.At = db.now()
+		e.At = now
 	}
-	res, err := db.write.ExecContext(ctx, `
+	res, err := tx.ExecContext(ctx, `
 		INSERT INTO audit_log (org_id, actor, operation, targets, outcome, address, request_id, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.OrgID, e.Actor, e.Operation, string(targets), e.Outcome, e.Address, e.RequestID, ms(e.At))

@@ -143,7 +143,7 @@ func (db *DB) Ready(ctx context.Context) error {
 
 // WriteTx runs fn in a write transaction, committing if fn returns nil. It is
 // exported for the other store files and for packages' tests.
-func (db *DB) WriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) WriteTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err)
@@ -151,6 +151,17 @@ func (db *DB) WriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return translate(err)
+	}
+	// The audit entry of the mutation this write belongs to commits with it.
+	if pa := kabinet.PendingAuditFrom(ctx); pa != nil {
+		if e := pa.Claim(); e != nil {
+			committed := false
+			defer func() { pa.Done(committed) }()
+			if err := insertAudit(ctx, tx, e, db.now()); err != nil {
+				return err
+			}
+			defer func() { committed = err == nil }()
+		}
 	}
 	if !db.trackHead {
 		return translate(tx.Commit())
@@ -184,6 +195,9 @@ func lastChangeSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 // is exact for this store, where every write goes through this process's
 // one writer; a store shared by several processes must not offer it.
 func (db *DB) ChangeHead() int64 { return db.head.Load() }
+
+// CommittedHead is ChangeHead for sync.Store: always known here.
+func (db *DB) CommittedHead() (int64, bool) { return db.head.Load(), true }
 
 // ReadTx runs fn in a read transaction: every statement in it sees the same
 // committed snapshot.

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"NoChangeSkippedUnderConcurrentWriters", testNoChangeSkipped},
 		{"Compaction", testCompaction},
 		{"MarkViewedOnce", testMarkViewedOnce},
+		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
@@ -137,7 +138,7 @@ func testSpendChallenge(t *testing.T, open Opener) {
 	clock := newClock()
 	db := open(t, clock)
 	ctx := context.Background()
-	const n = 8
+	const n = 32
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	won := 0
@@ -385,5 +386,55 @@ func testPlanNotifications(t *testing.T, open Opener) {
 	}
 	if n, err := db.CancelReminders(ctx, []string{kabinet.NotifyVacationReminder}, []string{"vac-E-1", "vac-E-2"}, "again"); err != nil || n != 0 {
 		t.Fatalf("cancelled %d, %v again; want 0", n, err)
+	}
+}
+
+// testGeneratedLogins: namesakes activating at the same moment each get a
+// login of their own (ИвановИ, ИвановИ2, …): a pre-chosen login taken
+// meanwhile is a CONFLICT, the store's own pick after it never is.
+func testGeneratedLogins(t *testing.T, open Opener) {
+	db := open(t, newClock())
+	ctx := context.Background()
+	const n = 32
+	var exts []string
+	for i := range n {
+		exts = append(exts, fmt.Sprintf("E%d", i))
+	}
+	orgID, ids := org(t, db, exts...)
+	expires := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, e := range exts {
+		if _, _, err := db.CreateCabinet(ctx, orgID, ids[e], "code-"+e, expires); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logins := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, e := range exts {
+		wg.Go(func() {
+			// As activation does: a login chosen beforehand, then the
+			// store's own pick when it was taken meanwhile.
+			act := &kabinet.CabinetActivation{OrgID: orgID, EmployeeID: ids[e],
+				CodeHash: "code-" + e, LoginBase: "ИвановИ", PasswordHash: "h", ConsentVersion: "1"}
+			if act.Login, errs[i] = db.FreeLogin(ctx, orgID, act.LoginBase); errs[i] != nil {
+				return
+			}
+			logins[i], errs[i] = db.ActivateCabinet(ctx, act)
+			if kabinet.ErrorCode(errs[i]) == kabinet.ECONFLICT {
+				act.Login = ""
+				logins[i], errs[i] = db.ActivateCabinet(ctx, act)
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("activation %d: %v", i, errs[i])
+		}
+		if seen[logins[i]] {
+			t.Fatalf("login %q given twice: %v", logins[i], logins)
+		}
+		seen[logins[i]] = true
 	}
 }

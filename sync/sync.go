@@ -18,6 +18,11 @@ type Store interface {
 	// SyncHead is SyncReader.Head in a statement of its own (one snapshot),
 	// for the sync that has nothing to send.
 	SyncHead(ctx context.Context, employeeID string, after int64) (kabinet.SyncHead, error)
+	// CommittedHead is the last committed position of the change log when
+	// the store knows it without a read (ok false when it cannot: a store
+	// shared by several processes). Equal to a cursor's position, it means
+	// nothing at all changed since, and the sync answers without a read.
+	CommittedHead() (pos int64, ok bool)
 	// MarkPayslipViewed applies a "viewed" action once per client mutation
 	// id; replayed is true when it had been applied already.
 	MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *kabinet.Payslip, replayed bool, err error)
@@ -155,7 +160,7 @@ func (s *Service) Sync(ctx context.Context, orgID, employeeID, cursor string, li
 		// committed since the cursor, the answer needs no read; else one
 		// statement, and if the employee has no change, no transaction and
 		// no record read.
-		if hc, ok := s.Store.(changeHead); ok && cur.Pos == hc.ChangeHead() {
+		if head, ok := s.Store.CommittedHead(); ok && cur.Pos == head {
 			res.Cursor = cursor
 			return res, nil
 		}
@@ -183,11 +188,6 @@ func (s *Service) Sync(ctx context.Context, orgID, employeeID, cursor string, li
 	res.Cursor = s.encodeCursor(orgID, employeeID, next)
 	return res, nil
 }
-
-// changeHead is what a store offers when it knows, without a read, the last
-// committed position of the change log (the SQLite store: one writer in this
-// process). A store that cannot know it simply lacks the method.
-type changeHead interface{ ChangeHead() int64 }
 
 var errNoKey = &kabinet.Error{Code: kabinet.EINTERNAL, Message: "sync: no cursor key configured"}
 

@@ -93,46 +93,63 @@ type APNs struct {
 // NewAPNs starts a fake APNs with a fresh P-256 signing key, key id
 // "ABC123DEFG", team id "DEF123GHIJ" and topic "ru.kabinet.app".
 func NewAPNs(t testing.TB) *APNs {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	a, err := ServeAPNs("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a
+}
+
+// ServeAPNs is NewAPNs outside a test (the load harness): it listens on
+// addr ("127.0.0.1:0" for any free port) until Close.
+func ServeAPNs(addr string) (*APNs, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
 	}
 	a := &APNs{KeyID: "ABC123DEFG", TeamID: "DEF123GHIJ", Topic: "ru.kabinet.app", key: key, Replies: newReplies()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /3/device/{token}", a.serve)
-	a.srv = httptest.NewUnstartedServer(mux)
+	if a.srv, err = listen(addr, mux); err != nil {
+		return nil, fmt.Errorf("fake APNs: %w", err)
+	}
 	a.srv.EnableHTTP2 = true
 	a.srv.StartTLS()
 	a.URL = a.srv.URL
-	t.Cleanup(a.srv.Close)
-	return a
+	return a, nil
 }
+
+// Close stops the fake.
+func (a *APNs) Close() { a.srv.Close() }
 
 // WriteKey writes the fake's signing key as an Apple .p8 file (PKCS#8 PEM)
 // and returns its path (for KABINET_APNS_KEY_FILE).
 func (a *APNs) WriteKey(t testing.TB) string {
 	t.Helper()
+	return must[string](t)(a.writeKey(t.TempDir()))
+}
+
+func (a *APNs) writeKey(dir string) (string, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(a.key)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	path := filepath.Join(t.TempDir(), "AuthKey_"+a.KeyID+".p8")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	path := filepath.Join(dir, "AuthKey_"+a.KeyID+".p8")
+	return path, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
 }
 
 // WriteCA writes the server's certificate, its own root, as PEM and returns
 // its path (for KABINET_APNS_CA_FILE).
 func (a *APNs) WriteCA(t testing.TB) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "apns-ca.pem")
+	return must[string](t)(a.writeCA(t.TempDir()))
+}
+
+func (a *APNs) writeCA(dir string) (string, error) {
+	path := filepath.Join(dir, "apns-ca.pem")
 	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.srv.Certificate().Raw})
-	if err := os.WriteFile(path, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return path, os.WriteFile(path, pemBytes, 0o600)
 }
 
 // Requests returns a copy of every authenticated request, in arrival order.
@@ -293,13 +310,26 @@ func (a *APNs) DisableRecording() {
 // Env returns the KABINET_APNS_* variables that point a deployment at the
 // fake: its key, ids, topic, host and CA.
 func (a *APNs) Env(t testing.TB) map[string]string {
+	return must[map[string]string](t)(a.EnvIn(t.TempDir()))
+}
+
+// EnvIn is Env outside a test: the key and the CA are written into dir.
+func (a *APNs) EnvIn(dir string) (map[string]string, error) {
+	key, err := a.writeKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := a.writeCA(dir)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]string{
-		"KABINET_APNS_KEY_FILE": a.WriteKey(t),
+		"KABINET_APNS_KEY_FILE": key,
 		"KABINET_APNS_KEY_ID":   a.KeyID,
 		"KABINET_APNS_TEAM_ID":  a.TeamID,
 		"KABINET_APNS_TOPIC":    a.Topic,
 		"KABINET_APNS_ENV":      "development",
 		"KABINET_APNS_HOST":     a.URL,
-		"KABINET_APNS_CA_FILE":  a.WriteCA(t),
-	}
+		"KABINET_APNS_CA_FILE":  ca,
+	}, nil
 }

@@ -73,15 +73,33 @@ type FCM struct {
 
 // NewFCM starts a fake FCM for project "kabinet-test".
 func NewFCM(t testing.TB) *FCM {
+	f, err := ServeFCM("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	return f
+}
+
+// ServeFCM is NewFCM outside a test (the load harness): it listens on addr
+// ("127.0.0.1:0" for any free port) until Close.
+func ServeFCM(addr string) (*FCM, error) {
 	f := &FCM{ProjectID: "kabinet-test", keys: map[string]*rsa.PublicKey{}, accessTokens: map[string]bool{}, Replies: newReplies()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", f.serveToken)
 	mux.HandleFunc("POST /v1/projects/{project}/messages:send", f.serveSend)
-	f.srv = httptest.NewServer(mux)
+	srv, err := listen(addr, mux)
+	if err != nil {
+		return nil, fmt.Errorf("fake FCM: %w", err)
+	}
+	f.srv = srv
+	f.srv.Start()
 	f.URL = f.srv.URL
-	t.Cleanup(f.srv.Close)
-	return f
+	return f, nil
 }
+
+// Close stops the fake.
+func (f *FCM) Close() { f.srv.Close() }
 
 // Endpoint is the value for KABINET_FCM_ENDPOINT.
 func (f *FCM) Endpoint() string { return f.URL + "/v1" }
@@ -94,23 +112,32 @@ func (f *FCM) Client() *http.Client { return f.srv.Client() }
 // accepts assertions signed by that key.
 func (f *FCM) WriteServiceAccount(t testing.TB) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "service-account.json")
-	if err := os.WriteFile(path, f.ServiceAccountJSON(t), 0o600); err != nil {
-		t.Fatal(err)
+	return must[string](t)(f.writeServiceAccount(t.TempDir()))
+}
+
+func (f *FCM) writeServiceAccount(dir string) (string, error) {
+	b, err := f.serviceAccountJSON()
+	if err != nil {
+		return "", err
 	}
-	return path
+	path := filepath.Join(dir, "service-account.json")
+	return path, os.WriteFile(path, b, 0o600)
 }
 
 // ServiceAccountJSON is WriteServiceAccount without the file.
 func (f *FCM) ServiceAccountJSON(t testing.TB) []byte {
 	t.Helper()
+	return must[[]byte](t)(f.serviceAccountJSON())
+}
+
+func (f *FCM) serviceAccountJSON() ([]byte, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	f.mu.Lock()
 	email := fmt.Sprintf("kabinet-%d@%s.iam.gserviceaccount.com", len(f.keys)+1, f.ProjectID)
@@ -125,11 +152,7 @@ func (f *FCM) ServiceAccountJSON(t testing.TB) []byte {
 		"client_id":      "1234567890",
 		"token_uri":      f.URL + "/token",
 	}
-	b, err := json.MarshalIndent(sa, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return json.MarshalIndent(sa, "", "  ")
 }
 
 // Messages returns a copy of every message received, in arrival order.
@@ -395,5 +418,14 @@ func (f *FCM) DisableRecording() {
 // Env returns the KABINET_FCM_* variables that point a deployment at the
 // fake, with a fresh service account.
 func (f *FCM) Env(t testing.TB) map[string]string {
-	return map[string]string{"KABINET_FCM_CREDENTIALS": f.WriteServiceAccount(t), "KABINET_FCM_ENDPOINT": f.Endpoint()}
+	return must[map[string]string](t)(f.EnvIn(t.TempDir()))
+}
+
+// EnvIn is Env outside a test: the service account is written into dir.
+func (f *FCM) EnvIn(dir string) (map[string]string, error) {
+	sa, err := f.writeServiceAccount(dir)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"KABINET_FCM_CREDENTIALS": sa, "KABINET_FCM_ENDPOINT": f.Endpoint()}, nil
 }

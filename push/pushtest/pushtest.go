@@ -7,9 +7,12 @@
 package pushtest
 
 import (
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -122,4 +125,24 @@ func Getenv(envs ...map[string]string) func(string) string {
 		}
 	}
 	return func(k string) string { return merged[k] }
+}
+
+// listen is an unstarted httptest server for h on addr.
+func listen(addr string, h http.Handler) (*httptest.Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}, nil
+}
+
+// must turns an error into t.Fatal, for the test wrappers of the fakes.
+func must[T any](t testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
 }
