@@ -45,6 +45,10 @@ type Store interface {
 	ChangeCount(ctx context.Context, orgID string) (int, error)
 	// PushToken is a device's current push token (tests).
 	PushToken(ctx context.Context, deviceID string) (provider, token string, err error)
+	// Wakeups tells of notifications planned by any instance on the
+	// store (Dispatcher.Wakeups): LISTEN/NOTIFY on PostgreSQL; never on
+	// SQLite, where the one process wakes its dispatcher itself.
+	Wakeups(ctx context.Context) <-chan struct{}
 	// Ready reports whether the database answers and is fully migrated.
 	Ready(ctx context.Context) error
 	// Migrations lists the applied migrations, oldest first.

@@ -5,8 +5,8 @@
 //
 // The pool is a pgxpool.Pool (size: Options.MaxConns, KABINET_DB_MAX_CONNS);
 // the store's SQL runs through database/sql on that pool
-// (stdlib.OpenDBFromPool), so it reads like the SQLite store's, and
-// LISTEN/NOTIFY takes a connection of the same pool.
+// (stdlib.OpenDBFromPool), so it reads like the SQLite store's; LISTEN
+// (Wakeups) holds one more connection of its own, outside the pool.
 //
 // Every exported method owns its transaction; private helpers take a *txn.
 // Statements are written with ? placeholders, as in the SQLite store, and

@@ -175,6 +175,9 @@ func planNotifications(ctx context.Context, tx *txn, orgID string, rows []kabine
 		k, _ := res.RowsAffected()
 		total += k
 	}
+	if total > 0 {
+		return total, notifyPlanned(ctx, tx)
+	}
 	return total, nil
 }
 

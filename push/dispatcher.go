@@ -79,6 +79,11 @@ type Dispatcher struct {
 	RetryMax      time.Duration // longest back-off; default 1 hour
 	RetryDeadline time.Duration // give up this long after the first attempt; default 24 hours
 	Locale        string        // default LocaleRU
+	// Wakeups, if set, is called once by Run: its channel tells of
+	// notifications planned by other instances on a shared store (on
+	// PostgreSQL, LISTEN/NOTIFY), so that Run looks for due work then
+	// rather than at its next poll. Nil: the poll and Wake only.
+	Wakeups func(ctx context.Context) <-chan struct{}
 
 	once sync.Once
 	wake chan struct{}
@@ -128,9 +133,14 @@ func (d *Dispatcher) Wake() {
 
 // Run dispatches until ctx ends, then returns nil once the sends in flight
 // are recorded. It polls every PollInterval, timed by the Clock when it has
-// an After method (test clocks), else by the wall clock, and at every Wake.
+// an After method (test clocks), else by the wall clock, at every Wake, and
+// at every wake-up from Wakeups.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.init()
+	var others <-chan struct{}
+	if d.Wakeups != nil {
+		others = d.Wakeups(ctx)
+	}
 	for {
 		if _, err := d.DispatchDue(ctx); err != nil && ctx.Err() == nil {
 			d.Logger.ErrorContext(ctx, "push: dispatch", "err", err)
@@ -151,6 +161,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			return nil
 		case <-tick:
 		case <-d.wake:
+		case <-others:
 		}
 		stop()
 	}

@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/internal/testkit"
 	"github.com/kabinet/kabinet/push/pushtest"
@@ -106,10 +108,11 @@ func (s *server) stop(t *testing.T, sig syscall.Signal) {
 	}
 }
 
-// processFixture seeds a database: employees with an activated cabinet, a
-// phone with an FCM token and a payslip whose reminder is overdue by the
-// wall clock; window all day. The in-process app only seeds (no dispatcher).
-func processFixture(t *testing.T) (*testkit.Env, string) {
+// processFixture seeds a database: n employees with an activated cabinet,
+// a phone with an FCM token and a payslip whose reminder is overdue by the
+// wall clock; window all day. The in-process app only seeds (no
+// dispatcher), in batches that fit a request.
+func processFixture(t *testing.T, n int) (*testkit.Env, string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -117,18 +120,29 @@ func processFixture(t *testing.T) (*testkit.Env, string) {
 	env := testkit.Start(t, func(_ *app.Config, o *app.Options) { o.NoDispatcher = true })
 	env.Clock.Set(time.Now().Add(-48 * time.Hour))
 	org, key := env.NewOrg(t, "ООО Процесс")
-	env.SeedEmployees(t, key, processEmployees)
+	env.Do(t, key, `mutation { upsertDepartments(input: [{externalId: "D-1", name: "Отдел"}]) { created } }`, nil).Must(t, nil)
 	env.Do(t, key, `mutation($in: NotificationSettingsInput!) { updateNotificationSettings(input: $in) { windowStart } }`,
 		map[string]any{"in": map[string]any{"payslipReminderDays": []int{1}, "windowStart": "00:00", "windowEnd": "24:00"}}).Must(t, nil)
-	var slips []map[string]any
-	for i := 1; i <= processEmployees; i++ {
-		emp := fmt.Sprintf("E-%d", i)
-		s := env.EmployeeSession(t, org, emp, "phone")
-		env.Do(t, s.AccessToken, `mutation($in: RegisterPushTokenInput!) { registerPushToken(input: $in) }`,
-			map[string]any{"in": map[string]any{"provider": "FCM", "token": fcmToken(emp, "phone")}}).Must(t, nil)
-		slips = append(slips, testkit.Payslip("PS-"+emp, emp, "2026-10"))
+	const batch = 250
+	for from := 1; from <= n; from += batch {
+		var emps, slips []map[string]any
+		for i := from; i < from+batch && i <= n; i++ {
+			emp := fmt.Sprintf("E-%d", i)
+			emps = append(emps, map[string]any{"externalId": emp, "lastName": "Иванов", "firstName": "Иван", "departmentExternalId": "D-1"})
+			slips = append(slips, testkit.Payslip("PS-"+emp, emp, "2026-10"))
+		}
+		env.Do(t, key, `mutation($in: [EmployeeInput!]!) { upsertEmployees(input: $in) { created } }`,
+			map[string]any{"in": emps}).Must(t, nil)
+		for _, e := range emps {
+			emp := e["externalId"].(string)
+			s := env.EmployeeSession(t, org, emp, "phone")
+			a := &kabinet.Actor{Role: kabinet.RoleEmployee, OrgID: org, EmployeeID: s.EmployeeID, DeviceID: s.DeviceID, SessionID: s.ID}
+			if err := env.App.Push.RegisterPushToken(context.Background(), a, kabinet.ProviderFCM, fcmToken(emp, "phone")); err != nil {
+				t.Fatalf("push token of %s: %v", emp, err)
+			}
+		}
+		env.PublishPayslips(t, key, slips...)
 	}
-	env.PublishPayslips(t, key, slips...)
 	return env, key
 }
 
@@ -175,7 +189,7 @@ func hrTraffic(url func() string, key string) (stop func()) {
 // until every reminder arrived, and return what the fake received and how
 // many had arrived at the stop.
 func processCrash(t *testing.T, sig syscall.Signal) (got map[string]int, atStop int, log []delivery) {
-	env, key := processFixture(t)
+	env, key := processFixture(t, processEmployees)
 	ff := pushtest.NewFCM(t)
 	ff.SetDefault(pushtest.Reply{Delay: 300 * time.Millisecond})
 	vars := ff.Env(t)
@@ -252,21 +266,80 @@ func TestProcessSIGKILL(t *testing.T) {
 			t.Errorf("%s: got %s, want SENT after the restart", d.EmployeeExternalID, d.Status)
 		}
 	}
-	if len(got) != processEmployees {
-		t.Fatalf("got reminders for %d phones, want %d (lost some)", len(got), processEmployees)
-	}
-	dups := 0
-	for tok, n := range got {
-		if n > 2 {
-			t.Errorf("%s got %d copies, want at most 2", tok, n)
-		}
-		dups += n - 1
-	}
-	const inDoubtLimit = 32 + 32/2
+	dups := duplicates(t, got, processEmployees)
 	if dups > inDoubtLimit || dups > atStop {
 		t.Fatalf("got %d duplicates, want at most %d (in doubt) and at most the %d sends made before the kill", dups, inDoubtLimit, atStop)
 	}
 	t.Logf("%d messages had reached the fake at SIGKILL; %d repeated after the restart", atStop, dups)
+}
+
+// threeInstanceDevices is how many phones the three-instance tests remind:
+// KABINET_TEST_DEVICES, else 300 (2,000 takes about a minute on two
+// shared cores; see BENCHMARKS.md).
+func threeInstanceDevices(t *testing.T) int {
+	if v := os.Getenv("KABINET_TEST_DEVICES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("KABINET_TEST_DEVICES=%q: want a positive number", v)
+		}
+		return n
+	}
+	return 300
+}
+
+// threeInstances seeds n phones on PostgreSQL and starts three `kabinet
+// serve` processes on the database, dispatching to one fake FCM that
+// answers after delay.
+func threeInstances(t *testing.T, delay time.Duration) (n int, ff *pushtest.FCM, servers []*server) {
+	t.Helper()
+	if testkit.DefaultStore() != testkit.StorePostgres {
+		t.Skip("several instances share one database only on PostgreSQL (KABINET_TEST_STORE=postgres)")
+	}
+	n = threeInstanceDevices(t)
+	start := time.Now()
+	env, _ := processFixture(t, n)
+	t.Logf("seeded %d phones in %v", n, time.Since(start).Round(time.Millisecond))
+	ff = pushtest.NewFCM(t)
+	ff.SetDefault(pushtest.Reply{Delay: delay})
+	vars := ff.Env(t)
+	vars["KABINET_DB"] = env.DBPath
+	vars["KABINET_PUSH_LEASE"] = "5s"
+	for range 3 {
+		servers = append(servers, startServer(t, vars))
+	}
+	return n, ff, servers
+}
+
+// waitReminders waits until n phones have their reminder (or the deadline),
+// then a second more for late duplicates, and returns the count by token.
+func waitReminders(ff *pushtest.FCM, n int, within time.Duration) map[string]int {
+	deadline := time.Now().Add(within)
+	for len(reminders(ff)) < n && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // a duplicate would arrive now
+	return reminders(ff)
+}
+
+// inDoubtLimit is how many sends one killed instance may leave in doubt:
+// Concurrency + Concurrency/2 at the default Concurrency of 32 (push/pipeline.go).
+const inDoubtLimit = 32 + 32/2
+
+// duplicates checks that each of n phones got its reminder once or twice
+// and returns how many second copies there were.
+func duplicates(t *testing.T, got map[string]int, n int) int {
+	t.Helper()
+	if len(got) != n {
+		t.Fatalf("got reminders for %d phones, want %d (lost some)", len(got), n)
+	}
+	dups := 0
+	for tok, k := range got {
+		if k > 2 {
+			t.Errorf("%s got %d copies, want at most 2", tok, k)
+		}
+		dups += k - 1
+	}
+	return dups
 }
 
 // TestProcessThreeInstances: three `kabinet serve` processes on one
@@ -274,30 +347,37 @@ func TestProcessSIGKILL(t *testing.T) {
 // UPDATE SKIP LOCKED under a lease): every phone gets its reminder exactly
 // once. It runs when the suite runs on PostgreSQL (KABINET_TEST_STORE).
 func TestProcessThreeInstances(t *testing.T) {
-	if testkit.DefaultStore() != testkit.StorePostgres {
-		t.Skip("several instances share one database only on PostgreSQL (KABINET_TEST_STORE=postgres)")
+	n, ff, _ := threeInstances(t, 20*time.Millisecond)
+	start := time.Now()
+	got := waitReminders(ff, n, 45*time.Second)
+	t.Logf("%d phones reminded by three instances in %v", len(got), time.Since(start).Round(time.Millisecond))
+	if len(got) != n {
+		t.Errorf("got reminders for %d phones, want %d", len(got), n)
 	}
-	env, _ := processFixture(t)
-	ff := pushtest.NewFCM(t)
-	ff.SetDefault(pushtest.Reply{Delay: 20 * time.Millisecond})
-	vars := ff.Env(t)
-	vars["KABINET_DB"] = env.DBPath
-	vars["KABINET_PUSH_LEASE"] = "5s"
-	for range 3 {
-		startServer(t, vars)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for len(reminders(ff)) < processEmployees && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(time.Second) // a duplicate would arrive now
-	got := reminders(ff)
-	if len(got) != processEmployees {
-		t.Errorf("got reminders for %d phones, want %d", len(got), processEmployees)
-	}
-	for tok, n := range got {
-		if n != 1 {
-			t.Errorf("%s got the reminder %d times, want once", tok, n)
+	for tok, k := range got {
+		if k != 1 {
+			t.Errorf("%s got the reminder %d times, want once", tok, k)
 		}
 	}
+}
+
+// TestProcessThreeInstancesSIGKILL: one of three instances is killed
+// mid-dispatch. Nothing is lost (its claims come due again when its lease
+// ends and the others take them), and the only repeats are its sends in
+// doubt: handed to the provider, answer not yet written — at most
+// Concurrency + Concurrency/2 (the pipeline's bound at the default 32) for
+// the one killed instance; the survivors repeat nothing.
+func TestProcessThreeInstancesSIGKILL(t *testing.T) {
+	n, ff, servers := threeInstances(t, 300*time.Millisecond)
+	waitFor(t, "a quarter of the reminders to reach the fake", func() bool { return len(reminders(ff)) >= n/4 })
+	servers[0].stop(t, syscall.SIGKILL)
+	atKill := len(ff.Messages())
+	ff.SetDefault(pushtest.Reply{})
+	got := waitReminders(ff, n, 45*time.Second)
+	dups := duplicates(t, got, n)
+	if dups > inDoubtLimit || dups > atKill {
+		t.Fatalf("got %d duplicates, want at most %d (the killed instance's sends in doubt) and at most the %d sends made before the kill",
+			dups, inDoubtLimit, atKill)
+	}
+	t.Logf("%d phones; %d messages had reached the fake at SIGKILL; %d repeated (bound %d)", n, atKill, dups, inDoubtLimit)
 }

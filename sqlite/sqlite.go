@@ -125,6 +125,10 @@ func (db *DB) Close() error {
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 
+// Wakeups never fires: one process owns a SQLite file, and its push
+// service wakes its own dispatcher (push.Service.Wake).
+func (db *DB) Wakeups(context.Context) <-chan struct{} { return nil }
+
 // Ready reports whether the database answers and every migration is applied.
 func (db *DB) Ready(ctx context.Context) error {
 	all, err := Migrations()

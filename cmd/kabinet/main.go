@@ -4,6 +4,7 @@
 //	kabinet migrate [--status] [--db FILE]
 //	kabinet backup --to FILE [--db FILE]
 //	kabinet restore --from FILE [--db FILE]
+//	kabinet migrate-store --from FILE --to postgres://…
 //	kabinet org list | kabinet org key --org ID
 //	kabinet import --url URL --employees FILE --payslips FILE ...
 //	kabinet version
@@ -48,9 +49,11 @@ type cli struct {
 	Migrate migrateCmd `cmd:"" help:"Apply the database migrations and exit; --status only lists them."`
 	Backup  backupCmd  `cmd:"" help:"Copy a live SQLite database, consistently, to a new file."`
 	Restore restoreCmd `cmd:"" help:"Put a backup in place of the database (server stopped); phones then sync afresh."`
-	Org     orgCmd     `cmd:"" help:"Operator tasks on organisations (list, issue a new API key)."`
-	Import  importCmd  `cmd:"" help:"Publish departments, employees, payslips, leave balances and vacations from CSV files (docs/import.md)."`
-	Version versionCmd `cmd:"" help:"Print the version, the commit and the Go version."`
+	// MigrateStore moves a SQLite deployment to PostgreSQL.
+	MigrateStore migrateStoreCmd `cmd:"" name:"migrate-store" help:"Copy a SQLite database into an empty PostgreSQL database, verified by row counts and checksums."`
+	Org          orgCmd          `cmd:"" help:"Operator tasks on organisations (list, issue a new API key)."`
+	Import       importCmd       `cmd:"" help:"Publish departments, employees, payslips, leave balances and vacations from CSV files (docs/import.md)."`
+	Version      versionCmd      `cmd:"" help:"Print the version, the commit and the Go version."`
 	// Healthcheck is for a container's HEALTHCHECK; the image has no curl.
 	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if the server's /readyz answers 200 (for container health checks)."`
 }

@@ -55,10 +55,7 @@ func (e *Env) activeCabinet(tb testing.TB, orgID string, emp *kabinet.Employee) 
 	if err != nil {
 		tb.Fatalf("cabinet of %s: %v", emp.ExternalID, err)
 	}
-	pw, err := e.App.Auth.Hasher.Hash(ctx, EmployeePassword, e.App.Auth.PasswordPepper)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	pw := e.passwordHash(tb)
 	if _, err := db.ActivateCabinet(ctx, &kabinet.CabinetActivation{OrgID: orgID, EmployeeID: emp.ID, CodeHash: hash,
 		LoginBase: activation.LoginBase(emp), PasswordHash: pw, ConsentVersion: "1"}); err != nil {
 		tb.Fatalf("activate %s: %v", emp.ExternalID, err)
@@ -69,4 +66,19 @@ func (e *Env) activeCabinet(tb testing.TB, orgID string, emp *kabinet.Employee) 
 func (e *Env) EmployeeToken(tb testing.TB, orgID, employeeExternalID string) string {
 	tb.Helper()
 	return e.EmployeeSession(tb, orgID, employeeExternalID, "").AccessToken
+}
+
+// passwordHash is EmployeePassword hashed once per server: argon2id costs
+// tens of milliseconds, and tests that seed thousands of employees would
+// spend minutes on it. Every cabinet shares the one PHC string (salt
+// included), which verifies like any other.
+func (e *Env) passwordHash(tb testing.TB) string {
+	tb.Helper()
+	e.pw.once.Do(func() {
+		e.pw.hash, e.pw.err = e.App.Auth.Hasher.Hash(context.Background(), EmployeePassword, e.App.Auth.PasswordPepper)
+	})
+	if e.pw.err != nil {
+		tb.Fatal(e.pw.err)
+	}
+	return e.pw.hash
 }

@@ -72,6 +72,15 @@ type Env struct {
 	// Store is StoreSQLite or StorePostgres.
 	Store  string
 	Client *http.Client
+
+	pw *passwordCache // shared by copies of the Env
+}
+
+// passwordCache holds EmployeePassword's hash (passwordHash).
+type passwordCache struct {
+	once sync.Once
+	hash string
+	err  error
 }
 
 // Option adjusts the configuration before the server starts.
@@ -148,7 +157,7 @@ func Start(tb testing.TB, opts ...Option) *Env {
 		a.Close()
 		tb.Fatalf("start: %v", err)
 	}
-	env := &Env{App: a, Clock: clock, URL: "http://" + a.Addr(), DBPath: cfg.DB, Store: store, Client: &http.Client{Timeout: 30 * time.Second}}
+	env := &Env{pw: &passwordCache{}, App: a, Clock: clock, URL: "http://" + a.Addr(), DBPath: cfg.DB, Store: store, Client: &http.Client{Timeout: 30 * time.Second}}
 	if addr := a.MetricsAddr(); addr != "" {
 		env.MetricsURL = "http://" + addr
 	}
