@@ -81,11 +81,34 @@ type OutboxItem struct {
 	ID, OrgID, Kind, SubjectID string
 	Stage                      int
 	RecipientID                string
-	DueAt                      time.Time // exact, or the earliest bound when LocalDate is set
-	LocalDate                  string    // due at local midnight of this date in Zone
-	Gone                       string    // why the reason no longer holds; "" if it holds
-	Zone                       string    // recipient's zone: employee's, else latest device's, else settings'
-	Cabinet                    string    // the recipient's cabinet status; "" when none was ever created
+	DueAt                      time.Time   // exact, or the earliest bound when LocalDate is set
+	LocalDate                  string      // due at local midnight of this date in Zone
+	Facts                      ReasonFacts // what the dispatcher decides Gone and Zone from
+	Gone                       string      // why the reason no longer holds; "" if it holds (push decides)
+	Zone                       string      // the delivery zone (push decides)
+	Cabinet                    string      // the recipient's cabinet status; "" when none was ever created
+}
+
+// ReasonFacts are what a store reads, when a notification is claimed, for
+// the dispatcher to decide whether its reason still holds and in which zone
+// it is delivered (push: reasonGone, deliveryZone). Facts, not decisions:
+// the rules live once, in Go.
+type ReasonFacts struct {
+	DismissedOn   string // the recipient's dismissal date (YYYY-MM-DD); "" if none
+	EmployeeID    string // whose payslip or vacation it was planned for
+	SubjectKey    string // the subject's key when planned (a vacation's start)
+	LaterStageDue bool   // a later stage of the same reminder is due too
+
+	PayslipFound, PayslipRetracted, PayslipViewed bool
+	PayslipEmployeeID                             string
+
+	VacationFound, VacationCancelled bool
+	VacationStartsOn                 string
+	VacationEmployeeID               string
+
+	// Zones, most specific first: the employee's own, the device's, the
+	// organisation's reminder settings', the organisation's.
+	EmployeeZone, DeviceZone, SettingsZone, OrgZone string
 }
 
 // Outbox decisions of the dispatcher.
@@ -113,9 +136,10 @@ type DeliveryItem struct {
 	DueAt                                time.Time
 	LocalDate                            string
 	Params                               map[string]string
-	Gone                                 string // why the reason no longer holds
+	Facts                                ReasonFacts // what Gone and Zone are decided from (push)
+	Gone                                 string      // why the reason no longer holds (push decides)
 	DeviceRevoked                        bool
-	Zone                                 string // employee's, else the device's, else settings'
+	Zone                                 string // the delivery zone (push decides)
 	Attempts                             int
 	FirstAttemptAt                       *time.Time
 	InDoubt                              int    // times found SENDING after its claimer stopped

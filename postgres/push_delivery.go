@@ -15,10 +15,11 @@ import (
 // will go: from its due time (or the local date it is due on) in the
 // recipient's zone, and the next look the dispatcher scheduled.
 func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit int,
-	plannedAt func(due, notBefore time.Time, localDate, zone string) time.Time) ([]*kabinet.Delivery, error) {
+	plannedAt func(due, notBefore time.Time, localDate string, zones *kabinet.ReasonFacts) time.Time) ([]*kabinet.Delivery, error) {
 	q := `SELECT COALESCE(pd.id, o.id), o.kind, o.stage, r.external_id, COALESCE(pd.platform, ''), o.status, COALESCE(pd.status, ''),
 		o.note, COALESCE(pd.error, ''), o.due_at, o.not_before, o.local_date, COALESCE(pd.next_attempt_at, 0), pd.sent_at,
-		COALESCE(NULLIF(r.timezone, ''), NULLIF(s.timezone, ''), org.timezone)
+		r.timezone, COALESCE((SELECT d.timezone FROM devices d WHERE d.employee_id = r.id AND d.revoked_at IS NULL AND d.timezone <> ''
+			ORDER BY d.last_seen_at DESC LIMIT 1), ''), COALESCE(s.timezone, ''), org.timezone
 		FROM push_outbox o JOIN employees r ON r.id = o.recipient_id JOIN organizations org ON org.id = o.org_id
 		LEFT JOIN notification_settings s ON s.org_id = o.org_id
 		LEFT JOIN push_deliveries pd ON pd.outbox_id = o.id
@@ -41,11 +42,13 @@ func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit i
 		var ids []string
 		for rows.Next() {
 			r := &kabinet.Delivery{}
-			var ostatus, dstatus, note, derr, localDate, zone string
+			var ostatus, dstatus, note, derr, localDate string
+			var zones kabinet.ReasonFacts
 			var due, notBefore, next int64
 			var sent sql.NullInt64
 			if err := rows.Scan(&r.ID, &r.Kind, &r.Stage, &r.EmployeeExternalID, &r.Platform, &ostatus, &dstatus, &note, &derr,
-				&due, &notBefore, &localDate, &next, &sent, &zone); err != nil {
+				&due, &notBefore, &localDate, &next, &sent,
+				&zones.EmployeeZone, &zones.DeviceZone, &zones.SettingsZone, &zones.OrgZone); err != nil {
 				return err
 			}
 			r.SentAt = nullTime(sent)
@@ -58,7 +61,7 @@ func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit i
 					if ostatus != "PLANNED" {
 						nb = due
 					}
-					r.PlannedAt = plannedAt(fromMS(due), fromMS(nb), localDate, zone)
+					r.PlannedAt = plannedAt(fromMS(due), fromMS(nb), localDate, &zones)
 				}
 			} else {
 				r.Status, r.Error = deliveryStatus(dstatus, derr), derr

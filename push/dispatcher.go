@@ -292,6 +292,7 @@ func (d *Dispatcher) expand(ctx context.Context, st *Stats) (int, error) {
 	c := d.newCache()
 	decisions := make([]kabinet.OutboxDecision, 0, len(items))
 	for _, it := range items {
+		it.Gone, it.Zone = reasonGone(it.Kind, &it.Facts, now), deliveryZone(&it.Facts)
 		dec, err := d.decideOutbox(ctx, c, it, now)
 		if err != nil {
 			return 0, err
@@ -374,6 +375,9 @@ func (d *Dispatcher) claimDeliveries(ctx context.Context, p *pipeline) (int, err
 	items, err := d.Store.ClaimDeliveries(ctx, d.ID, now, now.Add(d.Lease), d.ClaimBatch)
 	if err != nil || len(items) == 0 {
 		return 0, err
+	}
+	for _, it := range items {
+		it.Gone, it.Zone = reasonGone(it.Kind, &it.Facts, now), deliveryZone(&it.Facts)
 	}
 	c := d.newCache()
 	var st Stats

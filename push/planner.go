@@ -370,8 +370,8 @@ func (s *Service) Deliveries(ctx context.Context, orgID, employeeExternalID stri
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.DeliveryLog(ctx, orgID, empID, limit, func(due, notBefore time.Time, localDate, zone string) time.Time {
-		loc := location(zone)
+	return s.Store.DeliveryLog(ctx, orgID, empID, limit, func(due, notBefore time.Time, localDate string, zones *kabinet.ReasonFacts) time.Time {
+		loc := location(deliveryZone(zones)) // the dispatcher's zone rule
 		exact := exactDue(due, localDate, st.SendDelay, loc)
 		return deliverAt(w, later(exact, notBefore), loc)
 	})

@@ -35,7 +35,7 @@ type Store interface {
 	SaveNotificationSettings(ctx context.Context, orgID string, s *kabinet.NotificationSettings, re *kabinet.Replan) error
 	RegisterPushToken(ctx context.Context, orgID, employeeID, deviceID, provider, token string) error
 	DeliveryLog(ctx context.Context, orgID, employeeID string, limit int,
-		plannedAt func(due, notBefore time.Time, localDate, zone string) time.Time) ([]*kabinet.Delivery, error)
+		plannedAt func(due, notBefore time.Time, localDate string, zones *kabinet.ReasonFacts) time.Time) ([]*kabinet.Delivery, error)
 }
 
 // SettingsStore is what reading the settings needs of the store.

@@ -26,20 +26,31 @@ import (
 // every later write is guarded by claimed_by, so an instance whose lease ran
 // out and whose rows were taken over cannot overwrite the new owner's result.
 
-// goneExpr is why the reason of outbox row o no longer holds, "" if it holds.
-// r is the recipient employee; :now the current time.
-const goneExpr = `CASE
-	WHEN r.dismissed_on <> '' AND r.dismissed_on < date(:now / 1000, 'unixepoch') THEN 'recipient dismissed'
-	WHEN o.kind IN ('PAYSLIP_REMINDER', 'PAYSLIP_BROADCAST') THEN COALESCE((SELECT CASE
-		WHEN p.retracted_at IS NOT NULL THEN 'payslip withdrawn'
-		WHEN p.viewed_at IS NOT NULL THEN 'payslip viewed'
-		WHEN p.employee_id <> o.employee_id THEN 'payslip moved to another employee'
-		ELSE '' END FROM payslips p WHERE p.id = o.subject_id), 'payslip gone')
-	WHEN o.kind IN ('VACATION_REMINDER', 'MANAGER_VACATION_REMINDER') THEN COALESCE((SELECT CASE
-		WHEN v.cancelled_at IS NOT NULL THEN 'vacation cancelled'
-		WHEN v.starts_on <> o.subject_key OR v.employee_id <> o.employee_id THEN 'vacation moved'
-		ELSE '' END FROM vacations v WHERE v.id = o.subject_id), 'vacation gone')
-	ELSE '' END`
+// reasonFacts are the columns of kabinet.ReasonFacts but the device zone
+// and LaterStageDue, for outbox row o, its recipient r, the payslip p and
+// vacation v it may concern (reasonJoins), the settings s and organisation
+// org. The dispatcher decides from them (push: reasonGone, deliveryZone).
+const reasonFacts = `r.dismissed_on, o.employee_id, o.subject_key,
+	p.id IS NOT NULL, p.retracted_at IS NOT NULL, p.viewed_at IS NOT NULL, COALESCE(p.employee_id, ''),
+	v.id IS NOT NULL, v.cancelled_at IS NOT NULL, COALESCE(v.starts_on, ''), COALESCE(v.employee_id, ''),
+	r.timezone, COALESCE(s.timezone, ''), org.timezone`
+
+const reasonJoins = ` LEFT JOIN payslips p ON p.id = o.subject_id LEFT JOIN vacations v ON v.id = o.subject_id`
+
+// laterStageDue tells whether a later stage of outbox row o's reminder is
+// due by :now and not yet settled.
+const laterStageDue = `o.due_at <= :now AND EXISTS (
+	SELECT 1 FROM push_outbox o2 WHERE o2.kind = o.kind AND o2.subject_id = o.subject_id
+	AND o2.subject_key = o.subject_key AND o2.recipient_id = o.recipient_id
+	AND o2.stage > o.stage AND o2.due_at <= :now AND o2.status IN ('PLANNED', 'DISPATCHED', 'NO_DEVICE'))`
+
+// factsDest are the scan destinations of reasonFacts.
+func factsDest(f *kabinet.ReasonFacts) []any {
+	return []any{&f.DismissedOn, &f.EmployeeID, &f.SubjectKey,
+		&f.PayslipFound, &f.PayslipRetracted, &f.PayslipViewed, &f.PayslipEmployeeID,
+		&f.VacationFound, &f.VacationCancelled, &f.VacationStartsOn, &f.VacationEmployeeID,
+		&f.EmployeeZone, &f.SettingsZone, &f.OrgZone}
+}
 
 // cabinetExpr is the status of recipient r's cabinet, "" when it has none.
 const cabinetExpr = `COALESCE((SELECT c.status FROM cabinets c WHERE c.employee_id = r.id), '')`
@@ -51,26 +62,9 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 	var out []*kabinet.OutboxItem
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
 		out = nil
-		var ids []string
-		for len(ids) == 0 { // until a row is left or none is due
-			var err error
-			ids, err = queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ? ORDER BY not_before LIMIT ?`, ms(now), limit)
-			if err != nil || len(ids) == 0 {
-				return err
-			}
-			// Of these, payslip reminders overtaken by a later due stage are
-			// cancelled (looked up by id: the + keeps SQLite from scanning every
-			// payslip reminder by kind).
-			gone, err := queryStrings(ctx, tx, `UPDATE push_outbox SET status = 'CANCELLED', note = 'superseded by a later stage', updated_at = :now
-			WHERE id IN (SELECT value FROM json_each(:ids)) AND +kind = 'PAYSLIP_REMINDER' AND due_at <= :now AND EXISTS (
-				SELECT 1 FROM push_outbox o2 WHERE o2.kind = push_outbox.kind AND o2.subject_id = push_outbox.subject_id
-				AND o2.subject_key = push_outbox.subject_key AND o2.recipient_id = push_outbox.recipient_id
-				AND o2.stage > push_outbox.stage AND o2.due_at <= :now AND o2.status IN ('PLANNED', 'DISPATCHED', 'NO_DEVICE'))
-			RETURNING id`, sql.Named("now", ms(now)), sql.Named("ids", mustJSON(ids)))
-			if err != nil {
-				return err
-			}
-			ids = missing(ids, gone)
+		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ? ORDER BY not_before LIMIT ?`, ms(now), limit)
+		if err != nil || len(ids) == 0 {
+			return err
 		}
 		idj := mustJSON(ids)
 		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET claimed_by = ?, lease_until = ?, not_before = ?, updated_at = ?
@@ -78,13 +72,12 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.org_id, o.kind, o.subject_id, o.stage, o.recipient_id, o.due_at, o.local_date,
-			`+goneExpr+`,
-			COALESCE(NULLIF(r.timezone, ''),
-				(SELECT d.timezone FROM devices d WHERE d.employee_id = r.id AND d.revoked_at IS NULL AND d.timezone <> '' ORDER BY d.last_seen_at DESC LIMIT 1),
-				NULLIF(s.timezone, ''), org.timezone),
+			`+reasonFacts+`,
+			COALESCE((SELECT d.timezone FROM devices d WHERE d.employee_id = r.id AND d.revoked_at IS NULL AND d.timezone <> '' ORDER BY d.last_seen_at DESC LIMIT 1), ''),
+			`+laterStageDue+`,
 			`+cabinetExpr+`
 			FROM push_outbox o JOIN employees r ON r.id = o.recipient_id JOIN organizations org ON org.id = o.org_id
-			LEFT JOIN notification_settings s ON s.org_id = o.org_id
+			LEFT JOIN notification_settings s ON s.org_id = o.org_id`+reasonJoins+`
 			WHERE o.id IN (SELECT value FROM json_each(:ids))`, sql.Named("ids", idj), sql.Named("now", ms(now)))
 		if err != nil {
 			return err
@@ -93,7 +86,8 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 		for rows.Next() {
 			it := &kabinet.OutboxItem{}
 			var due int64
-			if err := rows.Scan(&it.ID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &due, &it.LocalDate, &it.Gone, &it.Zone, &it.Cabinet); err != nil {
+			dest := append([]any{&it.ID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &due, &it.LocalDate}, factsDest(&it.Facts)...)
+			if err := rows.Scan(append(dest, &it.Facts.DeviceZone, &it.Facts.LaterStageDue, &it.Cabinet)...); err != nil {
 				return err
 			}
 			it.DueAt = fromMS(due)
@@ -223,15 +217,14 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT pd.id, pd.outbox_id, o.org_id, o.kind, o.subject_id, o.stage, o.recipient_id, o.employee_id,
 			pd.device_id, pd.platform, COALESCE(t.provider, ''), COALESCE(t.token, ''), o.due_at, o.local_date, o.params,
-			`+goneExpr+`, dev.revoked_at IS NOT NULL,
-			COALESCE(NULLIF(r.timezone, ''), NULLIF(dev.timezone, ''), NULLIF(s.timezone, ''), org.timezone),
+			`+reasonFacts+`, dev.timezone, dev.revoked_at IS NOT NULL,
 			pd.attempts, pd.first_attempt_at, pd.in_doubt,
 			CASE WHEN pd.platform = 'IOS' THEN (SELECT count(*) FROM payslips p2
 				WHERE p2.employee_id = o.recipient_id AND p2.viewed_at IS NULL AND p2.retracted_at IS NULL) ELSE 0 END,
 			`+cabinetExpr+`
 			FROM push_deliveries pd JOIN push_outbox o ON o.id = pd.outbox_id JOIN employees r ON r.id = o.recipient_id
 			JOIN devices dev ON dev.id = pd.device_id JOIN organizations org ON org.id = o.org_id
-			LEFT JOIN notification_settings s ON s.org_id = o.org_id LEFT JOIN push_tokens t ON t.device_id = pd.device_id
+			LEFT JOIN notification_settings s ON s.org_id = o.org_id LEFT JOIN push_tokens t ON t.device_id = pd.device_id`+reasonJoins+`
 			WHERE pd.id IN (SELECT value FROM json_each(:ids))`, sql.Named("ids", idj), sql.Named("now", ms(now)))
 		if err != nil {
 			return err
@@ -242,9 +235,11 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 			var due int64
 			var first sql.NullInt64
 			var params string
-			if err := rows.Scan(&it.ID, &it.OutboxID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &it.EmployeeID,
-				&it.DeviceID, &it.Platform, &it.Provider, &it.Token, &due, &it.LocalDate, &params, &it.Gone, &it.DeviceRevoked,
-				&it.Zone, &it.Attempts, &first, &it.InDoubt, &it.Unviewed, &it.Cabinet); err != nil {
+			dest := []any{&it.ID, &it.OutboxID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &it.EmployeeID,
+				&it.DeviceID, &it.Platform, &it.Provider, &it.Token, &due, &it.LocalDate, &params}
+			dest = append(dest, factsDest(&it.Facts)...)
+			dest = append(dest, &it.Facts.DeviceZone, &it.DeviceRevoked, &it.Attempts, &first, &it.InDoubt, &it.Unviewed, &it.Cabinet)
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
 			it.DueAt, it.FirstAttemptAt = fromMS(due), nullTime(first)
