@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // RecordAudit appends an entry to the audit log.
@@ -29,7 +30,7 @@ func insertAudit(ctx context.Context, tx *txn, e *kabinet.AuditEntry, now time.T
 	return tx.QueryRowContext(ctx, `
 		INSERT INTO audit_log (org_id, actor, operation, targets, outcome, address, request_id, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		e.OrgID, e.Actor, e.Operation, string(targets), e.Outcome, e.Address, e.RequestID, ms(e.At)).Scan(&e.ID)
+		e.OrgID, e.Actor, e.Operation, string(targets), e.Outcome, e.Address, e.RequestID, storecodec.MS(e.At)).Scan(&e.ID)
 }
 
 // AuditLog returns an organisation's audit entries, newest first, with ids
@@ -45,7 +46,7 @@ func (db *DB) AuditLog(ctx context.Context, orgID string, before int64, limit in
 		if err := row.Scan(&e.ID, &e.OrgID, &e.Actor, &e.Operation, &targets, &e.Outcome, &e.Address, &e.RequestID, &at); err != nil {
 			return nil, err
 		}
-		e.At = fromMS(at)
+		e.At = storecodec.FromMS(at)
 		return e, json.Unmarshal([]byte(targets), &e.Targets)
 	}, `SELECT id, org_id, actor, operation, targets, outcome, address, request_id, at
 		FROM audit_log WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, orgID, before, limit)

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"github.com/kabinet/kabinet/internal/storecodec"
+
 	"context"
 	"fmt"
 	"maps"
@@ -27,7 +29,7 @@ type change struct {
 // recordChange adds a change to the caller's write transaction. It gets its
 // position when the transaction is about to commit (flushChanges).
 func recordChange(_ context.Context, tx *txn, orgID, employeeID, entity, entityID, op string, at time.Time) error {
-	tx.changes = append(tx.changes, change{orgID, employeeID, entity, entityID, op, ms(at)})
+	tx.changes = append(tx.changes, change{orgID, employeeID, entity, entityID, op, storecodec.MS(at)})
 	return nil
 }
 

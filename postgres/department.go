@@ -24,7 +24,7 @@ func (db *DB) UpsertDepartments(ctx context.Context, orgID string, deps []kabine
 			case errors.Is(err, sql.ErrNoRows):
 				d.ID = kabinet.NewID("dep")
 				_, err = tx.ExecContext(ctx, `INSERT INTO departments (id, org_id, external_id, name, parent_external_id, head_external_id, fingerprint, created_at, updated_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, orgID, d.ExternalID, d.Name, d.ParentExternalID, d.HeadExternalID, fp, ms(now), ms(now))
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, orgID, d.ExternalID, d.Name, d.ParentExternalID, d.HeadExternalID, fp, storecodec.MS(now), storecodec.MS(now))
 				res.Created++
 			case err != nil:
 				return err
@@ -34,7 +34,7 @@ func (db *DB) UpsertDepartments(ctx context.Context, orgID string, deps []kabine
 			default:
 				d.ID = id
 				_, err = tx.ExecContext(ctx, `UPDATE departments SET name = ?, parent_external_id = ?, head_external_id = ?, fingerprint = ?, updated_at = ? WHERE id = ?`,
-					d.Name, d.ParentExternalID, d.HeadExternalID, fp, ms(now), id)
+					d.Name, d.ParentExternalID, d.HeadExternalID, fp, storecodec.MS(now), id)
 				res.Updated++
 			}
 			if err != nil {

@@ -27,7 +27,7 @@ func scanEmployee(row scanner) (*kabinet.Employee, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.CreatedAt, e.UpdatedAt = fromMS(created), fromMS(updated)
+	e.CreatedAt, e.UpdatedAt = storecodec.FromMS(created), storecodec.FromMS(updated)
 	return e, nil
 }
 
@@ -44,7 +44,7 @@ func (db *DB) UpsertEmployees(ctx context.Context, orgID string, emps []kabinet.
 			if e.IsOrganizationHead {
 				// Clear the mark on any other head first; that is a change of theirs too.
 				if _, err := tx.ExecContext(ctx, `UPDATE employees SET is_org_head = false, updated_at = ?
-					WHERE org_id = ? AND is_org_head AND external_id <> ?`, ms(now), orgID, e.ExternalID); err != nil {
+					WHERE org_id = ? AND is_org_head AND external_id <> ?`, storecodec.MS(now), orgID, e.ExternalID); err != nil {
 					return err
 				}
 			}
@@ -62,7 +62,7 @@ func (db *DB) UpsertEmployees(ctx context.Context, orgID string, emps []kabinet.
 				_, err = tx.ExecContext(ctx, `INSERT INTO employees (`+employeeColumns+`, fingerprint)
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					e.ID, orgID, e.ExternalID, e.LastName, e.FirstName, e.MiddleName, e.Email, e.Phone,
-					e.DepartmentExternalID, e.Position, e.Timezone, e.IsOrganizationHead, e.DismissedOn, ms(now), ms(now), fp)
+					e.DepartmentExternalID, e.Position, e.Timezone, e.IsOrganizationHead, e.DismissedOn, storecodec.MS(now), storecodec.MS(now), fp)
 				res.Created++
 				changed = append(changed, e.ID)
 			case err != nil:
@@ -75,7 +75,7 @@ func (db *DB) UpsertEmployees(ctx context.Context, orgID string, emps []kabinet.
 				_, err = tx.ExecContext(ctx, `UPDATE employees SET last_name = ?, first_name = ?, middle_name = ?, email = ?, phone = ?,
 					department_external_id = ?, position = ?, timezone = ?, is_org_head = ?, dismissed_on = ?, fingerprint = ?, updated_at = ?
 					WHERE id = ?`, e.LastName, e.FirstName, e.MiddleName, e.Email, e.Phone, e.DepartmentExternalID, e.Position,
-					e.Timezone, e.IsOrganizationHead, e.DismissedOn, fp, ms(now), id)
+					e.Timezone, e.IsOrganizationHead, e.DismissedOn, fp, storecodec.MS(now), id)
 				res.Updated++
 				changed = append(changed, e.ID)
 			}

@@ -29,7 +29,7 @@ func (db *DB) PublishLeaveBalances(ctx context.Context, orgID string, bals []kab
 				_, err = tx.ExecContext(ctx, `INSERT INTO leave_balances (id, org_id, employee_id, leave_type_code, leave_type_title, as_of,
 					entitled, used, remaining, fingerprint, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					b.ID, orgID, b.EmployeeID, b.LeaveTypeCode, b.LeaveTypeTitle, b.AsOf, b.EntitledDays, b.UsedDays, b.RemainingDays,
-					fp, ms(now), ms(now))
+					fp, storecodec.MS(now), storecodec.MS(now))
 				res.Created++
 			case err != nil:
 				return err
@@ -47,7 +47,7 @@ func (db *DB) PublishLeaveBalances(ctx context.Context, orgID string, bals []kab
 				b.ID = id
 				_, err = tx.ExecContext(ctx, `UPDATE leave_balances SET leave_type_title = ?, as_of = ?, entitled = ?, used = ?, remaining = ?,
 					fingerprint = ?, updated_at = ? WHERE id = ?`,
-					b.LeaveTypeTitle, b.AsOf, b.EntitledDays, b.UsedDays, b.RemainingDays, fp, ms(now), id)
+					b.LeaveTypeTitle, b.AsOf, b.EntitledDays, b.UsedDays, b.RemainingDays, fp, storecodec.MS(now), id)
 				res.Updated++
 			}
 			if err != nil {

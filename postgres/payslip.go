@@ -37,14 +37,14 @@ func (db *DB) PublishPayslips(ctx context.Context, orgID string, slips []kabinet
 			if p.PublishedAt.IsZero() {
 				p.PublishedAt = now
 				if exists {
-					p.PublishedAt = fromMS(published)
+					p.PublishedAt = storecodec.FromMS(published)
 				}
 			}
 			lines, err := json.Marshal(p.Lines)
 			if err != nil {
 				return err
 			}
-			fp := storecodec.Fingerprint([]any{p.EmployeeID, p.Period, ms(p.PublishedAt), p.Currency, p.Accrued, p.Deducted, p.Paid,
+			fp := storecodec.Fingerprint([]any{p.EmployeeID, p.Period, storecodec.MS(p.PublishedAt), p.Currency, p.Accrued, p.Deducted, p.Paid,
 				p.DebtAtStart, p.DebtAtEnd, string(lines)})
 			p.UpdatedAt = now
 			switch {
@@ -53,8 +53,8 @@ func (db *DB) PublishPayslips(ctx context.Context, orgID string, slips []kabinet
 				_, err = tx.ExecContext(ctx, `INSERT INTO payslips (id, org_id, employee_id, external_id, period, published_at, currency,
 					accrued, deducted, paid, debt_start, debt_end, lines, fingerprint, created_at, updated_at)
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-					p.ID, orgID, p.EmployeeID, p.ExternalID, p.Period, ms(p.PublishedAt), p.Currency,
-					p.Accrued, p.Deducted, p.Paid, p.DebtAtStart, p.DebtAtEnd, string(lines), fp, ms(now), ms(now))
+					p.ID, orgID, p.EmployeeID, p.ExternalID, p.Period, storecodec.MS(p.PublishedAt), p.Currency,
+					p.Accrued, p.Deducted, p.Paid, p.DebtAtStart, p.DebtAtEnd, string(lines), fp, storecodec.MS(now), storecodec.MS(now))
 				res.Created++
 			case oldFP == fp && !retracted.Valid:
 				p.ID = id
@@ -65,8 +65,8 @@ func (db *DB) PublishPayslips(ctx context.Context, orgID string, slips []kabinet
 				_, err = tx.ExecContext(ctx, `UPDATE payslips SET employee_id = ?, period = ?, published_at = ?, currency = ?,
 					accrued = ?, deducted = ?, paid = ?, debt_start = ?, debt_end = ?, lines = ?, fingerprint = ?,
 					retracted_at = NULL, updated_at = ? WHERE id = ?`,
-					p.EmployeeID, p.Period, ms(p.PublishedAt), p.Currency, p.Accrued, p.Deducted, p.Paid,
-					p.DebtAtStart, p.DebtAtEnd, string(lines), fp, ms(now), id)
+					p.EmployeeID, p.Period, storecodec.MS(p.PublishedAt), p.Currency, p.Accrued, p.Deducted, p.Paid,
+					p.DebtAtStart, p.DebtAtEnd, string(lines), fp, storecodec.MS(now), id)
 				res.Updated++
 				if err == nil && oldEmp != p.EmployeeID && !retracted.Valid {
 					// Moved to another employee: the previous one's phone must drop it.
@@ -108,7 +108,7 @@ func (db *DB) withdraw(ctx context.Context, table, column, entity, orgID, extern
 		if err != nil || gone.Valid {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = ?, updated_at = ? WHERE id = ?`, ms(now), ms(now), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = ?, updated_at = ? WHERE id = ?`, storecodec.MS(now), storecodec.MS(now), id); err != nil {
 			return err
 		}
 		changed = id
@@ -131,8 +131,8 @@ func scanPayslip(row scanner) (*kabinet.Payslip, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.PublishedAt, p.UpdatedAt = fromMS(published), fromMS(updated)
-	p.ViewedAt, p.RetractedAt = nullTime(viewed), nullTime(retracted)
+	p.PublishedAt, p.UpdatedAt = storecodec.FromMS(published), storecodec.FromMS(updated)
+	p.ViewedAt, p.RetractedAt = storecodec.NullTime(viewed), storecodec.NullTime(retracted)
 	if p.Lines, err = storecodec.DecodeLines(lines); err != nil {
 		return nil, err
 	}

@@ -283,20 +283,5 @@ func translate(err error) error {
 	return err
 }
 
-// ms converts a time to the stored form, Unix milliseconds UTC.
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-// fromMS converts a stored time back.
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
-
-// nullTime converts a nullable stored time.
-func nullTime(v sql.NullInt64) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromMS(v.Int64)
-	return &t
-}
-
 // now is the store's clock, as a stored time.
 func (db *DB) now() time.Time { return db.Clock.Now().UTC() }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // DeliveryLog lists the organisation's notifications (of one recipient when
@@ -51,21 +52,21 @@ func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit i
 				&zones.EmployeeZone, &zones.DeviceZone, &zones.SettingsZone, &zones.OrgZone); err != nil {
 				return err
 			}
-			r.SentAt = nullTime(sent)
+			r.SentAt = storecodec.NullTime(sent)
 			if dstatus == "" { // not fanned out
-				r.Status, r.Error = outboxStatus(ostatus), note
-				r.PlannedAt = fromMS(due)
+				r.Status, r.Error = storecodec.OutboxStatus(ostatus), note
+				r.PlannedAt = storecodec.FromMS(due)
 				if plannedAt != nil {
 					// A claimed row's not_before is its lease end, not a plan.
 					nb := notBefore
 					if ostatus != "PLANNED" {
 						nb = due
 					}
-					r.PlannedAt = plannedAt(fromMS(due), fromMS(nb), localDate, &zones)
+					r.PlannedAt = plannedAt(storecodec.FromMS(due), storecodec.FromMS(nb), localDate, &zones)
 				}
 			} else {
-				r.Status, r.Error = deliveryStatus(dstatus, derr), derr
-				r.PlannedAt = fromMS(next)
+				r.Status, r.Error = storecodec.DeliveryStatus(dstatus, derr), derr
+				r.PlannedAt = storecodec.FromMS(next)
 				if r.SentAt != nil {
 					r.PlannedAt = *r.SentAt
 				}
@@ -91,7 +92,7 @@ func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit i
 			if err := arows.Scan(&id, &at, &a.Outcome, &a.Error); err != nil {
 				return err
 			}
-			a.At = fromMS(at)
+			a.At = storecodec.FromMS(at)
 			if r := byID[id]; r != nil {
 				r.Attempts = append(r.Attempts, a)
 			}
@@ -99,29 +100,4 @@ func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit i
 		return arows.Err()
 	})
 	return out, err
-}
-
-func outboxStatus(s string) string {
-	switch s {
-	case "PLANNED":
-		return kabinet.DeliveryPlanned
-	case "CANCELLED":
-		return kabinet.DeliveryCancelled
-	case "NO_DEVICE":
-		return kabinet.DeliveryUndeliverable
-	}
-	return kabinet.DeliveryPlanned
-}
-
-func deliveryStatus(s, errText string) string {
-	switch s {
-	case "PENDING", "CLAIMED":
-		if errText != "" {
-			return kabinet.DeliveryRetrying
-		}
-		return kabinet.DeliveryPlanned
-	case "SENDING":
-		return kabinet.DeliverySending
-	}
-	return s // SENT, FAILED, CANCELLED, UNDELIVERABLE
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // The dispatcher's side of the outbox, for several instances: a claim
@@ -59,12 +60,12 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		out = nil
 		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ?
-			ORDER BY not_before LIMIT ? FOR UPDATE SKIP LOCKED`, ms(now), limit)
+			ORDER BY not_before LIMIT ? FOR UPDATE SKIP LOCKED`, storecodec.MS(now), limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET claimed_by = ?, lease_until = ?, not_before = ?, updated_at = ?
-			WHERE id = ANY(?::text[])`, owner, ms(leaseUntil), ms(leaseUntil), ms(now), ids); err != nil {
+			WHERE id = ANY(?::text[])`, owner, storecodec.MS(leaseUntil), storecodec.MS(leaseUntil), storecodec.MS(now), ids); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.org_id, o.kind, o.subject_id, o.stage, o.recipient_id, o.due_at, o.local_date,
@@ -74,7 +75,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 			`+cabinetExpr+`
 			FROM push_outbox o JOIN employees r ON r.id = o.recipient_id JOIN organizations org ON org.id = o.org_id
 			LEFT JOIN notification_settings s ON s.org_id = o.org_id`+reasonJoins+`
-			WHERE o.id = ANY(?1::text[])`, ids, ms(now))
+			WHERE o.id = ANY(?1::text[])`, ids, storecodec.MS(now))
 		if err != nil {
 			return err
 		}
@@ -86,7 +87,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 			if err := rows.Scan(append(dest, &it.Facts.DeviceZone, &it.Facts.LaterStageDue, &it.Cabinet)...); err != nil {
 				return err
 			}
-			it.DueAt = fromMS(due)
+			it.DueAt = storecodec.FromMS(due)
 			out = append(out, it)
 		}
 		return rows.Err()
@@ -106,7 +107,7 @@ func newRowID(prefix string) string {
 // stages still waiting. Rows no longer claimed by owner are left alone and
 // returned as lost.
 func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet.OutboxDecision) ([]string, error) {
-	now := ms(db.now())
+	now := storecodec.MS(db.now())
 	var lost []string
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		lost = lost[:0]
@@ -123,7 +124,7 @@ func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet
 					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, d.Note, now, d.ID, owner)
 			case kabinet.OutboxReplan:
 				res, err = tx.ExecContext(ctx, `UPDATE push_outbox SET not_before = ?, claimed_by = '', lease_until = 0, updated_at = ?
-					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, ms(d.NotBefore), now, d.ID, owner)
+					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, storecodec.MS(d.NotBefore), now, d.ID, owner)
 			default:
 				continue
 			}
@@ -161,28 +162,10 @@ func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet
 		if err != nil {
 			return err
 		}
-		lost = append(lost, missing(expand, done)...)
+		lost = append(lost, storecodec.Missing(expand, done)...)
 		return nil
 	})
 	return lost, err
-}
-
-// missing returns the ids of want that are not in got.
-func missing(want, got []string) []string {
-	if len(got) == len(want) {
-		return nil
-	}
-	in := make(map[string]bool, len(got))
-	for _, id := range got {
-		in[id] = true
-	}
-	var out []string
-	for _, id := range want {
-		if !in[id] {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // ClaimDeliveries claims up to limit deliveries for owner until leaseUntil:
@@ -194,19 +177,19 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		out = nil
 		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')
-			AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED`, ms(now), limit)
+			AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED`, storecodec.MS(now), limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
 		doubted, err := queryStrings(ctx, tx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
 			SELECT id, ?, 'IN_DOUBT', 'the dispatcher stopped while sending; the provider may have it' FROM push_deliveries
-			WHERE id = ANY(?::text[]) AND status = 'SENDING' RETURNING delivery_id`, ms(now), ids)
+			WHERE id = ANY(?::text[]) AND status = 'SENDING' RETURNING delivery_id`, storecodec.MS(now), ids)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE push_deliveries SET in_doubt = in_doubt + CASE WHEN status = 'SENDING' THEN 1 ELSE 0 END,
 			status = 'CLAIMED', claimed_by = ?, next_attempt_at = ?, updated_at = ? WHERE id = ANY(?::text[])`,
-			owner, ms(leaseUntil), ms(now), ids); err != nil {
+			owner, storecodec.MS(leaseUntil), storecodec.MS(now), ids); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT pd.id, pd.outbox_id, o.org_id, o.kind, o.subject_id, o.stage, o.recipient_id, o.employee_id,
@@ -235,7 +218,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
-			it.DueAt, it.FirstAttemptAt = fromMS(due), nullTime(first)
+			it.DueAt, it.FirstAttemptAt = storecodec.FromMS(due), storecodec.NullTime(first)
 			it.Doubted = slices.Contains(doubted, it.ID)
 			if err := json.Unmarshal([]byte(params), &it.Params); err != nil {
 				return err
@@ -256,14 +239,14 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 	if len(ups) == 0 {
 		return nil, nil
 	}
-	now := ms(db.now())
+	now := storecodec.MS(db.now())
 	ids, statuses, outcomes, errs, providerIDs, retire := make([]string, len(ups)), make([]string, len(ups)),
 		make([]string, len(ups)), make([]string, len(ups)), make([]string, len(ups)), make([]string, len(ups))
 	nexts, doubts := make([]int64, len(ups)), make([]int64, len(ups))
 	for i, u := range ups {
 		nexts[i] = now
 		if !u.NextAttemptAt.IsZero() {
-			nexts[i] = ms(u.NextAttemptAt)
+			nexts[i] = storecodec.MS(u.NextAttemptAt)
 		}
 		ids[i], statuses[i], outcomes[i], errs[i], providerIDs[i], retire[i] = u.ID, u.Status, u.Outcome, u.Error, u.ProviderID, u.RetireToken
 		if u.InDoubt {
@@ -298,7 +281,7 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 		if err != nil {
 			return err
 		}
-		lost = missing(ids, done)
+		lost = storecodec.Missing(ids, done)
 		return nil
 	})
 	return lost, err
@@ -313,14 +296,14 @@ func (db *DB) OutboxStats(ctx context.Context, now time.Time) (depth int, oldest
 		(SELECT count(*) FROM push_outbox WHERE status = 'PLANNED'),
 		(SELECT count(*) FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')),
 		(SELECT min(not_before) FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ?1),
-		(SELECT min(next_attempt_at) FROM push_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1)`, ms(now)).
+		(SELECT min(next_attempt_at) FROM push_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1)`, storecodec.MS(now)).
 		Scan(&a, &b, &o1, &o2)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
 	for _, o := range []sql.NullInt64{o1, o2} {
-		if o.Valid && (oldestDue.IsZero() || fromMS(o.Int64).Before(oldestDue)) {
-			oldestDue = fromMS(o.Int64)
+		if o.Valid && (oldestDue.IsZero() || storecodec.FromMS(o.Int64).Before(oldestDue)) {
+			oldestDue = storecodec.FromMS(o.Int64)
 		}
 	}
 	return a + b, oldestDue, nil

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // UnviewedPayslips returns the organisation's payslips that are neither
@@ -14,7 +15,7 @@ func (db *DB) UnviewedPayslips(ctx context.Context, orgID string, f kabinet.Pays
 		WHERE org_id = ? AND retracted_at IS NULL AND viewed_at IS NULL AND published_at > ?`
 	after := int64(-1 << 62)
 	if !f.PublishedAfter.IsZero() {
-		after = ms(f.PublishedAfter)
+		after = storecodec.MS(f.PublishedAfter)
 	}
 	args := []any{orgID, after}
 	if f.IDs != nil {
@@ -27,7 +28,7 @@ func (db *DB) UnviewedPayslips(ctx context.Context, orgID string, f kabinet.Pays
 		var p kabinet.PayslipFact
 		var published int64
 		err := row.Scan(&p.ID, &p.EmployeeID, &p.Period, &published)
-		p.PublishedAt = fromMS(published)
+		p.PublishedAt = storecodec.FromMS(published)
 		return p, err
 	}, q, args...)
 }
@@ -111,7 +112,7 @@ func (db *DB) BroadcastStages(ctx context.Context, orgID, period string, since t
 		COALESCE((SELECT MAX(stage) FROM push_outbox WHERE org_id = ?1 AND kind = ?2
 			AND params::jsonb->>'period' = ?3 AND created_at > ?4), 0)
 		FROM push_outbox WHERE org_id = ?1 AND kind = ?2`,
-		orgID, kabinet.NotifyPayslipBroadcast, period, ms(since)).Scan(&last, &lastOfPeriod)
+		orgID, kabinet.NotifyPayslipBroadcast, period, storecodec.MS(since)).Scan(&last, &lastOfPeriod)
 	return last, lastOfPeriod, err
 }
 
@@ -161,14 +162,14 @@ func planNotifications(ctx context.Context, tx *txn, orgID string, rows []kabine
 		for i := range part {
 			r := &part[i]
 			ids[i], kinds[i], subjects[i], keys[i], recipients[i], emps[i] = kabinet.NewID("nt"), r.Kind, r.SubjectID, r.SubjectKey, r.RecipientID, r.EmployeeID
-			stages[i], bases[i], dues[i], dates[i], params[i] = int64(r.Stage), ms(r.BaseAt), ms(r.DueAt), r.LocalDate, r.Params
+			stages[i], bases[i], dues[i], dates[i], params[i] = int64(r.Stage), storecodec.MS(r.BaseAt), storecodec.MS(r.DueAt), r.LocalDate, r.Params
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO push_outbox (id, org_id, kind, subject_id, subject_key, stage, recipient_id, employee_id,
 			base_at, due_at, local_date, not_before, params, status, created_at, updated_at)
 			SELECT u.id, ?1, u.kind, u.subject, u.key, u.stage, u.recipient, u.emp, u.base, u.due, u.day, u.due, u.params, 'PLANNED', ?2, ?2
 			FROM unnest(?3::text[], ?4::text[], ?5::text[], ?6::text[], ?7::bigint[], ?8::text[], ?9::text[], ?10::bigint[], ?11::bigint[],
 				?12::text[], ?13::text[]) AS u(id, kind, subject, key, stage, recipient, emp, base, due, day, params)
-			`+conflict, orgID, ms(now), ids, kinds, subjects, keys, stages, recipients, emps, bases, dues, dates, params)
+			`+conflict, orgID, storecodec.MS(now), ids, kinds, subjects, keys, stages, recipients, emps, bases, dues, dates, params)
 		if err != nil {
 			return total, err
 		}
@@ -191,7 +192,7 @@ func (db *DB) CancelReminders(ctx context.Context, kinds []string, subjectIDs []
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, updated_at = ?
 			WHERE kind = ANY(?::text[]) AND subject_id = ANY(?::text[]) AND status = 'PLANNED'`,
-			note, ms(now), kinds, subjectIDs)
+			note, storecodec.MS(now), kinds, subjectIDs)
 		if err != nil {
 			return err
 		}
@@ -199,7 +200,7 @@ func (db *DB) CancelReminders(ctx context.Context, kinds []string, subjectIDs []
 		res, err = tx.ExecContext(ctx, `UPDATE push_deliveries SET status = 'CANCELLED', error = ?, claimed_by = '', updated_at = ?
 			WHERE status IN ('PENDING', 'CLAIMED') AND outbox_id IN (SELECT id FROM push_outbox
 			WHERE kind = ANY(?::text[]) AND subject_id = ANY(?::text[]))`,
-			note, ms(now), kinds, subjectIDs)
+			note, storecodec.MS(now), kinds, subjectIDs)
 		if err != nil {
 			return err
 		}
@@ -224,7 +225,7 @@ func (db *DB) CancelOtherKeys(ctx context.Context, kinds []string, keys map[stri
 			FROM unnest(?::text[], ?::text[]) AS k(subject, key)
 			WHERE push_outbox.kind = ANY(?::text[]) AND push_outbox.status = 'PLANNED'
 			AND push_outbox.subject_id = k.subject AND push_outbox.subject_key <> k.key`,
-			note, ms(now), subjects, values, kinds)
+			note, storecodec.MS(now), subjects, values, kinds)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // NotificationSettings returns the organisation's stored reminder schedule,
@@ -25,7 +26,7 @@ func (db *DB) NotificationSettings(ctx context.Context, orgID string) (*kabinet.
 	if err != nil {
 		return nil, err
 	}
-	s.SendDelay, s.UpdatedAt = time.Duration(delay)*time.Second, fromMS(updated)
+	s.SendDelay, s.UpdatedAt = time.Duration(delay)*time.Second, storecodec.FromMS(updated)
 	for _, f := range []struct {
 		src string
 		dst any
@@ -52,7 +53,7 @@ func (db *DB) SaveNotificationSettings(ctx context.Context, orgID string, s *kab
 			ON CONFLICT (org_id) DO UPDATE SET window_start = excluded.window_start, window_end = excluded.window_end,
 			send_delay_seconds = excluded.send_delay_seconds, payslip_days = excluded.payslip_days, vacation_days = excluded.vacation_days,
 			manager_days = excluded.manager_days, timezone = excluded.timezone, texts = excluded.texts, updated_at = excluded.updated_at`,
-			orgID, s.WindowStart, s.WindowEnd, int64(s.SendDelay/time.Second), pd, vd, md, s.Timezone, texts, ms(now)); err != nil {
+			orgID, s.WindowStart, s.WindowEnd, int64(s.SendDelay/time.Second), pd, vd, md, s.Timezone, texts, storecodec.MS(now)); err != nil {
 			return err
 		}
 		if re == nil {
@@ -73,7 +74,7 @@ func replan(ctx context.Context, tx *txn, orgID string, re *kabinet.Replan, now 
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, updated_at = ?
 			WHERE org_id = ? AND kind = ? AND status = 'PLANNED' AND claimed_by = ''
-			AND NOT (stage = ANY(?::bigint[]))`, kabinet.NoteSettingsChanged, ms(now), orgID, kind, keep); err != nil {
+			AND NOT (stage = ANY(?::bigint[]))`, kabinet.NoteSettingsChanged, storecodec.MS(now), orgID, kind, keep); err != nil {
 			return err
 		}
 	}
@@ -81,7 +82,7 @@ func replan(ctx context.Context, tx *txn, orgID string, re *kabinet.Replan, now 
 	// moved it later); with a changed delay, that due time moves.
 	if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET due_at = due_at + ?1, not_before = due_at + ?1, updated_at = ?2
 		WHERE org_id = ?3 AND kind = ANY(?4::text[]) AND status = 'PLANNED' AND claimed_by = ''`,
-		re.Shift.Milliseconds(), ms(now), orgID, kinds); err != nil {
+		re.Shift.Milliseconds(), storecodec.MS(now), orgID, kinds); err != nil {
 		return err
 	}
 	_, err := planNotifications(ctx, tx, orgID, re.Rows, true, now)

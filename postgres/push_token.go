@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // RegisterPushToken makes token the current push token of the employee's
@@ -14,7 +15,7 @@ import (
 // was reinstalled). The refresh time is stored. NOT_FOUND if the device is
 // not the employee's or was revoked.
 func (db *DB) RegisterPushToken(ctx context.Context, orgID, employeeID, deviceID, provider, token string) error {
-	now := ms(db.now())
+	now := storecodec.MS(db.now())
 	return db.WriteTx(ctx, func(tx *txn) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM devices WHERE id = ? AND org_id = ? AND employee_id = ? AND revoked_at IS NULL`,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // PutQuickLogin sets up quick login on an employee's device, replacing the
@@ -32,7 +33,7 @@ func (db *DB) PutQuickLogin(ctx context.Context, q *kabinet.QuickLogin) error {
 				secret_hash = excluded.secret_hash, pin_hash = excluded.pin_hash, failed_attempts = 0, locked_at = NULL,
 				created_at = excluded.created_at, updated_at = excluded.updated_at`,
 			q.DeviceID, q.OrgID, q.EmployeeID, q.ClientID, q.Method, qlBlob(q.PublicKey), qlText(q.SecretHash), qlText(q.PINHash),
-			ms(now), ms(now))
+			storecodec.MS(now), storecodec.MS(now))
 		return err
 	})
 }
@@ -50,7 +51,7 @@ func scanQuickLogin(row interface{ Scan(...any) error }) (*kabinet.QuickLogin, e
 		&q.FailedAttempts, &locked, &created, &d.Platform, &d.Model, &d.AppVersion, &d.Timezone); err != nil {
 		return nil, err
 	}
-	q.SecretHash, q.PINHash, q.LockedAt, q.CreatedAt = secret.String, pin.String, nullTime(locked), fromMS(created)
+	q.SecretHash, q.PINHash, q.LockedAt, q.CreatedAt = secret.String, pin.String, storecodec.NullTime(locked), storecodec.FromMS(created)
 	d.ID, d.ClientID, d.OrgID, d.EmployeeID, d.QuickLoginMethod = q.DeviceID, q.ClientID, q.OrgID, q.EmployeeID, q.Method
 	return q, nil
 }
@@ -110,17 +111,17 @@ func (db *DB) PINAttempt(ctx context.Context, deviceID string, max int, check fu
 				return nil
 			}
 			a.FailedAttempts = 0
-			_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = 0, updated_at = ? WHERE device_id = ?`, ms(now), deviceID)
+			_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = 0, updated_at = ? WHERE device_id = ?`, storecodec.MS(now), deviceID)
 			return err
 		}
 		a.FailedAttempts++
 		a.Locked = a.FailedAttempts >= max
 		var lockAt sql.NullInt64
 		if a.Locked {
-			lockAt = sql.NullInt64{Int64: ms(now), Valid: true}
+			lockAt = sql.NullInt64{Int64: storecodec.MS(now), Valid: true}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = ?, locked_at = ?, updated_at = ? WHERE device_id = ?`,
-			a.FailedAttempts, lockAt, ms(now), deviceID)
+			a.FailedAttempts, lockAt, storecodec.MS(now), deviceID)
 		return err
 	})
 	return a, err
@@ -145,7 +146,7 @@ func openPINAttempt(ctx context.Context, tx *txn, deviceID string, max int, now 
 		a.Locked = true
 	case a.FailedAttempts >= max: // the policy's limit was lowered
 		a.Locked = true
-		_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET locked_at = ?, updated_at = ? WHERE device_id = ?`, ms(now), ms(now), deviceID)
+		_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET locked_at = ?, updated_at = ? WHERE device_id = ?`, storecodec.MS(now), storecodec.MS(now), deviceID)
 	}
 	return a, v.String, a.Locked, err
 }
@@ -166,7 +167,7 @@ func (db *DB) BeginPINAttempt(ctx context.Context, deviceID string, max int) (ka
 			return err
 		}
 		a.FailedAttempts++
-		_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = failed_attempts + 1, updated_at = ? WHERE device_id = ?`, ms(now), deviceID)
+		_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = failed_attempts + 1, updated_at = ? WHERE device_id = ?`, storecodec.MS(now), deviceID)
 		return err
 	})
 	return a, err
@@ -180,7 +181,7 @@ func (db *DB) EndPINAttempt(ctx context.Context, deviceID string, ok bool, max i
 	var a kabinet.PINAttempt
 	err := db.WriteTx(ctx, func(tx *txn) error {
 		if ok {
-			_, err := tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = 0, updated_at = ? WHERE device_id = ?`, ms(now), deviceID)
+			_, err := tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = 0, updated_at = ? WHERE device_id = ?`, storecodec.MS(now), deviceID)
 			return err
 		}
 		var locked sql.NullInt64
@@ -195,7 +196,7 @@ func (db *DB) EndPINAttempt(ctx context.Context, deviceID string, ok bool, max i
 		a.Locked = locked.Valid
 		if !a.Locked && a.FailedAttempts >= max {
 			a.Locked = true
-			_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET locked_at = ?, updated_at = ? WHERE device_id = ?`, ms(now), ms(now), deviceID)
+			_, err = tx.ExecContext(ctx, `UPDATE quick_logins SET locked_at = ?, updated_at = ? WHERE device_id = ?`, storecodec.MS(now), storecodec.MS(now), deviceID)
 		}
 		return err
 	})
@@ -218,11 +219,11 @@ func (db *DB) ClearQuickLogins(ctx context.Context, employeeID string) error {
 func (db *DB) SpendChallenge(ctx context.Context, hash string, expiresAt time.Time) error {
 	now := db.now()
 	return db.WriteTx(ctx, func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM quick_login_spent WHERE expires_at <= ?`, ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM quick_login_spent WHERE expires_at <= ?`, storecodec.MS(now)); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO quick_login_spent (challenge_hash, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-			hash, ms(expiresAt))
+			hash, storecodec.MS(expiresAt))
 		if err != nil {
 			return err
 		}
@@ -239,7 +240,7 @@ func (db *DB) SetPINVerifier(ctx context.Context, deviceID, verifier string) err
 	now := db.now()
 	return db.WriteTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE quick_logins SET pin_hash = ?, updated_at = ? WHERE device_id = ? AND method = ?`,
-			verifier, ms(now), deviceID, kabinet.MethodPIN)
+			verifier, storecodec.MS(now), deviceID, kabinet.MethodPIN)
 		return err
 	})
 }

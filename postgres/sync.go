@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // ReadSync runs fn with a reader of one employee's change log and records,
@@ -233,7 +234,7 @@ func (r *syncReader) balances(ctx context.Context, query string, args ...any) ([
 		if err := rows.Scan(&b.ID, &b.LeaveTypeCode, &b.LeaveTypeTitle, &b.AsOf, &b.EntitledDays, &b.UsedDays, &b.RemainingDays, &updated); err != nil {
 			return nil, err
 		}
-		b.UpdatedAt = fromMS(updated)
+		b.UpdatedAt = storecodec.FromMS(updated)
 		out = append(out, b)
 	}
 	return out, rows.Err()
@@ -252,7 +253,7 @@ func (r *syncReader) vacations(ctx context.Context, query string, args ...any) (
 		if err := rows.Scan(&v.ID, &v.ExternalID, &v.EmployeeExternalID, &v.StartsOn, &v.EndsOn, &v.Days, &updated); err != nil {
 			return nil, err
 		}
-		v.UpdatedAt = fromMS(updated)
+		v.UpdatedAt = storecodec.FromMS(updated)
 		out = append(out, v)
 	}
 	return out, rows.Err()

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"github.com/kabinet/kabinet/internal/storecodec"
+
 	"context"
 	"time"
 )
@@ -32,7 +34,7 @@ func (db *DB) CompactChanges(ctx context.Context, before time.Time, batch int) (
 					FROM (SELECT org_id, max(seq) AS last FROM gone GROUP BY org_id) g
 					WHERE c.org_id = g.org_id RETURNING c.floor_seq)
 				SELECT (SELECT count(*) FROM gone), coalesce((SELECT max(floor_seq) FROM raised), 0)`,
-				ms(before), batch).Scan(&n, &floor)
+				storecodec.MS(before), batch).Scan(&n, &floor)
 		})
 		if err != nil {
 			return deleted, floor, err
@@ -47,7 +49,7 @@ func (db *DB) CompactChanges(ctx context.Context, before time.Time, batch int) (
 	}
 	for {
 		res, err := db.conn.ExecContext(ctx, `DELETE FROM sync_mutations WHERE (employee_id, client_mutation_id) IN
-			(SELECT employee_id, client_mutation_id FROM sync_mutations WHERE created_at < ? LIMIT ? FOR UPDATE SKIP LOCKED)`, ms(before), batch)
+			(SELECT employee_id, client_mutation_id FROM sync_mutations WHERE created_at < ? LIMIT ? FOR UPDATE SKIP LOCKED)`, storecodec.MS(before), batch)
 		if err != nil {
 			return deleted, floor, err
 		}

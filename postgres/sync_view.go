@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // mutationMarkViewed is the kind of a stored markPayslipViewed action.
@@ -60,9 +61,9 @@ func (db *DB) MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *
 		if err != nil {
 			return err
 		}
-		at := max(ms(v.ViewedAt), published)
+		at := max(storecodec.MS(v.ViewedAt), published)
 		if !viewed.Valid || at < viewed.Int64 {
-			if _, err := tx.ExecContext(ctx, `UPDATE payslips SET viewed_at = ?, updated_at = ? WHERE id = ?`, at, ms(now), v.PayslipID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE payslips SET viewed_at = ?, updated_at = ? WHERE id = ?`, at, storecodec.MS(now), v.PayslipID); err != nil {
 				return err
 			}
 			if err := recordChange(ctx, tx, v.OrgID, v.EmployeeID, EntityPayslip, v.PayslipID, OpUpsert, now); err != nil {
@@ -70,7 +71,7 @@ func (db *DB) MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_mutations (employee_id, client_mutation_id, kind, target_id, created_at)
-			VALUES (?, ?, ?, ?, ?)`, v.EmployeeID, v.ClientMutationID, mutationMarkViewed, v.PayslipID, ms(now)); err != nil {
+			VALUES (?, ?, ?, ?, ?)`, v.EmployeeID, v.ClientMutationID, mutationMarkViewed, v.PayslipID, storecodec.MS(now)); err != nil {
 			return err
 		}
 		p, err = visiblePayslip(ctx, tx, v)

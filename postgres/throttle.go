@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"github.com/kabinet/kabinet/internal/storecodec"
+
 	"context"
 	"time"
 
@@ -18,7 +20,7 @@ func (db *DB) ThrottleCounters(ctx context.Context, names []string, now time.Tim
 	for _, n := range names {
 		args = append(args, n)
 	}
-	args = append(args, ms(now))
+	args = append(args, storecodec.MS(now))
 	rows, err := db.conn.QueryContext(ctx, `SELECT name, count, window_end, last_at FROM throttle_counters
 		WHERE name IN (`+placeholders(len(names))+`) AND window_end > ?`, args...)
 	if err != nil {
@@ -32,7 +34,7 @@ func (db *DB) ThrottleCounters(ctx context.Context, names []string, now time.Tim
 		if err := rows.Scan(&name, &n, &end, &last); err != nil {
 			return nil, err
 		}
-		out[name] = throttle.Counter{Count: n, WindowEnd: fromMS(end), Last: fromMS(last)}
+		out[name] = throttle.Counter{Count: n, WindowEnd: storecodec.FromMS(end), Last: storecodec.FromMS(last)}
 	}
 	return out, rows.Err()
 }
@@ -48,8 +50,8 @@ func (db *DB) AddThrottle(ctx context.Context, name string, now time.Time, windo
 				count      = CASE WHEN t.window_end <= ?2 THEN 1 ELSE t.count + 1 END,
 				window_end = CASE WHEN t.window_end <= ?2 THEN ?3 ELSE t.window_end END,
 				last_at    = ?2
-			RETURNING count, window_end, last_at`, name, ms(now), ms(now.Add(window))).Scan(&c.Count, &end, &last)
-		c.WindowEnd, c.Last = fromMS(end), fromMS(last)
+			RETURNING count, window_end, last_at`, name, storecodec.MS(now), storecodec.MS(now.Add(window))).Scan(&c.Count, &end, &last)
+		c.WindowEnd, c.Last = storecodec.FromMS(end), storecodec.FromMS(last)
 		return err
 	})
 	return c, err
@@ -73,7 +75,7 @@ func (db *DB) ResetThrottle(ctx context.Context, names []string) error {
 // PurgeThrottle drops counters whose window ended before t.
 func (db *DB) PurgeThrottle(ctx context.Context, t time.Time) error {
 	return db.WriteTx(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM throttle_counters WHERE window_end < ?`, ms(t))
+		_, err := tx.ExecContext(ctx, `DELETE FROM throttle_counters WHERE window_end < ?`, storecodec.MS(t))
 		return err
 	})
 }

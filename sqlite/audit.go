@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // RecordAudit appends an entry to the audit log.
@@ -30,7 +31,7 @@ func insertAudit(ctx context.Context, tx *sql.Tx, e *kabinet.AuditEntry, now tim
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO audit_log (org_id, actor, operation, targets, outcome, address, request_id, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.OrgID, e.Actor, e.Operation, string(targets), e.Outcome, e.Address, e.RequestID, ms(e.At))
+		e.OrgID, e.Actor, e.Operation, string(targets), e.Outcome, e.Address, e.RequestID, storecodec.MS(e.At))
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func (db *DB) AuditLog(ctx context.Context, orgID string, before int64, limit in
 		if err := row.Scan(&e.ID, &e.OrgID, &e.Actor, &e.Operation, &targets, &e.Outcome, &e.Address, &e.RequestID, &at); err != nil {
 			return nil, err
 		}
-		e.At = fromMS(at)
+		e.At = storecodec.FromMS(at)
 		return e, json.Unmarshal([]byte(targets), &e.Targets)
 	}, `SELECT id, org_id, actor, operation, targets, outcome, address, request_id, at
 		FROM audit_log WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, orgID, before, limit)

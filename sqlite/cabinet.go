@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 const cabinetColumns = `c.org_id, c.employee_id, c.status, c.last_error, c.last_channel, COALESCE(c.login, ''),
@@ -23,14 +24,14 @@ func scanCabinet(row interface{ Scan(...any) error }, extra ...any) (*kabinet.Ca
 	if err := row.Scan(dst...); err != nil {
 		return nil, err
 	}
-	c.InvitedAt, c.ActivatedAt, c.CodeExpires = nullTime(invited), nullTime(activated), nullTime(expires)
-	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	c.InvitedAt, c.ActivatedAt, c.CodeExpires = storecodec.NullTime(invited), storecodec.NullTime(activated), storecodec.NullTime(expires)
+	c.CreatedAt, c.UpdatedAt = storecodec.FromMS(created), storecodec.FromMS(updated)
 	return c, nil
 }
 
 func addCabinetEvent(ctx context.Context, tx *sql.Tx, orgID, employeeID, status, reason, channel string, at time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO cabinet_events (org_id, employee_id, status, reason, channel, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		orgID, employeeID, status, reason, channel, ms(at))
+		orgID, employeeID, status, reason, channel, storecodec.MS(at))
 	return err
 }
 
@@ -74,13 +75,13 @@ func (db *DB) Cabinets(ctx context.Context, orgID, status string) ([]*kabinet.Ca
 			&st, &lastErr, &lastCh, &login, &invited, &activated, &expires, &created, &updated); err != nil {
 			return nil, err
 		}
-		e.CreatedAt, e.UpdatedAt = fromMS(ecreated), fromMS(eupdated)
+		e.CreatedAt, e.UpdatedAt = storecodec.FromMS(ecreated), storecodec.FromMS(eupdated)
 		e.Login = login.String
 		c := &kabinet.Cabinet{OrgID: orgID, EmployeeID: e.ID, Employee: e, Status: kabinet.CabinetNotCreated}
 		if st.Valid {
 			c.Status, c.LastError, c.LastChannel, c.Login = st.String, lastErr.String, lastCh.String, login.String
-			c.InvitedAt, c.ActivatedAt, c.CodeExpires = nullTime(invited), nullTime(activated), nullTime(expires)
-			c.CreatedAt, c.UpdatedAt = fromMS(created.Int64), fromMS(updated.Int64)
+			c.InvitedAt, c.ActivatedAt, c.CodeExpires = storecodec.NullTime(invited), storecodec.NullTime(activated), storecodec.NullTime(expires)
+			c.CreatedAt, c.UpdatedAt = storecodec.FromMS(created.Int64), storecodec.FromMS(updated.Int64)
 		}
 		out = append(out, c)
 	}
@@ -109,7 +110,7 @@ func (db *DB) CabinetEvents(ctx context.Context, orgID, employeeID string) ([]ka
 		if err := rows.Scan(&ev.Status, &ev.Reason, &ev.Channel, &at); err != nil {
 			return nil, err
 		}
-		ev.At = fromMS(at)
+		ev.At = storecodec.FromMS(at)
 		out = append(out, ev)
 	}
 	return out, rows.Err()
@@ -127,12 +128,12 @@ func (db *DB) CreateCabinet(ctx context.Context, orgID, employeeID, codeHash str
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `INSERT INTO cabinets (employee_id, org_id, status, code_hash, code_issued_at, code_expires_at, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, employeeID, orgID, kabinet.CabinetCreated, codeHash, ms(now), ms(expires), ms(now), ms(now))
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, employeeID, orgID, kabinet.CabinetCreated, codeHash, storecodec.MS(now), storecodec.MS(expires), storecodec.MS(now), storecodec.MS(now))
 		case err != nil:
 			return err
 		case status == kabinet.CabinetCreateFailed:
 			_, err = tx.ExecContext(ctx, `UPDATE cabinets SET status = ?, last_error = '', code_hash = ?, code_issued_at = ?, code_expires_at = ?, updated_at = ?
-				WHERE employee_id = ?`, kabinet.CabinetCreated, codeHash, ms(now), ms(expires), ms(now), employeeID)
+				WHERE employee_id = ?`, kabinet.CabinetCreated, codeHash, storecodec.MS(now), storecodec.MS(expires), storecodec.MS(now), employeeID)
 		default:
 			c, err = scanCabinet(tx.QueryRowContext(ctx, `SELECT `+cabinetColumns+` FROM cabinets c WHERE c.employee_id = ?`, employeeID))
 			return err
@@ -161,11 +162,11 @@ func (db *DB) CabinetCreateFailed(ctx context.Context, orgID, employeeID, reason
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `INSERT INTO cabinets (employee_id, org_id, status, last_error, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?)`, employeeID, orgID, kabinet.CabinetCreateFailed, reason, ms(now), ms(now))
+				VALUES (?, ?, ?, ?, ?, ?)`, employeeID, orgID, kabinet.CabinetCreateFailed, reason, storecodec.MS(now), storecodec.MS(now))
 		case err != nil:
 			return err
 		case status == kabinet.CabinetCreateFailed:
-			_, err = tx.ExecContext(ctx, `UPDATE cabinets SET last_error = ?, updated_at = ? WHERE employee_id = ?`, reason, ms(now), employeeID)
+			_, err = tx.ExecContext(ctx, `UPDATE cabinets SET last_error = ?, updated_at = ? WHERE employee_id = ?`, reason, storecodec.MS(now), employeeID)
 		default:
 			c, err = scanCabinet(tx.QueryRowContext(ctx, `SELECT `+cabinetColumns+` FROM cabinets c WHERE c.employee_id = ?`, employeeID))
 			return err
@@ -210,10 +211,10 @@ func (db *DB) IssueCode(ctx context.Context, orgID, employeeID, codeHash string,
 		}
 		var exp sql.NullInt64
 		if expires != nil {
-			exp = sql.NullInt64{Int64: ms(*expires), Valid: true}
+			exp = sql.NullInt64{Int64: storecodec.MS(*expires), Valid: true}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cabinets SET code_hash = ?, code_issued_at = ?, code_expires_at = ?, updated_at = ? WHERE employee_id = ?`,
-			codeHash, ms(now), exp, ms(now), employeeID); err != nil {
+			codeHash, storecodec.MS(now), exp, storecodec.MS(now), employeeID); err != nil {
 			return err
 		}
 		if err := addCabinetEvent(ctx, tx, orgID, employeeID, cur.Status, reason, "", now); err != nil {
@@ -221,7 +222,7 @@ func (db *DB) IssueCode(ctx context.Context, orgID, employeeID, codeHash string,
 		}
 		if inv != nil {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO invitation_outbox (id, org_id, employee_id, channel, recipient, subject, body, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, inv.ID, orgID, employeeID, inv.Channel, inv.To, inv.Subject, inv.Body, ms(now)); err != nil {
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, inv.ID, orgID, employeeID, inv.Channel, inv.To, inv.Subject, inv.Body, storecodec.MS(now)); err != nil {
 				return err
 			}
 		}
@@ -281,10 +282,10 @@ func inviteSettled(ctx context.Context, tx *sql.Tx, orgID, employeeID, channel, 
 	var err error
 	if reason == "" {
 		_, err = tx.ExecContext(ctx, `UPDATE cabinets SET status = ?, last_error = '', last_channel = ?, invited_at = ?, updated_at = ? WHERE employee_id = ?`,
-			next, channel, ms(now), ms(now), employeeID)
+			next, channel, storecodec.MS(now), storecodec.MS(now), employeeID)
 	} else {
 		_, err = tx.ExecContext(ctx, `UPDATE cabinets SET status = ?, last_error = ?, last_channel = ?, updated_at = ? WHERE employee_id = ?`,
-			next, reason, channel, ms(now), employeeID)
+			next, reason, channel, storecodec.MS(now), employeeID)
 	}
 	if err != nil {
 		return err
@@ -303,7 +304,7 @@ func (db *DB) ClaimInvitations(ctx context.Context, ids []string, lease time.Dur
 		out = nil
 		q := `SELECT id, org_id, employee_id, channel, recipient, subject, body, attempts FROM invitation_outbox
 			WHERE sent_at IS NULL AND failed_at IS NULL AND (claimed_at IS NULL OR claimed_at <= ?)`
-		args := []any{ms(now.Add(-lease))}
+		args := []any{storecodec.MS(now.Add(-lease))}
 		if len(ids) > 0 {
 			q += ` AND id IN (` + placeholders(len(ids)) + `)`
 			for _, id := range ids {
@@ -330,7 +331,7 @@ func (db *DB) ClaimInvitations(ctx context.Context, ids []string, lease time.Dur
 		}
 		for _, m := range out {
 			m.Attempts++
-			if _, err := tx.ExecContext(ctx, `UPDATE invitation_outbox SET claimed_at = ?, attempts = ? WHERE id = ?`, ms(now), m.Attempts, m.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE invitation_outbox SET claimed_at = ?, attempts = ? WHERE id = ?`, storecodec.MS(now), m.Attempts, m.ID); err != nil {
 				return err
 			}
 		}
@@ -350,7 +351,7 @@ func (db *DB) SettleInvitation(ctx context.Context, inv *kabinet.Invitation, sen
 			col = "failed_at"
 		}
 		res, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE invitation_outbox SET %s = ?, error = ?, body = '' WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL`, col),
-			ms(now), sendErr, inv.ID)
+			storecodec.MS(now), sendErr, inv.ID)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 func scanCredentials(row interface{ Scan(...any) error }) (*kabinet.CabinetCredentials, error) {
@@ -89,7 +90,7 @@ func (db *DB) ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation)
 		if status == kabinet.CabinetBlocked || status == kabinet.CabinetCreateFailed {
 			return kabinet.Errorf(kabinet.EFORBIDDEN, "this cabinet is blocked; contact HR")
 		}
-		if expires.Valid && !now.Before(fromMS(expires.Int64)) {
+		if expires.Valid && !now.Before(storecodec.FromMS(expires.Int64)) {
 			return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the activation code is wrong, expired or was replaced")
 		}
 		login = a.Login
@@ -108,7 +109,7 @@ func (db *DB) ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cabinets SET status = ?, last_error = '', login = ?, login_norm = ?, password_hash = ?, password_at = ?,
 			consent_version = ?, consent_at = ?, activated_at = ?, code_expires_at = NULL, updated_at = ? WHERE employee_id = ?`,
-			kabinet.CabinetActive, login, strings.ToLower(login), a.PasswordHash, ms(now), a.ConsentVersion, ms(now), ms(now), ms(now), a.EmployeeID); err != nil {
+			kabinet.CabinetActive, login, strings.ToLower(login), a.PasswordHash, storecodec.MS(now), a.ConsentVersion, storecodec.MS(now), storecodec.MS(now), storecodec.MS(now), a.EmployeeID); err != nil {
 			return err
 		}
 		return addCabinetEvent(ctx, tx, a.OrgID, a.EmployeeID, kabinet.CabinetActive, "activated (consent version "+a.ConsentVersion+")", "", now)
@@ -161,7 +162,7 @@ func (db *DB) RecordConsent(ctx context.Context, orgID, employeeID, version stri
 	now := db.now()
 	return db.WriteTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE cabinets SET consent_version = ?, consent_at = ?, updated_at = ? WHERE org_id = ? AND employee_id = ?`,
-			version, ms(now), ms(now), orgID, employeeID)
+			version, storecodec.MS(now), storecodec.MS(now), orgID, employeeID)
 		return err
 	})
 }
@@ -171,7 +172,7 @@ func (db *DB) SetPassword(ctx context.Context, orgID, employeeID, hash string) e
 	now := db.now()
 	return db.WriteTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE cabinets SET password_hash = ?, password_at = ?, updated_at = ? WHERE org_id = ? AND employee_id = ? AND activated_at IS NOT NULL`,
-			hash, ms(now), ms(now), orgID, employeeID)
+			hash, storecodec.MS(now), storecodec.MS(now), orgID, employeeID)
 		if err != nil {
 			return err
 		}
@@ -194,13 +195,13 @@ func (db *DB) BlockCabinet(ctx context.Context, orgID, employeeID, reason string
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `INSERT INTO cabinets (employee_id, org_id, status, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				employeeID, orgID, kabinet.CabinetBlocked, reason, ms(now), ms(now))
+				employeeID, orgID, kabinet.CabinetBlocked, reason, storecodec.MS(now), storecodec.MS(now))
 		case err != nil:
 			return err
 		case status == kabinet.CabinetBlocked:
 		default:
 			_, err = tx.ExecContext(ctx, `UPDATE cabinets SET status = ?, last_error = ?, updated_at = ? WHERE employee_id = ?`,
-				kabinet.CabinetBlocked, reason, ms(now), employeeID)
+				kabinet.CabinetBlocked, reason, storecodec.MS(now), employeeID)
 		}
 		if err != nil {
 			return err
@@ -237,7 +238,7 @@ func (db *DB) UnblockCabinet(ctx context.Context, orgID, employeeID string) (*ka
 		if activated.Valid {
 			next = kabinet.CabinetActive
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE cabinets SET status = ?, last_error = '', updated_at = ? WHERE employee_id = ?`, next, ms(now), employeeID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE cabinets SET status = ?, last_error = '', updated_at = ? WHERE employee_id = ?`, next, storecodec.MS(now), employeeID); err != nil {
 			return err
 		}
 		if err := addCabinetEvent(ctx, tx, orgID, employeeID, next, "unblocked by HR", "", now); err != nil {
@@ -296,7 +297,7 @@ func (db *DB) PutCabinetSettings(ctx context.Context, orgID string, s *kabinet.C
 			email_subject = excluded.email_subject, email_template = excluded.email_template, sms_template = excluded.sms_template,
 			android_url = excluded.android_url, ios_url = excluded.ios_url, code_ttl_days = excluded.code_ttl_days,
 			consent_version = excluded.consent_version, updated_at = excluded.updated_at`,
-			orgID, s.AutoCreateCabinets, s.AutoSendInvitations, s.InvitationChannel, s.EmailSubject, s.EmailTemplate, s.SMSTemplate, s.AndroidURL, s.IOSURL, s.CodeTTLDays, s.ConsentVersion, ms(now))
+			orgID, s.AutoCreateCabinets, s.AutoSendInvitations, s.InvitationChannel, s.EmailSubject, s.EmailTemplate, s.SMSTemplate, s.AndroidURL, s.IOSURL, s.CodeTTLDays, s.ConsentVersion, storecodec.MS(now))
 		return err
 	})
 }

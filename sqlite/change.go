@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/kabinet/kabinet/internal/storecodec"
+
 	"context"
 	"database/sql"
 	"time"
@@ -20,7 +22,7 @@ const (
 // transaction; the AUTOINCREMENT seq it gets is therefore in commit order.
 func recordChange(ctx context.Context, tx *sql.Tx, orgID, employeeID, entity, entityID, op string, at time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO changes (org_id, employee_id, entity, entity_id, op, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		orgID, employeeID, entity, entityID, op, ms(at))
+		orgID, employeeID, entity, entityID, op, storecodec.MS(at))
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // CreateOrganization stores a new organisation and its first API key, given
@@ -16,11 +17,11 @@ func (db *DB) CreateOrganization(ctx context.Context, org *kabinet.Organization,
 	org.CreatedAt = now
 	return db.WriteTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, name, timezone, created_at) VALUES (?, ?, ?, ?)`,
-			org.ID, org.Name, org.Timezone, ms(now)); err != nil {
+			org.ID, org.Name, org.Timezone, storecodec.MS(now)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, key_hash, created_at) VALUES (?, ?, ?, ?)`,
-			kabinet.NewID("key"), org.ID, keyHash, ms(now))
+			kabinet.NewID("key"), org.ID, keyHash, storecodec.MS(now))
 		return err
 	})
 }
@@ -41,7 +42,7 @@ func (db *DB) OrganizationByKeyHash(ctx context.Context, keyHash string) (org *k
 	if err != nil {
 		return nil, "", err
 	}
-	org.CreatedAt = fromMS(created)
+	org.CreatedAt = storecodec.FromMS(created)
 	return org, keyID, nil
 }
 
@@ -57,7 +58,7 @@ func (db *DB) Organization(ctx context.Context, id string) (*kabinet.Organizatio
 	if err != nil {
 		return nil, err
 	}
-	org.CreatedAt = fromMS(created)
+	org.CreatedAt = storecodec.FromMS(created)
 	return org, nil
 }
 
@@ -81,7 +82,7 @@ func (db *DB) AddAPIKey(ctx context.Context, orgID, keyHash string) error {
 			return kabinet.Errorf(kabinet.ENOTFOUND, "organization %q not found", orgID)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, key_hash, created_at) VALUES (?, ?, ?, ?)`,
-			kabinet.NewID("key"), orgID, keyHash, ms(db.now()))
+			kabinet.NewID("key"), orgID, keyHash, storecodec.MS(db.now()))
 		return err
 	})
 }
@@ -101,7 +102,7 @@ func (db *DB) Organizations(ctx context.Context) ([]*kabinet.Organization, error
 		if err := rows.Scan(&org.ID, &org.Name, &org.Timezone, &created); err != nil {
 			return nil, err
 		}
-		org.CreatedAt = fromMS(created)
+		org.CreatedAt = storecodec.FromMS(created)
 		list = append(list, org)
 	}
 	return list, rows.Err()

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // AuthPolicy returns the organisation's stored login policy, or nil when it
@@ -37,6 +38,6 @@ func (db *DB) PutAuthPolicy(ctx context.Context, orgID string, p *kabinet.AuthPo
 			refresh_ttl_seconds = excluded.refresh_ttl_seconds, ask_login_on_activation = excluded.ask_login_on_activation,
 			updated_at = excluded.updated_at`,
 		orgID, strings.Join(p.QuickLoginMethods, ","), p.PINLength, p.MaxPINAttempts, p.AccessTokenTTLSeconds, p.RefreshTokenTTLSeconds,
-		p.AskLoginOnActivation, ms(db.now()))
+		p.AskLoginOnActivation, storecodec.MS(db.now()))
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // The dispatcher's side of the outbox. Work is claimed with a lease:
@@ -62,13 +63,13 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 	var out []*kabinet.OutboxItem
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
 		out = nil
-		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ? ORDER BY not_before LIMIT ?`, ms(now), limit)
+		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ? ORDER BY not_before LIMIT ?`, storecodec.MS(now), limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
 		idj := mustJSON(ids)
 		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET claimed_by = ?, lease_until = ?, not_before = ?, updated_at = ?
-			WHERE id IN (SELECT value FROM json_each(?))`, owner, ms(leaseUntil), ms(leaseUntil), ms(now), idj); err != nil {
+			WHERE id IN (SELECT value FROM json_each(?))`, owner, storecodec.MS(leaseUntil), storecodec.MS(leaseUntil), storecodec.MS(now), idj); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.org_id, o.kind, o.subject_id, o.stage, o.recipient_id, o.due_at, o.local_date,
@@ -78,7 +79,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 			`+cabinetExpr+`
 			FROM push_outbox o JOIN employees r ON r.id = o.recipient_id JOIN organizations org ON org.id = o.org_id
 			LEFT JOIN notification_settings s ON s.org_id = o.org_id`+reasonJoins+`
-			WHERE o.id IN (SELECT value FROM json_each(:ids))`, sql.Named("ids", idj), sql.Named("now", ms(now)))
+			WHERE o.id IN (SELECT value FROM json_each(:ids))`, sql.Named("ids", idj), sql.Named("now", storecodec.MS(now)))
 		if err != nil {
 			return err
 		}
@@ -90,7 +91,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 			if err := rows.Scan(append(dest, &it.Facts.DeviceZone, &it.Facts.LaterStageDue, &it.Cabinet)...); err != nil {
 				return err
 			}
-			it.DueAt = fromMS(due)
+			it.DueAt = storecodec.FromMS(due)
 			out = append(out, it)
 		}
 		return rows.Err()
@@ -105,7 +106,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil tim
 // stages still waiting. Rows no longer claimed by owner are left alone and
 // returned as lost.
 func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet.OutboxDecision) ([]string, error) {
-	now := ms(db.now())
+	now := storecodec.MS(db.now())
 	var lost []string
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
 		lost = lost[:0]
@@ -122,7 +123,7 @@ func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet
 					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, d.Note, now, d.ID, owner)
 			case kabinet.OutboxReplan:
 				res, err = tx.ExecContext(ctx, `UPDATE push_outbox SET not_before = ?, claimed_by = '', lease_until = 0, updated_at = ?
-					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, ms(d.NotBefore), now, d.ID, owner)
+					WHERE id = ? AND claimed_by = ? AND status = 'PLANNED'`, storecodec.MS(d.NotBefore), now, d.ID, owner)
 			default:
 				continue
 			}
@@ -166,28 +167,10 @@ func (db *DB) ApplyOutbox(ctx context.Context, owner string, decisions []kabinet
 		if err != nil {
 			return err
 		}
-		lost = append(lost, missing(expand, done)...)
+		lost = append(lost, storecodec.Missing(expand, done)...)
 		return nil
 	})
 	return lost, err
-}
-
-// missing returns the ids of want that are not in got.
-func missing(want, got []string) []string {
-	if len(got) == len(want) {
-		return nil
-	}
-	in := make(map[string]bool, len(got))
-	for _, id := range got {
-		in[id] = true
-	}
-	var out []string
-	for _, id := range want {
-		if !in[id] {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // ClaimDeliveries claims up to limit deliveries for owner until leaseUntil:
@@ -199,20 +182,20 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
 		out = nil
 		ids, err := queryStrings(ctx, tx, `SELECT id FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')
-			AND next_attempt_at <= ? LIMIT ?`, ms(now), limit)
+			AND next_attempt_at <= ? LIMIT ?`, storecodec.MS(now), limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
 		idj := mustJSON(ids)
 		doubted, err := queryStrings(ctx, tx, `INSERT INTO push_attempts (delivery_id, at, outcome, error)
 			SELECT id, ?, 'IN_DOUBT', 'the dispatcher stopped while sending; the provider may have it' FROM push_deliveries
-			WHERE id IN (SELECT value FROM json_each(?)) AND status = 'SENDING' RETURNING delivery_id`, ms(now), idj)
+			WHERE id IN (SELECT value FROM json_each(?)) AND status = 'SENDING' RETURNING delivery_id`, storecodec.MS(now), idj)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE push_deliveries SET in_doubt = in_doubt + (status = 'SENDING'), status = 'CLAIMED',
 			claimed_by = ?, next_attempt_at = ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
-			owner, ms(leaseUntil), ms(now), idj); err != nil {
+			owner, storecodec.MS(leaseUntil), storecodec.MS(now), idj); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT pd.id, pd.outbox_id, o.org_id, o.kind, o.subject_id, o.stage, o.recipient_id, o.employee_id,
@@ -225,7 +208,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 			FROM push_deliveries pd JOIN push_outbox o ON o.id = pd.outbox_id JOIN employees r ON r.id = o.recipient_id
 			JOIN devices dev ON dev.id = pd.device_id JOIN organizations org ON org.id = o.org_id
 			LEFT JOIN notification_settings s ON s.org_id = o.org_id LEFT JOIN push_tokens t ON t.device_id = pd.device_id`+reasonJoins+`
-			WHERE pd.id IN (SELECT value FROM json_each(:ids))`, sql.Named("ids", idj), sql.Named("now", ms(now)))
+			WHERE pd.id IN (SELECT value FROM json_each(:ids))`, sql.Named("ids", idj), sql.Named("now", storecodec.MS(now)))
 		if err != nil {
 			return err
 		}
@@ -242,7 +225,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
-			it.DueAt, it.FirstAttemptAt = fromMS(due), nullTime(first)
+			it.DueAt, it.FirstAttemptAt = storecodec.FromMS(due), storecodec.NullTime(first)
 			it.Doubted = slices.Contains(doubted, it.ID)
 			if err := json.Unmarshal([]byte(params), &it.Params); err != nil {
 				return err
@@ -277,7 +260,7 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 	if len(ups) == 0 {
 		return nil, nil
 	}
-	now := ms(db.now())
+	now := storecodec.MS(db.now())
 	rows := make([]deliveryUpdate, len(ups))
 	ids := make([]string, len(ups))
 	var logs, retires bool // whether any update logs an attempt or retires a token
@@ -285,7 +268,7 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 		logs, retires = logs || u.Outcome != "", retires || u.RetireToken != ""
 		next := now
 		if !u.NextAttemptAt.IsZero() {
-			next = ms(u.NextAttemptAt)
+			next = storecodec.MS(u.NextAttemptAt)
 		}
 		rows[i] = deliveryUpdate{ID: u.ID, Status: u.Status, Next: next, Outcome: u.Outcome, Error: u.Error,
 			ProviderID: u.ProviderID, RetireToken: u.RetireToken}
@@ -328,7 +311,7 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 		if err != nil {
 			return err
 		}
-		lost = missing(ids, done)
+		lost = storecodec.Missing(ids, done)
 		return nil
 	})
 	return lost, err
@@ -343,14 +326,14 @@ func (db *DB) OutboxStats(ctx context.Context, now time.Time) (depth int, oldest
 		(SELECT count(*) FROM push_outbox WHERE status = 'PLANNED'),
 		(SELECT count(*) FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')),
 		(SELECT min(not_before) FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ?1),
-		(SELECT min(next_attempt_at) FROM push_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1)`, ms(now)).
+		(SELECT min(next_attempt_at) FROM push_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1)`, storecodec.MS(now)).
 		Scan(&a, &b, &o1, &o2)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
 	for _, o := range []sql.NullInt64{o1, o2} {
-		if o.Valid && (oldestDue.IsZero() || fromMS(o.Int64).Before(oldestDue)) {
-			oldestDue = fromMS(o.Int64)
+		if o.Valid && (oldestDue.IsZero() || storecodec.FromMS(o.Int64).Before(oldestDue)) {
+			oldestDue = storecodec.FromMS(o.Int64)
 		}
 	}
 	return a + b, oldestDue, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // The planner's side of the outbox (push.PlanStore): facts to plan from, and
@@ -40,13 +41,13 @@ func (db *DB) UnviewedPayslips(ctx context.Context, orgID string, f kabinet.Pays
 	}
 	after := int64(-1 << 62)
 	if !f.PublishedAfter.IsZero() {
-		after = ms(f.PublishedAfter)
+		after = storecodec.MS(f.PublishedAfter)
 	}
 	return queryAll(ctx, db.read, func(row scanner) (kabinet.PayslipFact, error) {
 		var p kabinet.PayslipFact
 		var published int64
 		err := row.Scan(&p.ID, &p.EmployeeID, &p.Period, &published)
-		p.PublishedAt = fromMS(published)
+		p.PublishedAt = storecodec.FromMS(published)
 		return p, err
 	}, q, sql.Named("org", orgID), sql.Named("after", after), sql.Named("ids", mustJSON(f.IDs)), sql.Named("period", f.Period))
 }
@@ -130,7 +131,7 @@ func (db *DB) BroadcastStages(ctx context.Context, orgID, period string, since t
 			AND json_extract(params, '$.period') = :period AND created_at > :since), 0)
 		FROM push_outbox WHERE org_id = :org AND kind = :kind`,
 		sql.Named("org", orgID), sql.Named("kind", kabinet.NotifyPayslipBroadcast), sql.Named("period", period),
-		sql.Named("since", ms(since))).Scan(&last, &lastOfPeriod)
+		sql.Named("since", storecodec.MS(since))).Scan(&last, &lastOfPeriod)
 	return last, lastOfPeriod, err
 }
 
@@ -213,11 +214,11 @@ func planNotifications(ctx context.Context, tx *sql.Tx, orgID string, rows []kab
 	args := make([]any, 0, planChunk*11+2)
 	for start := 0; start < len(rows); start += planChunk {
 		part := order[start:min(start+planChunk, len(rows))]
-		args = append(args[:0], ms(now), orgID)
+		args = append(args[:0], storecodec.MS(now), orgID)
 		for k, i := range part {
 			r := &rows[i]
 			args = append(args, ids[start+k], r.Kind, r.SubjectID, r.SubjectKey, r.Stage, r.RecipientID, r.EmployeeID,
-				ms(r.BaseAt), ms(r.DueAt), r.LocalDate, r.Params)
+				storecodec.MS(r.BaseAt), storecodec.MS(r.DueAt), r.LocalDate, r.Params)
 		}
 		var res sql.Result
 		var err error
@@ -275,7 +276,7 @@ func newOutboxIDs(now time.Time, n int) []string {
 	}
 	ids := make([]string, n)
 	var b [14]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(ms(now))<<16) // 48 bits of milliseconds
+	binary.BigEndian.PutUint64(b[:8], uint64(storecodec.MS(now))<<16) // 48 bits of milliseconds
 	for i := range ids {
 		seq := outboxIDSeq.Add(1)
 		b[6], b[7], b[8] = byte(seq>>16), byte(seq>>8), byte(seq)
@@ -296,7 +297,7 @@ func (db *DB) CancelReminders(ctx context.Context, kinds []string, subjectIDs []
 		k, ids := mustJSON(kinds), mustJSON(subjectIDs)
 		res, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, updated_at = ?
 			WHERE kind IN (SELECT value FROM json_each(?)) AND subject_id IN (SELECT value FROM json_each(?)) AND status = 'PLANNED'`,
-			note, ms(now), k, ids)
+			note, storecodec.MS(now), k, ids)
 		if err != nil {
 			return err
 		}
@@ -304,7 +305,7 @@ func (db *DB) CancelReminders(ctx context.Context, kinds []string, subjectIDs []
 		res, err = tx.ExecContext(ctx, `UPDATE push_deliveries SET status = 'CANCELLED', error = ?, claimed_by = '', updated_at = ?
 			WHERE status IN ('PENDING', 'CLAIMED') AND outbox_id IN (SELECT id FROM push_outbox
 			WHERE kind IN (SELECT value FROM json_each(?)) AND subject_id IN (SELECT value FROM json_each(?)))`,
-			note, ms(now), k, ids)
+			note, storecodec.MS(now), k, ids)
 		if err != nil {
 			return err
 		}
@@ -325,7 +326,7 @@ func (db *DB) CancelOtherKeys(ctx context.Context, kinds []string, keys map[stri
 			FROM json_each(:keys) k
 			WHERE push_outbox.kind IN (SELECT value FROM json_each(:kinds)) AND push_outbox.status = 'PLANNED'
 			AND push_outbox.subject_id = k.key AND push_outbox.subject_key <> k.value`,
-			sql.Named("note", note), sql.Named("now", ms(now)), sql.Named("kinds", mustJSON(kinds)), sql.Named("keys", mustJSON(keys)))
+			sql.Named("note", note), sql.Named("now", storecodec.MS(now)), sql.Named("kinds", mustJSON(kinds)), sql.Named("keys", mustJSON(keys)))
 		if err != nil {
 			return err
 		}

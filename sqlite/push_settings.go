@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // NotificationSettings returns the organisation's stored reminder schedule,
@@ -25,7 +26,7 @@ func (db *DB) NotificationSettings(ctx context.Context, orgID string) (*kabinet.
 	if err != nil {
 		return nil, err
 	}
-	s.SendDelay, s.UpdatedAt = time.Duration(delay)*time.Second, fromMS(updated)
+	s.SendDelay, s.UpdatedAt = time.Duration(delay)*time.Second, storecodec.FromMS(updated)
 	for _, f := range []struct {
 		src string
 		dst any
@@ -52,7 +53,7 @@ func (db *DB) SaveNotificationSettings(ctx context.Context, orgID string, s *kab
 			ON CONFLICT (org_id) DO UPDATE SET window_start = excluded.window_start, window_end = excluded.window_end,
 			send_delay_seconds = excluded.send_delay_seconds, payslip_days = excluded.payslip_days, vacation_days = excluded.vacation_days,
 			manager_days = excluded.manager_days, timezone = excluded.timezone, texts = excluded.texts, updated_at = excluded.updated_at`,
-			orgID, s.WindowStart, s.WindowEnd, int64(s.SendDelay/time.Second), pd, vd, md, s.Timezone, texts, ms(now)); err != nil {
+			orgID, s.WindowStart, s.WindowEnd, int64(s.SendDelay/time.Second), pd, vd, md, s.Timezone, texts, storecodec.MS(now)); err != nil {
 			return err
 		}
 		if re == nil {
@@ -69,7 +70,7 @@ func replan(ctx context.Context, tx *sql.Tx, orgID string, re *kabinet.Replan, n
 		kinds = append(kinds, kind)
 		if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, updated_at = ?
 			WHERE org_id = ? AND kind = ? AND status = 'PLANNED' AND claimed_by = ''
-			AND stage NOT IN (SELECT value FROM json_each(?))`, kabinet.NoteSettingsChanged, ms(now), orgID, kind, jsonInts(stages)); err != nil {
+			AND stage NOT IN (SELECT value FROM json_each(?))`, kabinet.NoteSettingsChanged, storecodec.MS(now), orgID, kind, jsonInts(stages)); err != nil {
 			return err
 		}
 	}
@@ -77,7 +78,7 @@ func replan(ctx context.Context, tx *sql.Tx, orgID string, re *kabinet.Replan, n
 	// moved it later); with a changed delay, that due time moves.
 	if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET due_at = due_at + :shift, not_before = due_at + :shift, updated_at = :now
 		WHERE org_id = :org AND kind IN (SELECT value FROM json_each(:kinds)) AND status = 'PLANNED' AND claimed_by = ''`,
-		sql.Named("shift", re.Shift.Milliseconds()), sql.Named("now", ms(now)), sql.Named("org", orgID),
+		sql.Named("shift", re.Shift.Milliseconds()), sql.Named("now", storecodec.MS(now)), sql.Named("org", orgID),
 		sql.Named("kinds", mustJSON(kinds))); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // Secret returns the named key material, creating it with n random bytes the
@@ -23,7 +24,7 @@ func (db *DB) Secret(ctx context.Context, name string, n int) ([]byte, error) {
 		if _, err := rand.Read(v); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)`, name, v, ms(db.now()))
+		_, err = tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)`, name, v, storecodec.MS(db.now()))
 		return err
 	})
 	return v, err
@@ -48,14 +49,14 @@ func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDev
 			newDevice = true
 			d.ID = kabinet.NewID("dev")
 			_, err = tx.ExecContext(ctx, `INSERT INTO devices (id, org_id, employee_id, client_id, platform, model, app_version, timezone, first_seen_at, last_seen_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, s.Session.OrgID, s.Session.EmployeeID, d.ClientID, d.Platform, d.Model, d.AppVersion, d.Timezone, ms(now), ms(now))
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, s.Session.OrgID, s.Session.EmployeeID, d.ClientID, d.Platform, d.Model, d.AppVersion, d.Timezone, storecodec.MS(now), storecodec.MS(now))
 		case err == nil:
 			// What the app did not send this time keeps its earlier value:
 			// losing the device's zone would move its quiet hours.
 			_, err = tx.ExecContext(ctx, `UPDATE devices SET platform = ?, model = coalesce(nullif(?, ''), model),
 				app_version = coalesce(nullif(?, ''), app_version), timezone = coalesce(nullif(?, ''), timezone),
 				last_seen_at = ?, revoked_at = NULL WHERE id = ?`,
-				d.Platform, d.Model, d.AppVersion, d.Timezone, ms(now), d.ID)
+				d.Platform, d.Model, d.AppVersion, d.Timezone, storecodec.MS(now), d.ID)
 		}
 		if err != nil {
 			return err
@@ -67,9 +68,9 @@ func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDev
 		s.Session.DeviceID = d.ID
 		var pw sql.NullInt64
 		if s.PasswordAt != nil {
-			pw = sql.NullInt64{Int64: ms(*s.PasswordAt), Valid: true}
+			pw = sql.NullInt64{Int64: storecodec.MS(*s.PasswordAt), Valid: true}
 			// A password sign-in unlocks the device's quick login.
-			if _, err := tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = 0, locked_at = NULL, updated_at = ? WHERE device_id = ?`, ms(now), d.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = 0, locked_at = NULL, updated_at = ? WHERE device_id = ?`, storecodec.MS(now), d.ID); err != nil {
 				return err
 			}
 		}
@@ -80,10 +81,10 @@ func (db *DB) StartSession(ctx context.Context, s *kabinet.SessionStart) (newDev
 			s.Event.Reason = kabinet.ReasonNewDevice
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, org_id, employee_id, device_id, method, auth_time, password_at, created_at, last_used_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.Session.ID, s.Session.OrgID, s.Session.EmployeeID, d.ID, s.Method, ms(now), pw, ms(now), ms(now), ms(s.ExpiresAt)); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.Session.ID, s.Session.OrgID, s.Session.EmployeeID, d.ID, s.Method, storecodec.MS(now), pw, storecodec.MS(now), storecodec.MS(now), storecodec.MS(s.ExpiresAt)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)`, s.RefreshHash, s.Session.ID, ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)`, s.RefreshHash, s.Session.ID, storecodec.MS(now)); err != nil {
 			return err
 		}
 		s.Event.DeviceID = d.ID
@@ -111,7 +112,7 @@ func scanSession(row scanner) (*kabinet.SessionInfo, error) {
 	if err := row.Scan(&s.ID, &s.OrgID, &s.EmployeeID, &s.DeviceID, &s.Method, &auth, &pw, &last, &exp, &s.Revoked, &s.QuickLoginMethod); err != nil {
 		return nil, err
 	}
-	s.AuthTime, s.LastUsedAt, s.ExpiresAt, s.PasswordAt = fromMS(auth), fromMS(last), fromMS(exp), nullTime(pw)
+	s.AuthTime, s.LastUsedAt, s.ExpiresAt, s.PasswordAt = storecodec.FromMS(auth), storecodec.FromMS(last), storecodec.FromMS(exp), storecodec.NullTime(pw)
 	return s, nil
 }
 
@@ -156,14 +157,14 @@ func (db *DB) RotateRefresh(ctx context.Context, oldHash, newHash string, check 
 		if err := check(s); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?`, ms(now), oldHash); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?`, storecodec.MS(now), oldHash); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)`, newHash, sessionID, ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)`, newHash, sessionID, storecodec.MS(now)); err != nil {
 			return err
 		}
 		s.LastUsedAt = now
-		_, err = tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = ? WHERE id = ?`, ms(now), sessionID)
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = ? WHERE id = ?`, storecodec.MS(now), sessionID)
 		return err
 	})
 	if reused && err == nil {
@@ -198,7 +199,7 @@ func (db *DB) RevokeDeviceSessions(ctx context.Context, deviceID, reason string)
 }
 
 func revokeSessions(ctx context.Context, tx *sql.Tx, where string, arg any, reason string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE revoked_at IS NULL AND `+where, ms(now), reason, arg)
+	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE revoked_at IS NULL AND `+where, storecodec.MS(now), reason, arg)
 	return err
 }
 
@@ -212,7 +213,7 @@ func insertLoginEvent(ctx context.Context, tx *sql.Tx, ev *kabinet.LoginEvent, n
 		ev.At = now
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO login_events (org_id, employee_id, device_id, device_model, method, success, address, user_agent, reason, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.OrgID, ev.EmployeeID, ev.DeviceID, ev.DeviceModel, ev.Method, ev.Success, ev.Address, ev.UserAgent, ev.Reason, ms(ev.At))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.OrgID, ev.EmployeeID, ev.DeviceID, ev.DeviceModel, ev.Method, ev.Success, ev.Address, ev.UserAgent, ev.Reason, storecodec.MS(ev.At))
 	return err
 }
 
@@ -222,7 +223,7 @@ func (db *DB) LoginHistory(ctx context.Context, employeeID string, limit int) ([
 		ev := &kabinet.LoginEvent{}
 		var at int64
 		err := row.Scan(&ev.OrgID, &ev.EmployeeID, &ev.DeviceID, &ev.DeviceModel, &ev.Method, &ev.Success, &ev.Address, &ev.UserAgent, &ev.Reason, &at)
-		ev.At = fromMS(at)
+		ev.At = storecodec.FromMS(at)
 		return ev, err
 	}, `SELECT org_id, employee_id, device_id, device_model, method, success, address, user_agent, reason, at
 		FROM login_events WHERE employee_id = ? ORDER BY id DESC LIMIT ?`, employeeID, limit)
@@ -234,7 +235,7 @@ func (db *DB) Devices(ctx context.Context, employeeID string) ([]*kabinet.Device
 		d := &kabinet.Device{}
 		var first, last int64
 		err := row.Scan(&d.ID, &d.ClientID, &d.OrgID, &d.EmployeeID, &d.Platform, &d.Model, &d.AppVersion, &d.Timezone, &first, &last, &d.QuickLoginMethod)
-		d.FirstSeenAt, d.LastSeenAt = fromMS(first), fromMS(last)
+		d.FirstSeenAt, d.LastSeenAt = storecodec.FromMS(first), storecodec.FromMS(last)
 		return d, err
 	}, `SELECT d.id, d.client_id, d.org_id, d.employee_id, d.platform, d.model, d.app_version, d.timezone,
 			d.first_seen_at, d.last_seen_at, COALESCE(q.method, '')
@@ -248,7 +249,7 @@ func (db *DB) Devices(ctx context.Context, employeeID string) ([]*kabinet.Device
 func (db *DB) RevokeDevice(ctx context.Context, employeeID, deviceID, reason string) error {
 	now := db.now()
 	return db.WriteTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE devices SET revoked_at = ? WHERE id = ? AND employee_id = ? AND revoked_at IS NULL`, ms(now), deviceID, employeeID)
+		res, err := tx.ExecContext(ctx, `UPDATE devices SET revoked_at = ? WHERE id = ? AND employee_id = ? AND revoked_at IS NULL`, storecodec.MS(now), deviceID, employeeID)
 		if err != nil {
 			return err
 		}

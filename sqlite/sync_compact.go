@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/kabinet/kabinet/internal/storecodec"
+
 	"context"
 	"database/sql"
 	"time"
@@ -22,7 +24,7 @@ func (db *DB) CompactChanges(ctx context.Context, before time.Time, batch int) (
 		batch = 10_000
 	}
 	var target sql.NullInt64
-	if err := db.read.QueryRowContext(ctx, `SELECT max(seq) FROM changes WHERE at < ?`, ms(before)).Scan(&target); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT max(seq) FROM changes WHERE at < ?`, storecodec.MS(before)).Scan(&target); err != nil {
 		return 0, 0, err
 	}
 	for {
@@ -59,7 +61,7 @@ func (db *DB) CompactChanges(ctx context.Context, before time.Time, batch int) (
 		var n int64
 		err := db.WriteTx(ctx, func(tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, `DELETE FROM sync_mutations WHERE (employee_id, client_mutation_id) IN
-				(SELECT employee_id, client_mutation_id FROM sync_mutations WHERE created_at < ? LIMIT ?)`, ms(before), batch)
+				(SELECT employee_id, client_mutation_id FROM sync_mutations WHERE created_at < ? LIMIT ?)`, storecodec.MS(before), batch)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/kabinet/kabinet/internal/storecodec"
+
 	"context"
 	"database/sql"
 	"time"
@@ -19,7 +21,7 @@ func (db *DB) ThrottleCounters(ctx context.Context, names []string, now time.Tim
 	for _, n := range names {
 		args = append(args, n)
 	}
-	args = append(args, ms(now))
+	args = append(args, storecodec.MS(now))
 	rows, err := db.read.QueryContext(ctx, `SELECT name, count, window_end, last_at FROM throttle_counters
 		WHERE name IN (`+placeholders(len(names))+`) AND window_end > ?`, args...)
 	if err != nil {
@@ -33,7 +35,7 @@ func (db *DB) ThrottleCounters(ctx context.Context, names []string, now time.Tim
 		if err := rows.Scan(&name, &n, &end, &last); err != nil {
 			return nil, err
 		}
-		out[name] = throttle.Counter{Count: n, WindowEnd: fromMS(end), Last: fromMS(last)}
+		out[name] = throttle.Counter{Count: n, WindowEnd: storecodec.FromMS(end), Last: storecodec.FromMS(last)}
 	}
 	return out, rows.Err()
 }
@@ -49,8 +51,8 @@ func (db *DB) AddThrottle(ctx context.Context, name string, now time.Time, windo
 				count      = CASE WHEN window_end <= ?2 THEN 1 ELSE count + 1 END,
 				window_end = CASE WHEN window_end <= ?2 THEN ?3 ELSE window_end END,
 				last_at    = ?2
-			RETURNING count, window_end, last_at`, name, ms(now), ms(now.Add(window))).Scan(&c.Count, &end, &last)
-		c.WindowEnd, c.Last = fromMS(end), fromMS(last)
+			RETURNING count, window_end, last_at`, name, storecodec.MS(now), storecodec.MS(now.Add(window))).Scan(&c.Count, &end, &last)
+		c.WindowEnd, c.Last = storecodec.FromMS(end), storecodec.FromMS(last)
 		return err
 	})
 	return c, err
@@ -74,7 +76,7 @@ func (db *DB) ResetThrottle(ctx context.Context, names []string) error {
 // PurgeThrottle drops counters whose window ended before t.
 func (db *DB) PurgeThrottle(ctx context.Context, t time.Time) error {
 	return db.WriteTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM throttle_counters WHERE window_end < ?`, ms(t))
+		_, err := tx.ExecContext(ctx, `DELETE FROM throttle_counters WHERE window_end < ?`, storecodec.MS(t))
 		return err
 	})
 }

@@ -29,7 +29,7 @@ func (db *DB) PublishVacations(ctx context.Context, orgID string, vacs []kabinet
 				v.ID = kabinet.NewID("vac")
 				_, err = tx.ExecContext(ctx, `INSERT INTO vacations (id, org_id, employee_id, external_id, starts_on, ends_on, days,
 					fingerprint, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-					v.ID, orgID, v.EmployeeID, v.ExternalID, v.StartsOn, v.EndsOn, v.Days, fp, ms(now), ms(now))
+					v.ID, orgID, v.EmployeeID, v.ExternalID, v.StartsOn, v.EndsOn, v.Days, fp, storecodec.MS(now), storecodec.MS(now))
 				res.Created++
 			case err != nil:
 				return err
@@ -40,7 +40,7 @@ func (db *DB) PublishVacations(ctx context.Context, orgID string, vacs []kabinet
 			default:
 				v.ID = id
 				_, err = tx.ExecContext(ctx, `UPDATE vacations SET employee_id = ?, starts_on = ?, ends_on = ?, days = ?, fingerprint = ?,
-					cancelled_at = NULL, updated_at = ? WHERE id = ?`, v.EmployeeID, v.StartsOn, v.EndsOn, v.Days, fp, ms(now), id)
+					cancelled_at = NULL, updated_at = ? WHERE id = ?`, v.EmployeeID, v.StartsOn, v.EndsOn, v.Days, fp, storecodec.MS(now), id)
 				res.Updated++
 				if err == nil && oldEmp != v.EmployeeID && !cancelled.Valid {
 					err = recordChange(ctx, tx, orgID, oldEmp, EntityVacation, id, OpDelete, now)
