@@ -191,12 +191,10 @@ func lastChangeSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return seq, err
 }
 
-// ChangeHead is the last committed seq of the change log, from memory. It
-// is exact for this store, where every write goes through this process's
-// one writer; a store shared by several processes must not offer it.
-func (db *DB) ChangeHead() int64 { return db.head.Load() }
-
-// CommittedHead is ChangeHead for sync.Store: always known here.
+// CommittedHead is the last committed seq of the change log, from memory
+// (sync.Store). It is exact for this store, where every write goes through
+// this process's one writer; a store shared by several processes must not
+// offer it.
 func (db *DB) CommittedHead() (int64, bool) { return db.head.Load(), true }
 
 // ReadTx runs fn in a read transaction: every statement in it sees the same

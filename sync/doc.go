@@ -55,7 +55,7 @@
 // running transaction.)
 //
 // The in-memory head that lets a SQLite sync with nothing new skip even the
-// head read (Store.CommittedHead, sqlite.DB.ChangeHead) is exact only for a single process. The
+// head read (Store.CommittedHead) is exact only for a single process. The
 // PostgreSQL store does not offer it: every incremental sync reads the head
 // (one primary-key read and one index probe, in one statement), so an
 // instance never answers "no change" after another instance committed one
