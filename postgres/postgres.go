@@ -49,6 +49,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/sqlstore"
 )
 
 // Options tune the store.
@@ -61,6 +62,10 @@ type Options struct {
 // DB is the store. It is safe for concurrent use, by several processes on
 // one database as well.
 type DB struct {
+	// Store is the SQL shared with the SQLite store; its methods are this
+	// store's.
+	*sqlstore.Store
+
 	dsn  string
 	pool *pgxpool.Pool
 	sql  *sql.DB
@@ -113,6 +118,7 @@ func Open(ctx context.Context, dsn string, clock kabinet.Clock, opt Options) (*D
 	s := stdlib.OpenDBFromPool(pool)
 	db := &DB{dsn: dsn, pool: pool, sql: s, conn: conn{s}, Clock: clock,
 		writers: make(chan struct{}, max(1, cfg.MaxConns/2))}
+	db.Store = sqlstore.New(runner{db}, sqlstore.Postgres, clock)
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

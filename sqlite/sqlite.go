@@ -23,10 +23,15 @@ import (
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/internal/migrate"
+	"github.com/kabinet/kabinet/internal/sqlstore"
 )
 
 // DB is the store. It is safe for concurrent use.
 type DB struct {
+	// Store is the SQL shared with the PostgreSQL store; its methods are
+	// this store's.
+	*sqlstore.Store
+
 	path  string
 	write *sql.DB // exactly one connection: SQLite has one writer
 	read  *sql.DB // readers see committed snapshots (WAL)
@@ -83,6 +88,7 @@ func Open(ctx context.Context, path string, clock kabinet.Clock) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	db := &DB{path: path, write: w, Clock: clock}
+	db.Store = sqlstore.New(runner{db}, sqlstore.SQLite, clock)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)

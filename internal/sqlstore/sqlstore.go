@@ -1,0 +1,102 @@
+// Package sqlstore is the SQL both stores share. Tables added after the
+// PostgreSQL store (HR accounts, requests, …) are written here once, with ?
+// placeholders and SQL that SQLite and PostgreSQL both accept, and run by
+// each store through its own transactions: sqlite.DB and postgres.DB embed a
+// *Store built on their WriteTx and ReadTx, so its methods are theirs.
+//
+// The rules of the stores hold here too: every exported method owns its
+// transaction (Write or Read), private helpers take a Tx; times are stored
+// as Unix milliseconds in UTC (internal/storecodec), money as integer
+// kopecks; a unique violation comes back as CONFLICT (each store's
+// transaction translates its driver's errors). Where the dialects differ
+// (row locks, upserts), Dialect says how.
+//
+// Schema changes stay in each store's migrations (sqlite/migrations,
+// postgres/migrations), with the same number and the same tables on both.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/kabinet/kabinet"
+)
+
+// Tx is a transaction whose statements are written with ? placeholders.
+type Tx interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	// RecordChange appends to the organisation's change log (delta sync)
+	// as part of this transaction: the change is visible to sync exactly
+	// when the transaction commits, in commit order.
+	RecordChange(ctx context.Context, orgID, employeeID, entity, entityID, op string, at time.Time) error
+}
+
+// Runner runs transactions: the store's own WriteTx and ReadTx.
+type Runner interface {
+	// Write runs fn in a write transaction, committing when fn returns nil
+	// (and writing the mutation's pending audit entry with it).
+	Write(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn in a read-only transaction that sees one snapshot.
+	Read(ctx context.Context, fn func(Tx) error) error
+}
+
+// Dialect is the SQL engine underneath.
+type Dialect int
+
+// The dialects.
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+// ForUpdate is the row-lock clause a read-modify-write SELECT ends with:
+// PostgreSQL locks the rows; SQLite has one writer, which holds the whole
+// database from BEGIN (IMMEDIATE), and no such clause.
+func (d Dialect) ForUpdate() string {
+	if d == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Store is the shared part of a store.
+type Store struct {
+	run     Runner
+	dialect Dialect
+	clock   kabinet.Clock
+}
+
+// New returns the shared part of a store that runs its transactions with r.
+func New(r Runner, d Dialect, clock kabinet.Clock) *Store {
+	if clock == nil {
+		clock = kabinet.SystemClock{}
+	}
+	return &Store{run: r, dialect: d, clock: clock}
+}
+
+// now is the store's clock, as a stored time.
+func (s *Store) now() time.Time { return s.clock.Now().UTC() }
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, tx Tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
