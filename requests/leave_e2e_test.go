@@ -235,7 +235,9 @@ func TestLeaveRouting(t *testing.T) {
 		if r.Approver != nil || !r.InHrQueue {
 			t.Fatalf("the head's request: got approver %+v, want HR's queue", r.Approver)
 		}
-		var q struct{ LeaveRequests struct{ Items []struct{ ID string } } }
+		var q struct {
+			LeaveRequests struct{ Items []struct{ ID string } }
+		}
 		o.env.Do(t, o.key, `{ leaveRequests(hrQueue: true, status: PENDING) { items { id } } }`, nil).Must(t, &q)
 		if len(q.LeaveRequests.Items) != 1 || q.LeaveRequests.Items[0].ID != r.ID {
 			t.Fatalf("HR's queue: got %+v, want the head's request", q)
@@ -309,7 +311,9 @@ func TestLeaveBadInput(t *testing.T) {
 		}
 		o.env.Do(t, o.key, `mutation($ids: [ID!]!) { registerLeaveRequests(ids: $ids) { id } }`,
 			map[string]any{"ids": []string{approved.ID, "lr_nope"}}).WantCode(t, kabinet.ENOTFOUND)
-		var out struct{ LeaveRequests struct{ Items []struct{ ID string } } }
+		var out struct {
+			LeaveRequests struct{ Items []struct{ ID string } }
+		}
 		o.env.Do(t, o.key, `{ leaveRequests(status: REGISTERED) { items { id } } }`, nil).Must(t, &out)
 		if len(out.LeaveRequests.Items) != 0 {
 			t.Fatalf("a refused batch registered %v", out.LeaveRequests.Items)
@@ -333,7 +337,9 @@ func TestLeaveIsolation(t *testing.T) {
 	o := newOffice(t)
 	r := o.mustCreate(t, "E-1", "iso", "ANNUAL", "2026-12-01", "2026-12-05")
 	_, other := o.env.NewOrg(t, "ООО Другая")
-	var out struct{ LeaveRequests struct{ Items []struct{ ID string } } }
+	var out struct {
+		LeaveRequests struct{ Items []struct{ ID string } }
+	}
 	o.env.Do(t, other, `{ leaveRequests { items { id } } }`, nil).Must(t, &out)
 	if len(out.LeaveRequests.Items) != 0 {
 		t.Fatalf("another organisation sees %v", out.LeaveRequests.Items)
