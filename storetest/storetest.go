@@ -40,6 +40,11 @@ func Run(t *testing.T, open Opener) {
 		{"MarkViewedOnce", testMarkViewedOnce},
 		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
+		{"LeaveCreateOnce", testLeaveCreateOnce},
+		{"LeaveConcurrentCreates", testLeaveConcurrentCreates},
+		{"LeaveTransitions", testLeaveTransitions},
+		{"LeavePositions", testLeavePositions},
+		{"LeaveSync", testLeaveSync},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
