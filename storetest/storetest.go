@@ -41,6 +41,11 @@ func Run(t *testing.T, open Opener) {
 		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
 		{"ApplyOutbox", testApplyOutbox},
+		{"LeaveCreateOnce", testLeaveCreateOnce},
+		{"LeaveConcurrentCreates", testLeaveConcurrentCreates},
+		{"LeaveTransitions", testLeaveTransitions},
+		{"LeavePositions", testLeavePositions},
+		{"LeaveSync", testLeaveSync},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
