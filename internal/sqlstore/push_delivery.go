@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -15,12 +15,11 @@ import (
 // its attempts. plannedAt computes when a notification not yet fanned out
 // will go: from its due time (or the local date it is due on) in the
 // recipient's zone, and the next look the dispatcher scheduled.
-func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit int,
+func (s *Store) DeliveryLog(ctx context.Context, orgID, employeeID string, limit int,
 	plannedAt func(due, notBefore time.Time, localDate string, zones *kabinet.ReasonFacts) time.Time) ([]*kabinet.Delivery, error) {
 	q := `SELECT COALESCE(pd.id, o.id), o.kind, o.stage, r.external_id, COALESCE(pd.platform, ''), o.status, COALESCE(pd.status, ''),
 		o.note, COALESCE(pd.error, ''), o.due_at, o.not_before, o.local_date, COALESCE(pd.next_attempt_at, 0), pd.sent_at,
-		r.timezone, COALESCE((SELECT d.timezone FROM devices d WHERE d.employee_id = r.id AND d.revoked_at IS NULL AND d.timezone <> ''
-			ORDER BY d.last_seen_at DESC LIMIT 1), ''), COALESCE(s.timezone, ''), org.timezone
+		r.timezone, ` + deviceZone + `, COALESCE(s.timezone, ''), org.timezone
 		FROM push_outbox o JOIN employees r ON r.id = o.recipient_id JOIN organizations org ON org.id = o.org_id
 		LEFT JOIN notification_settings s ON s.org_id = o.org_id
 		LEFT JOIN push_deliveries pd ON pd.outbox_id = o.id
@@ -34,7 +33,7 @@ func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit i
 	args = append(args, limit)
 	var out []*kabinet.Delivery
 	byID := map[string]*kabinet.Delivery{}
-	err := db.ReadTx(ctx, func(tx *sql.Tx) error {
+	err := s.run.Read(ctx, func(tx Tx) error {
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
@@ -80,7 +79,7 @@ func (db *DB) DeliveryLog(ctx context.Context, orgID, employeeID string, limit i
 		}
 		rows.Close()
 		arows, err := tx.QueryContext(ctx, `SELECT delivery_id, at, outcome, error FROM push_attempts
-			WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY id`, mustJSON(ids))
+			WHERE delivery_id IN (SELECT value FROM `+s.dialect.JSONStrings()+`) ORDER BY id`, JSON(ids))
 		if err != nil {
 			return err
 		}
