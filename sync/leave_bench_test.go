@@ -76,7 +76,9 @@ func startLeaveBench(b *testing.B, n int) *benchEnv {
 
 func checkCreated(b *testing.B, e *benchEnv, want int) {
 	b.Helper()
-	var out struct{ LeaveRequests struct{ Items []struct{ ID string } } }
+	var out struct {
+		LeaveRequests struct{ Items []struct{ ID string } }
+	}
 	e.Do(b, e.key, `{ leaveRequests(limit: 1000) { items { id } } }`, nil).Must(b, &out)
 	if got := len(out.LeaveRequests.Items); got != min(want, 1000) {
 		b.Fatalf("got %d requests, want %d", got, min(want, 1000))
