@@ -180,6 +180,14 @@ type SetupQuickLoginInput struct {
 	PublicKey *string `json:"publicKey,omitempty"`
 }
 
+// A number of employees in one cabinet status.
+type StatusCount struct {
+	// The status.
+	Status string `json:"status"`
+	// How many employees.
+	Count int `json:"count"`
+}
+
 // The phone's operating system.
 type Platform string
 
