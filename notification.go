@@ -9,6 +9,12 @@ const (
 	NotifyManagerVacationReminder = "MANAGER_VACATION_REMINDER"
 	NotifyNewDevice               = "NEW_DEVICE"
 	NotifyPayslipBroadcast        = "PAYSLIP_BROADCAST"
+	// Leave requests: a new request to its approver, the approver's
+	// reminder when it waits too long, the decision (or HR's cancellation)
+	// to the employee.
+	NotifyLeaveApproval         = "LEAVE_APPROVAL"
+	NotifyLeaveApprovalReminder = "LEAVE_APPROVAL_REMINDER"
+	NotifyLeaveDecision         = "LEAVE_DECISION"
 )
 
 // Push providers (docs/contract.md §Enums: PushProvider).

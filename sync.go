@@ -11,10 +11,11 @@ const (
 	EntityPayslip      = "PAYSLIP"
 	EntityLeaveBalance = "LEAVE_BALANCE"
 	EntityVacation     = "VACATION"
+	EntityLeaveRequest = "LEAVE_REQUEST"
 )
 
 // EntityRank orders the record types in a full sync: payslips, then leave
-// balances, then vacations. Unknown types rank last.
+// balances, then vacations, then leave requests. Unknown types rank last.
 func EntityRank(entity string) int {
 	switch entity {
 	case EntityPayslip:
@@ -23,8 +24,10 @@ func EntityRank(entity string) int {
 		return 1
 	case EntityVacation:
 		return 2
+	case EntityLeaveRequest:
+		return 3
 	}
-	return 3
+	return 4
 }
 
 // RecordRef names one record an employee sees.
@@ -65,10 +68,15 @@ type SyncRecords struct {
 	Payslips      []*Payslip
 	LeaveBalances []*LeaveBalance
 	Vacations     []*Vacation
+	// LeaveRequests are the employee's own requests and those waiting for
+	// their decision.
+	LeaveRequests []*LeaveRequest
 }
 
 // Len is the number of records.
-func (r *SyncRecords) Len() int { return len(r.Payslips) + len(r.LeaveBalances) + len(r.Vacations) }
+func (r *SyncRecords) Len() int {
+	return len(r.Payslips) + len(r.LeaveBalances) + len(r.Vacations) + len(r.LeaveRequests)
+}
 
 // SyncIDs are the ids of every record an employee currently sees, per
 // collection, each in ascending byte order.
@@ -76,6 +84,7 @@ type SyncIDs struct {
 	Payslips      []string
 	LeaveBalances []string
 	Vacations     []string
+	LeaveRequests []string
 }
 
 // SyncReader reads one employee's change log and records inside one read

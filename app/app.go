@@ -30,6 +30,7 @@ import (
 	"github.com/kabinet/kabinet/postgres"
 	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/push/providers"
+	"github.com/kabinet/kabinet/requests"
 	"github.com/kabinet/kabinet/server"
 	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
@@ -218,8 +219,10 @@ type App struct {
 	Compactor *ksync.Compactor
 	// Push holds notification settings, push tokens and the planner;
 	// Dispatcher delivers (started by Start unless Options.NoDispatcher).
-	Push          *push.Service
-	Dispatcher    *push.Dispatcher
+	Push       *push.Service
+	Dispatcher *push.Dispatcher
+	// Leave runs leave requests; their notifications go through Push.
+	Leave         *requests.Service
 	runDispatcher bool
 
 	ln   net.Listener
@@ -285,6 +288,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	//	publication (payroll)   → cabinets (activation), reminders (push)
 	//	sign-in on a new device → the notice to the other devices (push)
 	//	payslip viewed (sync)   → its reminders stop (push)
+	//	leave request made or decided (requests) → the approver's and the employee's notices (push)
 	//	planned, maybe due now  → the dispatcher wakes
 	//
 	// Who may hold a session or be reached (an active cabinet, not
@@ -320,9 +324,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch,
 		Listeners: append([]payroll.Listener{a.Activation, a.Push}, opt.Listeners...)}
 
+	a.Leave = &requests.Service{Store: db, Clock: opt.Clock, Notify: a.Push}
+
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
-		Activation: a.Activation, Push: a.Push}, graph.Options{
+		Activation: a.Activation, Push: a.Push, Leave: a.Leave}, graph.Options{
 		Logger:        opt.Logger,
 		Auditor:       db,
 		Metrics:       ops.observe,

@@ -12,12 +12,3 @@ import (
 func (r *dashboardResolver) dashboardCabinets(ctx context.Context, d *model.Dashboard) (*activation.Overview, error) {
 	return d.Cabinets(func() (*activation.Overview, error) { return r.Activation.CabinetOverview(ctx, d.OrgID) })
 }
-
-// pointers returns pointers to the elements of vs.
-func pointers[T any](vs []T) []*T {
-	out := make([]*T, len(vs))
-	for i := range vs {
-		out[i] = &vs[i]
-	}
-	return out
-}

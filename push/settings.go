@@ -114,7 +114,8 @@ const (
 
 // Kinds lists the notification kinds HR can word.
 var Kinds = []string{kabinet.NotifyPayslipReminder, kabinet.NotifyVacationReminder, kabinet.NotifyManagerVacationReminder,
-	kabinet.NotifyNewDevice, kabinet.NotifyPayslipBroadcast}
+	kabinet.NotifyNewDevice, kabinet.NotifyPayslipBroadcast,
+	kabinet.NotifyLeaveApproval, kabinet.NotifyLeaveApprovalReminder, kabinet.NotifyLeaveDecision}
 
 var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
 

@@ -33,8 +33,6 @@ const attemptBatch = 100
 var attemptsQuery = `SELECT delivery_id, at, outcome, error FROM push_attempts WHERE delivery_id IN (` +
 	placeholders(attemptBatch) + `) ORDER BY id`
 
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
-
 // padded returns vals padded to n with "" (a status no row has).
 func padded(vals []string, n int) []any {
 	out := make([]any, n)
