@@ -23,7 +23,9 @@ import (
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
+	"github.com/kabinet/kabinet/console"
 	"github.com/kabinet/kabinet/graph"
+	"github.com/kabinet/kabinet/hr"
 	"github.com/kabinet/kabinet/keys"
 	"github.com/kabinet/kabinet/passhash"
 	"github.com/kabinet/kabinet/payroll"
@@ -224,6 +226,9 @@ type App struct {
 	// Leave runs leave requests; their notifications go through Push.
 	Leave         *requests.Service
 	runDispatcher bool
+	// HR runs HR users and console sessions; Console serves /hr/.
+	HR      *hr.Service
+	Console *console.Console
 
 	ln   net.Listener
 	done chan error
@@ -325,6 +330,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Listeners: append([]payroll.Listener{a.Activation, a.Push}, opt.Listeners...)}
 
 	a.Leave = &requests.Service{Store: db, Clock: opt.Clock, Notify: a.Push}
+	a.HR = &hr.Service{Store: db, Clock: opt.Clock, Logger: opt.Logger, Hasher: hasher, Pepper: ring.Derive("hr-password-pepper"),
+		SealKey: ring.Derive("hr-totp-seal"), Throttle: a.Auth, Mail: senders[kabinet.ChannelEmail]}
 
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
@@ -350,6 +357,13 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		HSTSMaxAge:     cfg.HSTSMaxAge,
 		SlowRequest:    cfg.LogSlow,
 	})
+	a.Console, err = console.New(console.Config{Logger: opt.Logger, Clock: opt.Clock, Server: a.Server, CSRFKey: ring.Derive("hr-console-csrf"),
+		HR: a.HR, Tenancy: a.Tenancy, Auth: a.Auth, Payroll: a.Payroll, Activation: a.Activation, Push: a.Push})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Console.Mount()
 	return a, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph"
+	"github.com/kabinet/kabinet/hr"
 	"github.com/kabinet/kabinet/keys"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/postgres"
@@ -40,6 +41,7 @@ type Store interface {
 	requests.LeaveStore
 	graph.Store
 	graph.Auditor
+	hr.Store
 
 	// CountOrganizations tells an empty database (serve --demo seeds one).
 	CountOrganizations(ctx context.Context) (int, error)

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
 		{"CabinetSearch", testCabinetSearch},
+		{"ApplyOutbox", testApplyOutbox},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
