@@ -9,9 +9,10 @@ import (
 
 // deliveriesView is the delivery log with its filters.
 type deliveriesView struct {
-	Kinds, Statuses, Providers []string
-	Rows                       []deliveryRow
-	Limit                      int
+	Kinds, Statuses []option
+	Providers       []string
+	Rows            []deliveryRow
+	Limit           int
 }
 
 // deliveryLogLimit is the most lines the page shows.
@@ -23,7 +24,7 @@ const deliveryLogLimit = 200
 func (c *Console) deliveries(r *Request) error {
 	f := &Form{Values: queryValues(r), Errors: map[string]string{}}
 	r.Form = f
-	v := &deliveriesView{Kinds: push.Kinds, Statuses: push.DeliveryStatuses,
+	v := &deliveriesView{Kinds: r.options("pages.kind.", push.Kinds), Statuses: r.options("pages.dstatus.", push.DeliveryStatuses),
 		Providers: []string{kabinet.ProviderFCM, kabinet.ProviderAPNs}, Limit: deliveryLogLimit}
 	loc := c.zone(r)
 	q := push.DeliveryQuery{EmployeeExternalID: f.Get("employee"), Kind: f.Get("kind"), Status: f.Get("status"),

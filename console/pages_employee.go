@@ -106,10 +106,10 @@ func loginOutcome(l *kabinet.LoginEvent) string {
 
 // deliveryRow is one line of a delivery log.
 type deliveryRow struct {
-	Kind, Employee, EmployeeName, Platform, Provider, Status, Planned, Sent, Error string
-	Stage                                                                          int
-	Attempts                                                                       []attemptRow
-	EmployeeLink                                                                   string
+	Kind, KindLabel, StatusLabel, Employee, EmployeeName, Platform, Provider, Status, Planned, Sent, Error string
+	Stage                                                                                                  int
+	Attempts                                                                                               []attemptRow
+	EmployeeLink                                                                                           string
 }
 
 type attemptRow struct{ At, Outcome, Error string }
@@ -117,7 +117,7 @@ type attemptRow struct{ At, Outcome, Error string }
 func deliveryRows(r *Request, ds []*kabinet.Delivery, loc *time.Location) []deliveryRow {
 	out := make([]deliveryRow, 0, len(ds))
 	for _, d := range ds {
-		row := deliveryRow{Kind: d.Kind, Stage: d.Stage, Employee: d.EmployeeExternalID, EmployeeName: d.EmployeeName,
+		row := deliveryRow{Kind: d.Kind, KindLabel: r.label("pages.kind.", d.Kind), StatusLabel: r.label("pages.dstatus.", d.Status), Stage: d.Stage, Employee: d.EmployeeExternalID, EmployeeName: d.EmployeeName,
 			Platform: d.Platform, Provider: d.Provider, Status: d.Status, Planned: r.when(&d.PlannedAt, loc), Sent: r.when(d.SentAt, loc),
 			Error: d.Error, EmployeeLink: Prefix + "/employees/" + url.PathEscape(d.EmployeeExternalID)}
 		for _, a := range d.Attempts {

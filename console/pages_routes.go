@@ -71,6 +71,28 @@ func (r *Request) day(date string) string {
 	return d.Format("02.01")
 }
 
+// label is the text of prefix+code, or code itself where the catalog has
+// none (a kind or status added to the services after these pages).
+func (r *Request) label(prefix, code string) string {
+	key := prefix + code
+	if s := r.T(key); s != key {
+		return s
+	}
+	return code
+}
+
+// option is one choice of a select: its value and its text.
+type option struct{ Value, Label string }
+
+// options are the choices of codes, labelled from the catalog.
+func (r *Request) options(prefix string, codes []string) []option {
+	out := make([]option, len(codes))
+	for i, c := range codes {
+		out[i] = option{Value: c, Label: r.label(prefix, c)}
+	}
+	return out
+}
+
 // errorText is what a form shows for a service's refusal: the localized
 // text of the code, and the service's reason.
 func (r *Request) errorText(err error) string {

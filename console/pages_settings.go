@@ -26,7 +26,7 @@ type settingsView struct {
 
 // textField is the Russian wording of one kind, with its preview.
 type textField struct {
-	Kind, Title, Body                string
+	Kind, Label, Title, Body         string
 	PreviewTitle, PreviewBody, Error string
 }
 
@@ -207,7 +207,7 @@ func (c *Console) settingsView(r *Request, st *kabinet.NotificationSettings) *se
 	f := r.Form
 	v := &settingsView{Zones: settingsZones, Placeholder: strings.Join(push.Placeholders, " "), CanManage: r.Can("manage")}
 	for _, kind := range push.Kinds {
-		tf := textField{Kind: kind, Title: f.Values.Get("title_" + kind), Body: f.Values.Get("body_" + kind)}
+		tf := textField{Kind: kind, Label: r.label("pages.kind.", kind), Title: f.Values.Get("title_" + kind), Body: f.Values.Get("body_" + kind)}
 		title, body, err := push.TextPreview(kind, textLocale, strings.TrimSpace(tf.Title), strings.TrimSpace(tf.Body))
 		if err != nil {
 			tf.Error = kabinet.ErrorMessage(err)
