@@ -67,7 +67,9 @@ type Delivery struct {
 	Kind               string
 	Stage              int
 	EmployeeExternalID string
+	EmployeeName       string // the recipient's last and first name
 	Platform           string // "" before fan-out to devices
+	Provider           string // FCM or APNS; "" before fan-out
 	Status             string
 	PlannedAt          time.Time
 	SentAt             *time.Time

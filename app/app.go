@@ -331,7 +331,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
 		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
 	a.Activation = &activation.Service{
-		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
+		Store: db, Search: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
 		CodeKey: ring.Derive("activation-code"),
 		Limiter: limiter, Senders: senders,
 	}

@@ -256,7 +256,7 @@ func startDevice(t *testing.T, db app.Store, orgID, employeeID, clientID, platfo
 // "KIND/stage PLATFORM STATUS error" lines.
 func deliveryLines(t *testing.T, db app.Store, orgID, employeeID string) []string {
 	t.Helper()
-	ds, err := db.DeliveryLog(context.Background(), orgID, employeeID, 100, nil)
+	ds, err := db.DeliveryLog(context.Background(), orgID, kabinet.DeliveryFilter{EmployeeID: employeeID, Limit: 100}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

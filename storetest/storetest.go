@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"MarkViewedOnce", testMarkViewedOnce},
 		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
+		{"CabinetSearch", testCabinetSearch},
 		{"ApplyOutbox", testApplyOutbox},
 		{"LeaveCreateOnce", testLeaveCreateOnce},
 		{"LeaveConcurrentCreates", testLeaveConcurrentCreates},

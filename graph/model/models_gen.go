@@ -212,6 +212,14 @@ type SetupQuickLoginInput struct {
 	PublicKey *string `json:"publicKey,omitempty"`
 }
 
+// A number of employees in one cabinet status.
+type StatusCount struct {
+	// The status.
+	Status string `json:"status"`
+	// How many employees.
+	Count int `json:"count"`
+}
+
 // An approver's decision.
 type LeaveDecision string
 

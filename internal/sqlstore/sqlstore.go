@@ -73,6 +73,26 @@ func (d Dialect) ForUpdate() string {
 	return ""
 }
 
+// ILike is the operator of a LIKE that ignores the case of ASCII letters:
+// SQLite's LIKE does (and only for ASCII), PostgreSQL's ILIKE does for every
+// letter; callers that need other letters matched pass their case variants.
+func (d Dialect) ILike() string {
+	if d == Postgres {
+		return " ILIKE "
+	}
+	return " LIKE "
+}
+
+// Bytewise is the collation clause that orders text by its UTF-8 bytes,
+// as SQLite does by default, so that both stores list in the same order
+// whatever the database's locale.
+func (d Dialect) Bytewise() string {
+	if d == Postgres {
+		return ` COLLATE "C"`
+	}
+	return ""
+}
+
 // SkipLocked is the clause a claim's SELECT ends with: PostgreSQL locks
 // the rows it takes and passes over those another instance holds; SQLite's
 // one writer needs none.
