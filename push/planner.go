@@ -3,6 +3,7 @@ package push
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -360,7 +361,7 @@ func (s *Service) broadcast(ctx context.Context, orgID, period string) (*planned
 // employee: an active cabinet and at least one active device with a push
 // token. Planning for anyone else would only be cancelled at sending.
 func reachable(r kabinet.Reach) bool {
-	return r.CabinetStatus == kabinet.CabinetActive && r.PushDevices > 0
+	return r.CabinetStatus == kabinet.CabinetActive && slices.ContainsFunc(r.Devices, func(d kabinet.FanOutDevice) bool { return deliverable(&d) })
 }
 
 func employeesOf(facts []kabinet.PayslipFact) []string {
