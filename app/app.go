@@ -339,7 +339,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
-		Activation: a.Activation, Push: a.Push}, graph.Options{
+		Activation: a.Activation, Push: a.Push, HR: a.HR, PublicURL: cfg.PublicURL}, graph.Options{
 		Logger:        opt.Logger,
 		Auditor:       db,
 		Metrics:       ops.observe,

@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
+	"github.com/kabinet/kabinet/hr"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/push"
 	ksync "github.com/kabinet/kabinet/sync"
@@ -44,4 +45,8 @@ type Resolver struct {
 	Activation *activation.Service
 	// Push holds notification settings, push tokens and the delivery log.
 	Push *push.Service
+	// HR creates an organisation's first HR console administrator;
+	// PublicURL (KABINET_PUBLIC_URL) starts the set-password link.
+	HR        *hr.Service
+	PublicURL string
 }
