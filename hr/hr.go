@@ -70,7 +70,8 @@ type Service struct {
 	SealKey []byte
 	// Throttle counts failed sign-ins (auth.Service.Guard).
 	Throttle Guarder
-	// Mail delivers invitations (the activation service's email sender).
+	// Mail delivers invitations (the activation service's email sender);
+	// nil: none is sent, and the admin hands the link over.
 	Mail activation.Sender
 }
 
