@@ -40,6 +40,10 @@ func Run(t *testing.T, open Opener) {
 		{"MarkViewedOnce", testMarkViewedOnce},
 		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
+		{"HRUsers", testHRUsers},
+		{"HRLinksOnce", testHRLinksOnce},
+		{"SecondFactorOnce", testSecondFactorOnce},
+		{"NamedAPIKeys", testNamedAPIKeys},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
