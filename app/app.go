@@ -339,12 +339,18 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Listeners: append([]payroll.Listener{a.Activation, a.Push}, opt.Listeners...)}
 
 	a.Leave = &requests.Service{Store: db, Clock: opt.Clock, Notify: a.Push}
+	// HR invitations go by email only where SMTP is configured; without it
+	// the admin is shown the link to hand over (rather than the log).
+	var hrMail activation.Sender
+	if cfg.SMTPURL != "" {
+		hrMail = senders[kabinet.ChannelEmail]
+	}
 	a.HR = &hr.Service{Store: db, Clock: opt.Clock, Logger: opt.Logger, Hasher: hasher, Pepper: ring.Derive("hr-password-pepper"),
-		SealKey: ring.Derive("hr-totp-seal"), Throttle: a.Auth, Mail: senders[kabinet.ChannelEmail]}
+		SealKey: ring.Derive("hr-totp-seal"), Throttle: a.Auth, Mail: hrMail}
 
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
-		Activation: a.Activation, Push: a.Push, Leave: a.Leave}, graph.Options{
+		Activation: a.Activation, Push: a.Push, Leave: a.Leave, HR: a.HR, PublicURL: cfg.PublicURL}, graph.Options{
 		Logger:        opt.Logger,
 		Auditor:       db,
 		Metrics:       ops.observe,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -31,7 +32,7 @@ type AuditLog interface {
 func (r *Request) auditEntry() *kabinet.AuditEntry {
 	a := r.Actor()
 	return &kabinet.AuditEntry{OrgID: r.User.OrgID, Actor: "hr:" + r.User.ID, ActorName: r.User.FullName,
-		Operation: "console:" + r.C.Route().Path, Targets: []string{}, Outcome: "OK", Address: a.Address, RequestID: a.RequestID}
+		Operation: "console:" + strings.TrimPrefix(r.C.Route().Path, Prefix), Targets: []string{}, Outcome: "OK", Address: a.Address, RequestID: a.RequestID}
 }
 
 // Audit names what an action touches and, for a settings change, the
@@ -50,14 +51,15 @@ func (r *Request) Audit(targets []string, before, after any) {
 	}
 }
 
-// finishAudit records the entry unless the change's transaction did.
-func (r *Request) finishAudit(pending *kabinet.PendingAudit, err error) {
+// finishAudit records the entry unless the change's transaction did. ctx
+// must not carry the pending entry (the store would write it twice).
+func (r *Request) finishAudit(ctx context.Context, pending *kabinet.PendingAudit, err error) {
 	if pending.Written() {
 		return
 	}
 	e := r.audit
 	e.Outcome = outcome(r.C.Response().StatusCode(), err)
-	if rerr := r.console.cfg.Audit.RecordAudit(context.WithoutCancel(r.ctx), e); rerr != nil {
+	if rerr := r.console.cfg.Audit.RecordAudit(context.WithoutCancel(ctx), e); rerr != nil {
 		r.Log().Error("console audit", "err", rerr)
 	}
 }

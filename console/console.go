@@ -338,9 +338,10 @@ func (c *Console) wrap(perm hr.Permission, h Handler) fiber.Handler {
 		err := c.session(r, perm)
 		if r.User != nil && fc.Method() == fiber.MethodPost {
 			var pending *kabinet.PendingAudit
+			base := r.ctx
 			r.audit = r.auditEntry()
 			r.ctx, pending = kabinet.WithPendingAudit(r.ctx, r.audit)
-			defer func() { r.finishAudit(pending, err) }()
+			defer func() { r.finishAudit(base, pending, err) }()
 		}
 		if err != nil {
 			if errors.Is(err, errSignIn) {

@@ -73,8 +73,10 @@ type ComplexityRoot struct {
 
 	AuditEntry struct {
 		Actor     func(childComplexity int) int
+		ActorName func(childComplexity int) int
 		Address   func(childComplexity int) int
 		At        func(childComplexity int) int
+		Detail    func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Operation func(childComplexity int) int
 		Outcome   func(childComplexity int) int
@@ -151,8 +153,9 @@ type ComplexityRoot struct {
 	}
 
 	CreateOrganizationPayload struct {
-		APIKey       func(childComplexity int) int
-		Organization func(childComplexity int) int
+		APIKey               func(childComplexity int) int
+		AdminSetPasswordLink func(childComplexity int) int
+		Organization         func(childComplexity int) int
 	}
 
 	Dashboard struct {
@@ -718,6 +721,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.Actor(childComplexity), true
+	case "AuditEntry.actorName":
+		if e.ComplexityRoot.AuditEntry.ActorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ActorName(childComplexity), true
 	case "AuditEntry.address":
 		if e.ComplexityRoot.AuditEntry.Address == nil {
 			break
@@ -730,6 +739,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.detail":
+		if e.ComplexityRoot.AuditEntry.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Detail(childComplexity), true
 	case "AuditEntry.id":
 		if e.ComplexityRoot.AuditEntry.ID == nil {
 			break
@@ -1039,6 +1054,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateOrganizationPayload.APIKey(childComplexity), true
+	case "CreateOrganizationPayload.adminSetPasswordLink":
+		if e.ComplexityRoot.CreateOrganizationPayload.AdminSetPasswordLink == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateOrganizationPayload.AdminSetPasswordLink(childComplexity), true
 	case "CreateOrganizationPayload.organization":
 		if e.ComplexityRoot.CreateOrganizationPayload.Organization == nil {
 			break
@@ -3130,7 +3151,9 @@ type Query {
 type Mutation {
   # --- Operator ---
   """
-  Creates an organisation and its first API key. BAD_USER_INPUT for an empty name or an unknown time zone.
+  Creates an organisation and its first API key, and with adminEmail its first HR console administrator.
+  BAD_USER_INPUT for an empty name, an unknown time zone, or a bad admin email or name; CONFLICT when an HR user
+  has that email already (checked before anything is created).
   Requires: operator bootstrap token (KABINET_BOOTSTRAP_TOKEN).
   """
   createOrganization(
@@ -3489,6 +3512,10 @@ input CreateOrganizationInput {
   name: String!
   "IANA time zone of the organisation; Europe/Moscow when omitted."
   timezone: String
+  "Email of the organisation's first HR console administrator (role ADMIN); none is created when omitted."
+  adminEmail: String
+  "Full name of that administrator, 1–200 characters; required with adminEmail."
+  adminName: String
 }
 
 "A created organisation with its API key."
@@ -3497,6 +3524,12 @@ type CreateOrganizationPayload {
   organization: Organization!
   "The organisation's API key. Shown once: only its hash is stored."
   apiKey: String!
+  """
+  One-time link (good for 72 hours, once) for the first administrator to set their password at /hr/, then set up
+  their second factor; null without adminEmail. It starts with KABINET_PUBLIC_URL when that is set, else it is a
+  path on this server.
+  """
+  adminSetPasswordLink: String
 }
 
 "A tenant: an employer whose data no other organisation can see."
@@ -3511,12 +3544,16 @@ type Organization {
   createdAt: DateTime!
 }
 
-"One mutation made with an organisation key or the operator token. Amounts, codes and passwords are never recorded."
+"One mutation made with an organisation key or the operator token, or one change made in the HR console. Amounts, codes and passwords are never recorded."
 type AuditEntry {
   "Stable id; pass it as auditLog(before:) to page back."
   id: ID!
-  "operator, or key:<key id>"
+  "operator, key:<key id>, or hr:<HR user id> for a change made in the HR console"
   actor: String!
+  "Who acted, by name: the HR user's full name at the time, or the API key's name; empty for the operator and the unnamed first key."
+  actorName: String!
+  "A settings change's values before and after, as JSON {\"before\": …, \"after\": …}; empty for other changes."
+  detail: String!
   "The mutation's root field, e.g. publishPayslips."
   operation: String!
   "External IDs the mutation named."
@@ -4641,6 +4678,10 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 		return ec.fieldContext_AuditEntry_id(ctx, field)
 	case "actor":
 		return ec.fieldContext_AuditEntry_actor(ctx, field)
+	case "actorName":
+		return ec.fieldContext_AuditEntry_actorName(ctx, field)
+	case "detail":
+		return ec.fieldContext_AuditEntry_detail(ctx, field)
 	case "operation":
 		return ec.fieldContext_AuditEntry_operation(ctx, field)
 	case "targets":
@@ -4799,6 +4840,8 @@ func (ec *executionContext) childFields_CreateOrganizationPayload(ctx context.Co
 		return ec.fieldContext_CreateOrganizationPayload_organization(ctx, field)
 	case "apiKey":
 		return ec.fieldContext_CreateOrganizationPayload_apiKey(ctx, field)
+	case "adminSetPasswordLink":
+		return ec.fieldContext_CreateOrganizationPayload_adminSetPasswordLink(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateOrganizationPayload", field.Name)
 }
@@ -6635,6 +6678,52 @@ func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
+func (ec *executionContext) _AuditEntry_actorName(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_actorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_actorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_detail(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
 func (ec *executionContext) _AuditEntry_operation(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7873,6 +7962,29 @@ func (ec *executionContext) _CreateOrganizationPayload_apiKey(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_CreateOrganizationPayload_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateOrganizationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateOrganizationPayload_adminSetPasswordLink(ctx context.Context, field graphql.CollectedField, obj *model.CreateOrganizationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateOrganizationPayload_adminSetPasswordLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdminSetPasswordLink, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateOrganizationPayload_adminSetPasswordLink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateOrganizationPayload", field, false, false, "String")
 }
 
@@ -17215,7 +17327,7 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "timezone"}
+	fieldsInOrder := [...]string{"name", "timezone", "adminEmail", "adminName"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17236,6 +17348,20 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 				return it, err
 			}
 			it.Timezone = data
+		case "adminEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adminEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdminEmail = data
+		case "adminName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adminName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdminName = data
 		}
 	}
 	return it, nil
@@ -18490,6 +18616,16 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "actorName":
+			out.Values[i] = ec._AuditEntry_actorName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "detail":
+			out.Values[i] = ec._AuditEntry_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "operation":
 			out.Values[i] = ec._AuditEntry_operation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18866,6 +19002,8 @@ func (ec *executionContext) _CreateOrganizationPayload(ctx context.Context, sel 
 			return ec.marshalNOrganization2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐOrganization(ctx, field.Selections, obj.Organization)
 		case "apiKey":
 			return ec.marshalNString2string(ctx, field.Selections, obj.APIKey)
+		case "adminSetPasswordLink":
+			return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.AdminSetPasswordLink)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
+	"github.com/kabinet/kabinet/hr"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/requests"
@@ -291,12 +292,28 @@ func (r *leaveRequestEventResolver) Comment(ctx context.Context, obj *kabinet.Le
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*model.CreateOrganizationPayload, error) {
+	var admin *hr.NewUserInput
+	if input.AdminEmail != nil {
+		admin = &hr.NewUserInput{Email: *input.AdminEmail, FullName: deref(input.AdminName), Role: string(hr.RoleAdmin)}
+		if err := r.HR.CheckNewUser(ctx, *admin); err != nil {
+			return nil, err
+		}
+	}
 	org, key, err := r.Tenancy.CreateOrganization(ctx, input.Name, deref(input.Timezone))
 	if err != nil {
 		return nil, err
 	}
 	noteAuditOrg(ctx, org.ID)
-	return &model.CreateOrganizationPayload{Organization: org, APIKey: key}, nil
+	out := &model.CreateOrganizationPayload{Organization: org, APIKey: key}
+	if admin != nil {
+		_, token, err := r.HR.AddUser(ctx, org.ID, *admin)
+		if err != nil {
+			return nil, err
+		}
+		link := hr.LinkURL(r.PublicURL, token)
+		out.AdminSetPasswordLink = &link
+	}
+	return out, nil
 }
 
 // UpsertDepartments is the resolver for the upsertDepartments field.

@@ -47,6 +47,10 @@ func Run(t *testing.T, open Opener) {
 		{"LeaveTransitions", testLeaveTransitions},
 		{"LeavePositions", testLeavePositions},
 		{"LeaveSync", testLeaveSync},
+		{"HRUsers", testHRUsers},
+		{"HRLinksOnce", testHRLinksOnce},
+		{"SecondFactorOnce", testSecondFactorOnce},
+		{"NamedAPIKeys", testNamedAPIKeys},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}

@@ -31,6 +31,9 @@ func seedDemo(ctx context.Context, a *app.App, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\n  Demo organisation %q created with %d employees.\n  API key (shown once):\n\n    export KABINET_KEY=%s\n\n",
 		res.Org.Name, len(res.Employees), res.APIKey)
+	if err := seedDemoAdmin(ctx, a, res.Org.ID, out); err != nil {
+		return err
+	}
 	if err := printActivationCodes(ctx, a, res.Org.ID, res.Employees, out); err != nil {
 		return err
 	}
