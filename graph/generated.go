@@ -3609,7 +3609,7 @@ input EmployeeInput {
   dismissedOn: Date
 }
 
-"An employee. Through an organisation key: every employee of the organisation. Through an employee token: oneself (me, AuthPayload.employee) and, through manager, one's manager."
+"An employee. Through an organisation key: every employee of the organisation. Through an employee token: oneself (me, AuthPayload.employee), through manager one's manager, and through a leave request its employee and approver (a manager sees the people whose requests wait for them)."
 type Employee {
   "Stable id."
   id: ID!

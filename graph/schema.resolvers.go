@@ -228,7 +228,7 @@ func (r *employeeResolver) Manager(ctx context.Context, obj *kabinet.Employee) (
 
 // Employee is the resolver for the employee field.
 func (r *leaveRequestResolver) Employee(ctx context.Context, obj *kabinet.LeaveRequest) (*kabinet.Employee, error) {
-	return r.Store.Employee(ctx, obj.OrgID, obj.EmployeeID)
+	return r.Payroll.Employee(ctx, obj.OrgID, obj.EmployeeID)
 }
 
 // Comment is the resolver for the comment field.
@@ -241,7 +241,7 @@ func (r *leaveRequestResolver) Approver(ctx context.Context, obj *kabinet.LeaveR
 	if obj.ApproverID == "" {
 		return nil, nil
 	}
-	return r.Store.Employee(ctx, obj.OrgID, obj.ApproverID)
+	return r.Payroll.Employee(ctx, obj.OrgID, obj.ApproverID)
 }
 
 // InHrQueue is the resolver for the inHrQueue field.
@@ -281,7 +281,7 @@ func (r *leaveRequestEventResolver) ActorEmployee(ctx context.Context, obj *kabi
 	if obj.ActorEmployeeID == "" {
 		return nil, nil
 	}
-	return r.Store.Employee(ctx, orgID(ctx), obj.ActorEmployeeID)
+	return r.Payroll.Employee(ctx, orgID(ctx), obj.ActorEmployeeID)
 }
 
 // Comment is the resolver for the comment field.

@@ -22,20 +22,47 @@ func (s *Service) Manager(ctx context.Context, e *kabinet.Employee) (*kabinet.Em
 	if id == "" {
 		return nil, nil
 	}
-	return s.Store.Employee(ctx, e.OrgID, id)
+	return s.Employee(ctx, e.OrgID, id)
+}
+
+// Employee returns an employee of the organisation by id: read once per
+// request where the context carries WithOrgCharts, so that a page of leave
+// requests naming the same few employees reads each once. NOT_FOUND.
+func (s *Service) Employee(ctx context.Context, orgID, id string) (*kabinet.Employee, error) {
+	memo, _ := ctx.Value(orgChartsKey{}).(*orgCharts)
+	if memo == nil {
+		return s.Store.Employee(ctx, orgID, id)
+	}
+	memo.mu.Lock()
+	defer memo.mu.Unlock()
+	if e, ok := memo.employees[id]; ok && e.OrgID == orgID {
+		return e, nil
+	}
+	e, err := s.Store.Employee(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	if memo.employees == nil {
+		memo.employees = make(map[string]*kabinet.Employee)
+	}
+	memo.employees[id] = e
+	return e, nil
 }
 
 type orgChartsKey struct{}
 
-// orgCharts is one request's memo of organisation charts. Field resolvers
-// run concurrently, hence the lock; a chart is read-only once built.
+// orgCharts is one request's memo of organisation charts and of the
+// employees it read. Field resolvers run concurrently, hence the lock; a
+// chart is read-only once built, and an employee is not changed by those
+// who read it.
 type orgCharts struct {
-	mu     sync.Mutex
-	charts map[string]*kabinet.OrgChart
+	mu        sync.Mutex
+	charts    map[string]*kabinet.OrgChart
+	employees map[string]*kabinet.Employee
 }
 
 // WithOrgCharts returns a context in which Manager reads each
-// organisation's chart at most once. The GraphQL handler gives one to every
+// organisation's chart at most once, and Employee each employee. The GraphQL handler gives one to every
 // operation: within a request the chart cannot usefully change.
 func WithOrgCharts(ctx context.Context) context.Context {
 	return context.WithValue(ctx, orgChartsKey{}, &orgCharts{})

@@ -64,6 +64,15 @@ func (s *Service) CreateLeave(ctx context.Context, orgID, employeeID string, in 
 	case utf8.RuneCountInString(in.Comment) > maxComment:
 		return nil, kabinet.Errorf(kabinet.EBADINPUT, "comment must be at most %d characters", maxComment)
 	}
+	// A replay (the phone sending its offline action again) is answered
+	// from one read; the writing transaction checks again, for replays that
+	// race with the first send.
+	switch prev, err := s.Store.LeaveRequestByClientMutation(ctx, orgID, employeeID, in.ClientMutationID); {
+	case err == nil:
+		return replay(prev, in)
+	case kabinet.ErrorCode(err) != kabinet.ENOTFOUND:
+		return nil, err
+	}
 	emp, err := s.Store.Employee(ctx, orgID, employeeID)
 	if err != nil {
 		return nil, err
@@ -92,15 +101,22 @@ func (s *Service) CreateLeave(ctx context.Context, orgID, employeeID string, in 
 	switch {
 	case err != nil:
 		return nil, err
-	case replayed && out.Fingerprint != r.Fingerprint:
-		return nil, kabinet.Errorf(kabinet.ECONFLICT, "clientMutationId %q was already used for another leave request", in.ClientMutationID)
 	case replayed:
-		return out, nil
+		return replay(out, in)
 	}
 	if s.Notify != nil {
 		s.Notify.LeaveRequested(ctx, out, fullName(emp), time.Duration(st.ReminderHours)*time.Hour)
 	}
 	return out, nil
+}
+
+// replay answers a create whose clientMutationId was used before: the
+// request as it is now when the content is the same, else CONFLICT.
+func replay(prev *kabinet.LeaveRequest, in LeaveInput) (*kabinet.LeaveRequest, error) {
+	if prev.Fingerprint != in.fingerprint() {
+		return nil, kabinet.Errorf(kabinet.ECONFLICT, "clientMutationId %q was already used for another leave request", in.ClientMutationID)
+	}
+	return prev, nil
 }
 
 // leaveDays checks a request's dates against today (in the employee's

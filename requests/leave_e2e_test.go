@@ -352,3 +352,43 @@ func TestLeaveIsolation(t *testing.T) {
 		t.Fatalf("E-2's sync has E-1's request")
 	}
 }
+
+func TestLeaveSettings(t *testing.T) {
+	o := newOffice(t)
+	var st struct {
+		LeaveRequestSettings struct{ PastGraceDays, ApprovalReminderHours int }
+	}
+	o.env.Do(t, o.key, `{ leaveRequestSettings { pastGraceDays approvalReminderHours } }`, nil).Must(t, &st)
+	if st.LeaveRequestSettings.PastGraceDays != 3 || st.LeaveRequestSettings.ApprovalReminderHours != 24 {
+		t.Fatalf("defaults: got %+v, want 3 days and 24 hours", st.LeaveRequestSettings)
+	}
+	t.Run("ErrOutOfRange", func(t *testing.T) {
+		e := o.env.Do(t, o.key, `mutation { updateLeaveRequestSettings(input: {pastGraceDays: -1, approvalReminderHours: 100000}) { pastGraceDays } }`, nil).
+			WantCode(t, kabinet.EBADINPUT)
+		if items, _ := e.Extensions["items"].([]any); len(items) != 2 {
+			t.Errorf("got items %v, want both fields named", e.Extensions["items"])
+		}
+		o.env.Do(t, o.key, `{ leaveRequestSettings { pastGraceDays approvalReminderHours } }`, nil).Must(t, &st)
+		if st.LeaveRequestSettings.PastGraceDays != 3 {
+			t.Fatalf("a refused update changed the settings: %+v", st.LeaveRequestSettings)
+		}
+	})
+	t.Run("OKNoGraceNoReminder", func(t *testing.T) {
+		o.env.Do(t, o.key, `mutation { updateLeaveRequestSettings(input: {pastGraceDays: 0, approvalReminderHours: 0}) { pastGraceDays approvalReminderHours } }`, nil).Must(t, &st)
+		o.create(t, "E-1", "yesterday", "ANNUAL", "2026-11-01", "2026-11-01").WantCode(t, kabinet.EBADINPUT)
+		r := o.mustCreate(t, "E-1", "today", "ANNUAL", "2026-11-02", "2026-11-02")
+		var out struct {
+			Deliveries []struct{ Kind string }
+		}
+		o.env.Do(t, o.key, `{ deliveries(employeeExternalId: "M-1") { kind } }`, nil).Must(t, &out)
+		var kinds []string
+		for _, d := range out.Deliveries {
+			if strings.HasPrefix(d.Kind, "LEAVE") {
+				kinds = append(kinds, d.Kind)
+			}
+		}
+		if !slices.Equal(kinds, []string{kabinet.NotifyLeaveApproval}) {
+			t.Fatalf("planned for the approver of %s: got %v, want the notice without a reminder", r.ID, kinds)
+		}
+	})
+}

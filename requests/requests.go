@@ -24,6 +24,9 @@ type LeaveStore interface {
 	// transition to the status the request already has changes nothing.
 	// decide's error writes nothing.
 	TransitionLeaveRequests(ctx context.Context, orgID string, ids []string, decide func([]*kabinet.LeaveRequest) ([]kabinet.LeaveTransition, error)) ([]*kabinet.LeaveRequest, error)
+	// LeaveRequestByClientMutation returns the employee's request made
+	// with the client mutation id; NOT_FOUND when there is none.
+	LeaveRequestByClientMutation(ctx context.Context, orgID, employeeID, clientMutationID string) (*kabinet.LeaveRequest, error)
 	// LeaveRequest returns one request of the organisation; NOT_FOUND.
 	LeaveRequest(ctx context.Context, orgID, id string) (*kabinet.LeaveRequest, error)
 	// LeaveRequests lists the organisation's requests f selects, in

@@ -42,6 +42,11 @@ func Run(t *testing.T, open Opener) {
 		{"PlanNotifications", testPlanNotifications},
 		{"CabinetSearch", testCabinetSearch},
 		{"ApplyOutbox", testApplyOutbox},
+		{"LeaveCreateOnce", testLeaveCreateOnce},
+		{"LeaveConcurrentCreates", testLeaveConcurrentCreates},
+		{"LeaveTransitions", testLeaveTransitions},
+		{"LeavePositions", testLeavePositions},
+		{"LeaveSync", testLeaveSync},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}

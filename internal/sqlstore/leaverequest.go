@@ -300,6 +300,20 @@ func applyLeaveTransition(ctx context.Context, tx Tx, r *kabinet.LeaveRequest, t
 	return recordLeaveChange(ctx, tx, r, now)
 }
 
+// LeaveRequestByClientMutation returns the employee's request made with the
+// client mutation id; NOT_FOUND when there is none.
+func (s *Store) LeaveRequestByClientMutation(ctx context.Context, orgID, employeeID, clientMutationID string) (r *kabinet.LeaveRequest, err error) {
+	err = s.run.Read(ctx, func(tx Tx) error {
+		r, err = scanLeave(tx.QueryRowContext(ctx, `SELECT `+leaveColumns+` FROM leave_requests r
+			WHERE r.employee_id = ? AND r.client_mutation_id = ? AND r.org_id = ?`, employeeID, clientMutationID, orgID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return kabinet.Errorf(kabinet.ENOTFOUND, "no leave request with clientMutationId %q", clientMutationID)
+		}
+		return err
+	})
+	return r, err
+}
+
 // LeaveRequest returns one request of the organisation; NOT_FOUND.
 func (s *Store) LeaveRequest(ctx context.Context, orgID, id string) (r *kabinet.LeaveRequest, err error) {
 	err = s.run.Read(ctx, func(tx Tx) error {

@@ -77,11 +77,6 @@ const quarterHourMS = "900000" // 15 minutes in ms, written into the statement: 
 // MaxDueGroups bounds the due groups ActivityFacts reads.
 const MaxDueGroups = 20000
 
-// deviceZoneOf is the zone the recipient r's most recently seen active
-// device reports, ” when none does (kabinet.ReasonFacts.DeviceZone).
-const deviceZoneOf = `COALESCE((SELECT d.timezone FROM devices d WHERE d.employee_id = r.id AND d.revoked_at IS NULL AND d.timezone <> ''
-	ORDER BY d.last_seen_at DESC LIMIT 1), '')`
-
 // ActivityFacts reads what the reminders' activity chart is decided from,
 // over [from, to): deliveries that ended SENT and those that ended FAILED
 // or UNDELIVERABLE, counted by quarter hour of their last change, and the
@@ -122,7 +117,7 @@ func (s *Store) ActivityFacts(ctx context.Context, orgID string, from, to time.T
 			g.Due = storecodec.FromMS(minute * 60000)
 			return g, err
 		}, `SELECT m, local_date, ez, dz, sz, oz, count(*) FROM (
-				SELECT o.due_at / 60000 AS m, o.local_date AS local_date, r.timezone AS ez, `+deviceZoneOf+` AS dz,
+				SELECT o.due_at / 60000 AS m, o.local_date AS local_date, r.timezone AS ez, `+deviceZone+` AS dz,
 					COALESCE(st.timezone, '') AS sz, org.timezone AS oz
 				FROM push_outbox o JOIN employees r ON r.id = o.recipient_id JOIN organizations org ON org.id = o.org_id
 				LEFT JOIN notification_settings st ON st.org_id = o.org_id
