@@ -201,7 +201,7 @@ func waitJS(cond string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
-			ok, err := chromedp.Evaluate[bool](`(() => ` + cond + `)()`)(ctx, t)
+			ok, err := chromedp.Evaluate[bool](`(() => `+cond+`)()`)(ctx, t)
 			switch {
 			case err == nil && ok:
 				return nil
