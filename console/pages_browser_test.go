@@ -32,7 +32,7 @@ const screenshotDir = "../docs/screenshots"
 // keyboard reaching the skip link first. Any script error or CSP violation
 // fails it.
 func TestPagesInBrowser(t *testing.T) {
-	b := browsertest.New(t, 120*time.Second)
+	b := browsertest.New(t, 180*time.Second)
 	// The demo's organisation (serve --demo): every page has something to
 	// show, so the screenshots are the README's; the demo's sender fails
 	// one phone's deliveries.
@@ -91,7 +91,7 @@ func TestPagesInBrowser(t *testing.T) {
 		shoot(t, ctx, "employees")
 		step(t, "search", chromedp.SendKeys(chromedp.CSS(`#q`), "кузнецова"),
 			chromedp.Submit(chromedp.CSS(`#q`)),
-			chromedp.WaitVisible(chromedp.CSS(`#sel-E-003`)),
+			waitJS(`location.search.includes('q=') && document.readyState === 'complete' && !!document.querySelector('#sel-E-003')`),
 		)
 		if got := text(t, `p[role=status]`); !strings.HasSuffix(got, "из 1") {
 			t.Fatalf("the search for кузнецова says %q, want one match", got)
@@ -191,6 +191,27 @@ func setField(sel, value string) chromedp.Action[chromedp.Void] {
 			err = fmt.Errorf("no %s in the page", sel)
 		}
 		return err
+	})
+}
+
+// waitJS waits until the expression is true: the page that a form's
+// submit leads to has loaded, say (while it loads, the old page's context
+// goes away, so failures to evaluate are retried too).
+func waitJS(cond string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			ok, err := chromedp.Evaluate[bool](`(() => `+cond+`)()`)(ctx, t)
+			switch {
+			case err == nil && ok:
+				return nil
+			case ctx.Err() != nil:
+				return ctx.Err()
+			case time.Now().After(deadline):
+				return fmt.Errorf("never true: %s (%v)", cond, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/hr"
 	"github.com/kabinet/kabinet/push"
 )
 
@@ -55,7 +56,7 @@ func (c *Console) employee(r *Request) error {
 		return err
 	}
 	e, loc := cab.Employee, c.zone(r)
-	v := employeeView{Employee: e, Name: fullName(e), CanManage: r.Can("manage"),
+	v := employeeView{Employee: e, Name: fullName(e), CanManage: r.Can(hr.PermManage),
 		LogLink: Prefix + "/deliveries?employee=" + url.QueryEscape(e.ExternalID)}
 	v.Cabinet = cabinetView{Status: cab.Status, Login: cab.Login, LastError: cab.LastError, LastChannel: cab.LastChannel,
 		InvitedAt: r.when(cab.InvitedAt, loc), ActivatedAt: r.when(cab.ActivatedAt, loc), CodeExpires: r.when(cab.CodeExpires, loc),

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/hr"
 	"github.com/kabinet/kabinet/push"
 )
 
@@ -43,7 +44,7 @@ func (c *Console) reminders(r *Request) error {
 }
 
 func (c *Console) reminderView(r *Request, period string, preview bool) (*reminderView, error) {
-	v := &reminderView{Period: period, CanManage: r.Can("manage"),
+	v := &reminderView{Period: period, CanManage: r.Can(hr.PermManage),
 		LogLink: Prefix + "/deliveries?kind=" + kabinet.NotifyPayslipBroadcast}
 	if !preview || period == "" {
 		return v, nil

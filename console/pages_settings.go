@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/hr"
 	"github.com/kabinet/kabinet/push"
 )
 
@@ -205,7 +206,7 @@ func parseDays(s string) ([]int, error) {
 // times (push.PreviewArrival) and each kind's text (push.TextPreview).
 func (c *Console) settingsView(r *Request, st *kabinet.NotificationSettings) *settingsView {
 	f := r.Form
-	v := &settingsView{Zones: settingsZones, Placeholder: strings.Join(push.Placeholders, " "), CanManage: r.Can("manage")}
+	v := &settingsView{Zones: settingsZones, Placeholder: strings.Join(push.Placeholders, " "), CanManage: r.Can(hr.PermManage)}
 	for _, kind := range push.Kinds {
 		tf := textField{Kind: kind, Label: r.label("pages.kind.", kind), Title: f.Values.Get("title_" + kind), Body: f.Values.Get("body_" + kind)}
 		title, body, err := push.TextPreview(kind, textLocale, strings.TrimSpace(tf.Title), strings.TrimSpace(tf.Body))

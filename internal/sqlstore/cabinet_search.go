@@ -33,12 +33,9 @@ var cabinetSearchWhere = func() string {
 		AND (? = 0 OR (e.email = '' AND e.phone = ''))`
 	text := `(e.last_name || ' ' || e.first_name || ' ' || e.middle_name || ' ' || e.external_id || ' ' || e.email || ' ' || e.phone)`
 	for range SearchWords {
-		w += ` AND (`
-		for j := range SearchSpellings {
-			if j > 0 {
-				w += ` OR `
-			}
-			w += text + ` %s ? ESCAPE '\'`
+		w += ` AND (? = 0`
+		for range SearchSpellings {
+			w += ` OR ` + text + ` %s ? ESCAPE '\'`
 		}
 		w += `)`
 	}
@@ -65,6 +62,9 @@ func (s *Store) SearchCabinets(ctx context.Context, orgID string, q kabinet.Cabi
 		if i < len(q.Patterns) {
 			group = q.Patterns[i]
 		}
+		// An unused group is switched off by its flag (1: in use), so no
+		// row pays for its patterns.
+		args = append(args, min(len(group), 1))
 		for j := range SearchSpellings {
 			switch {
 			case j < len(group):
@@ -72,7 +72,7 @@ func (s *Store) SearchCabinets(ctx context.Context, orgID string, q kabinet.Cabi
 			case len(group) > 0:
 				args = append(args, group[0])
 			default:
-				args = append(args, "%")
+				args = append(args, "")
 			}
 		}
 	}

@@ -27,12 +27,6 @@ var deliveryLogQuery = `SELECT COALESCE(pd.id, o.id), o.kind, o.stage, r.externa
 			AND (? = 0 OR (? = 1 AND pd.error = '') OR (? = 2 AND pd.error <> ''))))
 	ORDER BY o.created_at DESC, o.due_at DESC, o.id, pd.id LIMIT ?`
 
-// attemptBatch is how many deliveries' attempts one statement reads.
-const attemptBatch = 100
-
-var attemptsQuery = `SELECT delivery_id, at, outcome, error FROM push_attempts WHERE delivery_id IN (` +
-	placeholders(attemptBatch) + `) ORDER BY id`
-
 // padded returns vals padded to n with "" (a status no row has).
 func padded(vals []string, n int) []any {
 	out := make([]any, n)
@@ -116,43 +110,38 @@ func (s *Store) DeliveryLog(ctx context.Context, orgID string, f kabinet.Deliver
 		if err != nil {
 			return err
 		}
-		return readAttempts(ctx, tx, out, fanned)
+		return s.readAttempts(ctx, tx, out, fanned)
 	})
 	return out, err
 }
 
-// readAttempts adds the attempts of the deliveries ids to their lines,
-// attemptBatch deliveries per statement.
-func readAttempts(ctx context.Context, tx Tx, lines []*kabinet.Delivery, ids []string) error {
+// readAttempts adds the attempts of the deliveries ids to their lines, in
+// one statement whose shape does not depend on how many there are.
+func (s *Store) readAttempts(ctx context.Context, tx Tx, lines []*kabinet.Delivery, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	byID := make(map[string]*kabinet.Delivery, len(lines))
 	for _, l := range lines {
 		byID[l.ID] = l
 	}
-	for len(ids) > 0 {
-		n := min(len(ids), attemptBatch)
-		batch := padded(ids[:n], attemptBatch)
-		ids = ids[n:]
-		rows, err := tx.QueryContext(ctx, attemptsQuery, batch...)
-		if err != nil {
+	rows, err := tx.QueryContext(ctx, `SELECT delivery_id, at, outcome, error FROM push_attempts
+		WHERE delivery_id IN (SELECT value FROM `+s.dialect.JSONStrings()+`) ORDER BY id`, JSON(ids))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var a kabinet.DeliveryAttempt
+		var at int64
+		if err := rows.Scan(&id, &at, &a.Outcome, &a.Error); err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id string
-			var a kabinet.DeliveryAttempt
-			var at int64
-			if err := rows.Scan(&id, &at, &a.Outcome, &a.Error); err != nil {
-				rows.Close()
-				return err
-			}
-			a.At = storecodec.FromMS(at)
-			if l := byID[id]; l != nil {
-				l.Attempts = append(l.Attempts, a)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+		a.At = storecodec.FromMS(at)
+		if l := byID[id]; l != nil {
+			l.Attempts = append(l.Attempts, a)
 		}
 	}
-	return nil
+	return rows.Err()
 }
