@@ -35,9 +35,13 @@ type Store interface {
 	push.Store
 	push.DispatchStore
 	push.StatsStore
+	push.RecipientStore
 	graph.Store
 	graph.Auditor
 
+	// UnviewedPayslipCounts counts each employee's unviewed payslips (the
+	// badge, push.WaitingCount).
+	UnviewedPayslipCounts(ctx context.Context, employeeIDs []string) (map[string]int, error)
 	// CountOrganizations tells an empty database (serve --demo seeds one).
 	CountOrganizations(ctx context.Context) (int, error)
 	// ChangeCount is the number of change-log entries of an organisation

@@ -20,6 +20,7 @@ import (
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/graph/scalar"
 	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/push"
 	sync1 "github.com/kabinet/kabinet/sync"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -44,6 +45,7 @@ type ResolverRoot interface {
 	Device() DeviceResolver
 	Employee() EmployeeResolver
 	Mutation() MutationResolver
+	NotificationPreference() NotificationPreferenceResolver
 	NotificationSettings() NotificationSettingsResolver
 	Query() QueryResolver
 }
@@ -213,34 +215,42 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		Activate                   func(childComplexity int, input model.ActivateInput) int
-		BlockCabinet               func(childComplexity int, employeeExternalID string) int
-		CancelVacation             func(childComplexity int, externalID string) int
-		ChangePassword             func(childComplexity int, oldPassword string, newPassword string) int
-		CreateCabinets             func(childComplexity int, employeeExternalIds []string) int
-		CreateOrganization         func(childComplexity int, input model.CreateOrganizationInput) int
-		Login                      func(childComplexity int, input model.LoginInput) int
-		Logout                     func(childComplexity int) int
-		MarkPayslipViewed          func(childComplexity int, input model.MarkPayslipViewedInput) int
-		PublishLeaveBalances       func(childComplexity int, input []*payroll.LeaveBalanceInput) int
-		PublishPayslips            func(childComplexity int, input []*payroll.PayslipInput) int
-		PublishVacations           func(childComplexity int, input []*payroll.VacationInput) int
-		QuickLogin                 func(childComplexity int, input model.QuickLoginInput) int
-		QuickLoginChallenge        func(childComplexity int, deviceID string) int
-		RefreshSession             func(childComplexity int, refreshToken string) int
-		RegisterPushToken          func(childComplexity int, input model.RegisterPushTokenInput) int
-		ReissueActivationCode      func(childComplexity int, employeeExternalID string, channel *string) int
-		RemindUnviewedPayslips     func(childComplexity int, period string) int
-		RetractPayslip             func(childComplexity int, externalID string) int
-		RevokeDevice               func(childComplexity int, id string) int
-		SendInvitations            func(childComplexity int, employeeExternalIds []string, channel string) int
-		SetupQuickLogin            func(childComplexity int, input model.SetupQuickLoginInput) int
-		UnblockCabinet             func(childComplexity int, employeeExternalID string) int
-		UpdateAuthPolicy           func(childComplexity int, input auth.PolicyInput) int
-		UpdateCabinetSettings      func(childComplexity int, input activation.SettingsInput) int
-		UpdateNotificationSettings func(childComplexity int, input model.NotificationSettingsInput) int
-		UpsertDepartments          func(childComplexity int, input []*payroll.DepartmentInput) int
-		UpsertEmployees            func(childComplexity int, input []*payroll.EmployeeInput) int
+		Activate                      func(childComplexity int, input model.ActivateInput) int
+		BlockCabinet                  func(childComplexity int, employeeExternalID string) int
+		CancelVacation                func(childComplexity int, externalID string) int
+		ChangePassword                func(childComplexity int, oldPassword string, newPassword string) int
+		CreateCabinets                func(childComplexity int, employeeExternalIds []string) int
+		CreateOrganization            func(childComplexity int, input model.CreateOrganizationInput) int
+		Login                         func(childComplexity int, input model.LoginInput) int
+		Logout                        func(childComplexity int) int
+		MarkPayslipViewed             func(childComplexity int, input model.MarkPayslipViewedInput) int
+		PublishLeaveBalances          func(childComplexity int, input []*payroll.LeaveBalanceInput) int
+		PublishPayslips               func(childComplexity int, input []*payroll.PayslipInput) int
+		PublishVacations              func(childComplexity int, input []*payroll.VacationInput) int
+		QuickLogin                    func(childComplexity int, input model.QuickLoginInput) int
+		QuickLoginChallenge           func(childComplexity int, deviceID string) int
+		RefreshSession                func(childComplexity int, refreshToken string) int
+		RegisterPushToken             func(childComplexity int, input model.RegisterPushTokenInput) int
+		ReissueActivationCode         func(childComplexity int, employeeExternalID string, channel *string) int
+		RemindUnviewedPayslips        func(childComplexity int, period string) int
+		RetractPayslip                func(childComplexity int, externalID string) int
+		RevokeDevice                  func(childComplexity int, id string) int
+		SendInvitations               func(childComplexity int, employeeExternalIds []string, channel string) int
+		SetupQuickLogin               func(childComplexity int, input model.SetupQuickLoginInput) int
+		UnblockCabinet                func(childComplexity int, employeeExternalID string) int
+		UpdateAuthPolicy              func(childComplexity int, input auth.PolicyInput) int
+		UpdateCabinetSettings         func(childComplexity int, input activation.SettingsInput) int
+		UpdateNotificationPreferences func(childComplexity int, input []*push.PreferenceInput) int
+		UpdateNotificationSettings    func(childComplexity int, input model.NotificationSettingsInput) int
+		UpsertDepartments             func(childComplexity int, input []*payroll.DepartmentInput) int
+		UpsertEmployees               func(childComplexity int, input []*payroll.EmployeeInput) int
+	}
+
+	NotificationPreference struct {
+		Enabled   func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Mandatory func(childComplexity int) int
+		Reason    func(childComplexity int) int
 	}
 
 	NotificationSettings struct {
@@ -304,20 +314,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog             func(childComplexity int, before *string, limit *int) int
-		AuthPolicy           func(childComplexity int) int
-		CabinetSettings      func(childComplexity int) int
-		Cabinets             func(childComplexity int, status *string) int
-		Deliveries           func(childComplexity int, employeeExternalID *string, limit *int) int
-		Departments          func(childComplexity int) int
-		Devices              func(childComplexity int) int
-		Employees            func(childComplexity int, externalIds []string, after *string, limit *int) int
-		LoginHistory         func(childComplexity int, limit *int) int
-		Me                   func(childComplexity int) int
-		NotificationSettings func(childComplexity int) int
-		Organization         func(childComplexity int) int
-		Payslips             func(childComplexity int, employeeExternalID *string, period *string, limit *int) int
-		Sync                 func(childComplexity int, cursor *string, limit *int) int
+		AuditLog                func(childComplexity int, before *string, limit *int) int
+		AuthPolicy              func(childComplexity int) int
+		CabinetSettings         func(childComplexity int) int
+		Cabinets                func(childComplexity int, status *string) int
+		Deliveries              func(childComplexity int, employeeExternalID *string, limit *int) int
+		Departments             func(childComplexity int) int
+		Devices                 func(childComplexity int) int
+		Employees               func(childComplexity int, externalIds []string, after *string, limit *int) int
+		LoginHistory            func(childComplexity int, limit *int) int
+		Me                      func(childComplexity int) int
+		NotificationPreferences func(childComplexity int) int
+		NotificationSettings    func(childComplexity int) int
+		Organization            func(childComplexity int) int
+		Payslips                func(childComplexity int, employeeExternalID *string, period *string, limit *int) int
+		Sync                    func(childComplexity int, cursor *string, limit *int) int
 	}
 
 	QuickLoginChallenge struct {
@@ -438,6 +449,10 @@ type MutationResolver interface {
 	RegisterPushToken(ctx context.Context, input model.RegisterPushTokenInput) (bool, error)
 	UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*kabinet.NotificationSettings, error)
 	RemindUnviewedPayslips(ctx context.Context, period string) (int, error)
+	UpdateNotificationPreferences(ctx context.Context, input []*push.PreferenceInput) ([]*kabinet.NotificationPreference, error)
+}
+type NotificationPreferenceResolver interface {
+	Reason(ctx context.Context, obj *kabinet.NotificationPreference) (*string, error)
 }
 type NotificationSettingsResolver interface {
 	SendDelaySeconds(ctx context.Context, obj *kabinet.NotificationSettings) (int, error)
@@ -457,6 +472,7 @@ type QueryResolver interface {
 	Sync(ctx context.Context, cursor *string, limit *int) (*sync1.Result, error)
 	NotificationSettings(ctx context.Context) (*kabinet.NotificationSettings, error)
 	Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*kabinet.Delivery, error)
+	NotificationPreferences(ctx context.Context) ([]*kabinet.NotificationPreference, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1412,6 +1428,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCabinetSettings(childComplexity, args["input"].(activation.SettingsInput)), true
+	case "Mutation.updateNotificationPreferences":
+		if e.ComplexityRoot.Mutation.UpdateNotificationPreferences == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateNotificationPreferences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateNotificationPreferences(childComplexity, args["input"].([]*push.PreferenceInput)), true
 	case "Mutation.updateNotificationSettings":
 		if e.ComplexityRoot.Mutation.UpdateNotificationSettings == nil {
 			break
@@ -1445,6 +1472,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertEmployees(childComplexity, args["input"].([]*payroll.EmployeeInput)), true
+
+	case "NotificationPreference.enabled":
+		if e.ComplexityRoot.NotificationPreference.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Enabled(childComplexity), true
+	case "NotificationPreference.kind":
+		if e.ComplexityRoot.NotificationPreference.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Kind(childComplexity), true
+	case "NotificationPreference.mandatory":
+		if e.ComplexityRoot.NotificationPreference.Mandatory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Mandatory(childComplexity), true
+	case "NotificationPreference.reason":
+		if e.ComplexityRoot.NotificationPreference.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Reason(childComplexity), true
 
 	case "NotificationSettings.managerVacationReminderDaysBefore":
 		if e.ComplexityRoot.NotificationSettings.ManagerDays == nil {
@@ -1790,6 +1842,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.notificationPreferences":
+		if e.ComplexityRoot.Query.NotificationPreferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.NotificationPreferences(childComplexity), true
 	case "Query.notificationSettings":
 		if e.ComplexityRoot.Query.NotificationSettings == nil {
 			break
@@ -1988,6 +2046,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LeaveBalanceInput", ec.unmarshalInputLeaveBalanceInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("MarkPayslipViewedInput", ec.unmarshalInputMarkPayslipViewedInput),
+			graphql.NewInputUnmarshaler("NotificationPreferenceInput", ec.unmarshalInputNotificationPreferenceInput),
 			graphql.NewInputUnmarshaler("NotificationSettingsInput", ec.unmarshalInputNotificationSettingsInput),
 			graphql.NewInputUnmarshaler("NotificationTextInput", ec.unmarshalInputNotificationTextInput),
 			graphql.NewInputUnmarshaler("PayslipInput", ec.unmarshalInputPayslipInput),
@@ -2234,6 +2293,12 @@ type Query {
     "At most this many, 1–1000."
     limit: Int = 100
   ): [Delivery!]! @auth(role: ORGANIZATION)
+  """
+  The caller's choice, for every kind of notification, whether to be notified (docs/product.md
+  §Notification preferences); a kind never chosen is on. Mandatory kinds are always on.
+  Requires: employee access token (phone app).
+  """
+  notificationPreferences: [NotificationPreference!]! @auth(role: EMPLOYEE)
 }
 
 "Writes. Each field's description ends with the token it requires."
@@ -2513,6 +2578,17 @@ type Mutation {
     "The month, YYYY-MM."
     period: String!
   ): Int! @auth(role: ORGANIZATION)
+  """
+  Turns kinds of notifications on or off for the caller; kinds not named keep their choice. Honoured when a
+  notification is sent: one planned earlier is not sent while its kind is off. Returns every kind's choice.
+  BAD_USER_INPUT, listing every bad item in extensions.items, for a mandatory kind turned off (HR_NOTICES,
+  NEW_DEVICE) or a kind named twice; nothing changes then.
+  Requires: employee access token (phone app).
+  """
+  updateNotificationPreferences(
+    "The choices to change, at most one per kind."
+    input: [NotificationPreferenceInput!]!
+  ): [NotificationPreference!]! @auth(role: EMPLOYEE)
 }
 
 # ---------------------------------------------------------------- Operator
@@ -3363,6 +3439,42 @@ type DeliveryAttempt {
   "The provider's error, when any."
   error: String
 }
+
+"A kind of notification an employee turns on or off (docs/product.md §Notification preferences)."
+enum NotificationPreferenceKind {
+  "Reminders of payslips not yet opened."
+  PAYSLIP_REMINDERS
+  "Reminders of one's own vacation, and of the team's for managers."
+  VACATION_REMINDERS
+  "What became of one's own requests: decisions, a certificate ready."
+  REQUEST_UPDATES
+  "Requests waiting for one's decision, and reminders of them."
+  APPROVALS
+  "HR's notices about pay (remindUnviewedPayslips). Mandatory: the employer must make sure employees know what they are paid."
+  HR_NOTICES
+  "A sign-in to one's Kabinet on a new device. Mandatory: a security signal."
+  NEW_DEVICE
+}
+
+"The employee's choice for one kind of notification."
+type NotificationPreference {
+  "The kind."
+  kind: NotificationPreferenceKind!
+  "Whether notifications of this kind are sent; always true for a mandatory kind."
+  enabled: Boolean!
+  "True when the kind cannot be turned off."
+  mandatory: Boolean!
+  "Why a mandatory kind cannot be turned off, for the app to show; null otherwise."
+  reason: String
+}
+
+"A choice for one kind of notification."
+input NotificationPreferenceInput {
+  "The kind."
+  kind: NotificationPreferenceKind!
+  "On or off; off is BAD_USER_INPUT for a mandatory kind."
+  enabled: Boolean!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3687,6 +3799,20 @@ func (ec *executionContext) childFields_LoginEvent(ctx context.Context, field gr
 		return ec.fieldContext_LoginEvent_success(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LoginEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationPreference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_NotificationPreference_kind(ctx, field)
+	case "enabled":
+		return ec.fieldContext_NotificationPreference_enabled(ctx, field)
+	case "mandatory":
+		return ec.fieldContext_NotificationPreference_mandatory(ctx, field)
+	case "reason":
+		return ec.fieldContext_NotificationPreference_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationPreference", field.Name)
 }
 
 func (ec *executionContext) childFields_NotificationSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4373,6 +4499,20 @@ func (ec *executionContext) field_Mutation_updateCabinetSettings_args(ctx contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (activation.SettingsInput, error) {
 			return ec.unmarshalNCabinetSettingsInput2githubᚗcomᚋkabinetᚋkabinetᚋactivationᚐSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateNotificationPreferences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*push.PreferenceInput, error) {
+			return ec.unmarshalNNotificationPreferenceInput2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐPreferenceInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8918,6 +9058,160 @@ func (ec *executionContext) fieldContext_Mutation_remindUnviewedPayslips(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateNotificationPreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateNotificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateNotificationPreferences(ctx, fc.Args["input"].([]*push.PreferenceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal []*kabinet.NotificationPreference
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*kabinet.NotificationPreference
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.NotificationPreference) graphql.Marshaler {
+			return ec.marshalNNotificationPreference2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationPreferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateNotificationPreferences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreference(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateNotificationPreferences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationPreference_kind(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNNotificationPreferenceKind2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "NotificationPreferenceKind")
+}
+
+func (ec *executionContext) _NotificationPreference_enabled(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationPreference_mandatory(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_mandatory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mandatory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_mandatory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationPreference_reason(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationPreference().Reason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, true, true, "String")
+}
+
 func (ec *executionContext) _NotificationSettings_windowStart(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10691,6 +10985,56 @@ func (ec *executionContext) fieldContext_Query_deliveries(ctx context.Context, f
 	if fc.Args, err = ec.field_Query_deliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_notificationPreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().NotificationPreferences(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal []*kabinet.NotificationPreference
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*kabinet.NotificationPreference
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.NotificationPreference) graphql.Marshaler {
+			return ec.marshalNNotificationPreference2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationPreferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notificationPreferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreference(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13187,6 +13531,55 @@ func UnmarshalMarkPayslipViewedInput(ctx context.Context, raw any) (model.MarkPa
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputNotificationPreferenceInput(ctx context.Context, obj any) (push.PreferenceInput, error) {
+	var it push.PreferenceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNNotificationPreferenceKind2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNotificationPreferenceInput unmarshals raw into the NotificationPreferenceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNotificationPreferenceInput(ctx context.Context, raw any) (push.PreferenceInput, error) {
+	var out push.PreferenceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NotificationPreferenceInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNotificationSettingsInput(ctx context.Context, obj any) (model.NotificationSettingsInput, error) {
 	var it model.NotificationSettingsInput
 	if obj == nil {
@@ -14792,6 +15185,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateNotificationPreferences":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateNotificationPreferences(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationPreferenceImplementors = []string{"NotificationPreference"}
+
+func (ec *executionContext) _NotificationPreference(ctx context.Context, sel ast.SelectionSet, obj *kabinet.NotificationPreference) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPreferenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationPreference")
+		case "kind":
+			out.Values[i] = ec._NotificationPreference_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enabled":
+			out.Values[i] = ec._NotificationPreference_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mandatory":
+			out.Values[i] = ec._NotificationPreference_mandatory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._NotificationPreference_reason(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15108,6 +15557,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_deliveries(ctx, field)
+				})
+		case "notificationPreferences":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_notificationPreferences(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -16195,6 +16650,63 @@ func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋkabinetᚋkabine
 func (ec *executionContext) unmarshalNMarkPayslipViewedInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐMarkPayslipViewedInput(ctx context.Context, v any) (model.MarkPayslipViewedInput, error) {
 	res, err := ec.unmarshalInputMarkPayslipViewedInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationPreference2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationPreferenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.NotificationPreference) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationPreference2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationPreference(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationPreference2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationPreference(ctx context.Context, sel ast.SelectionSet, v *kabinet.NotificationPreference) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationPreference!")
+		return graphql.Null
+	}
+	return ec._NotificationPreference(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationPreferenceInput2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐPreferenceInputᚄ(ctx context.Context, v any) ([]*push.PreferenceInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*push.PreferenceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNotificationPreferenceInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐPreferenceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNNotificationPreferenceInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐPreferenceInput(ctx context.Context, v any) (*push.PreferenceInput, error) {
+	res, err := ec.unmarshalInputNotificationPreferenceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNNotificationPreferenceKind2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationPreferenceKind2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "NotificationPreferenceKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNNotificationSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationSettings(ctx context.Context, sel ast.SelectionSet, v *kabinet.NotificationSettings) graphql.Marshaler {

@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/push"
 	sync1 "github.com/kabinet/kabinet/sync"
 )
 
@@ -337,6 +338,17 @@ func (r *mutationResolver) RemindUnviewedPayslips(ctx context.Context, period st
 	return r.Push.RemindUnviewedPayslips(ctx, orgID(ctx), period)
 }
 
+// UpdateNotificationPreferences is the resolver for the updateNotificationPreferences field.
+func (r *mutationResolver) UpdateNotificationPreferences(ctx context.Context, input []*push.PreferenceInput) ([]*kabinet.NotificationPreference, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Push.UpdatePreferences(ctx, a.OrgID, a.EmployeeID, values(input))
+}
+
+// Reason is the resolver for the reason field.
+func (r *notificationPreferenceResolver) Reason(ctx context.Context, obj *kabinet.NotificationPreference) (*string, error) {
+	return nullable(obj.Why), nil
+}
+
 // SendDelaySeconds is the resolver for the sendDelaySeconds field.
 func (r *notificationSettingsResolver) SendDelaySeconds(ctx context.Context, obj *kabinet.NotificationSettings) (int, error) {
 	return int(obj.SendDelay / time.Second), nil
@@ -448,6 +460,12 @@ func (r *queryResolver) Deliveries(ctx context.Context, employeeExternalID *stri
 	return r.Push.Deliveries(ctx, orgID(ctx), deref(employeeExternalID), n)
 }
 
+// NotificationPreferences is the resolver for the notificationPreferences field.
+func (r *queryResolver) NotificationPreferences(ctx context.Context) ([]*kabinet.NotificationPreference, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Push.Preferences(ctx, a.OrgID, a.EmployeeID)
+}
+
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
 
@@ -475,6 +493,11 @@ func (r *Resolver) Employee() EmployeeResolver { return &employeeResolver{r} }
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
+// NotificationPreference returns NotificationPreferenceResolver implementation.
+func (r *Resolver) NotificationPreference() NotificationPreferenceResolver {
+	return &notificationPreferenceResolver{r}
+}
+
 // NotificationSettings returns NotificationSettingsResolver implementation.
 func (r *Resolver) NotificationSettings() NotificationSettingsResolver {
 	return &notificationSettingsResolver{r}
@@ -484,15 +507,16 @@ func (r *Resolver) NotificationSettings() NotificationSettingsResolver {
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
-	auditEntryResolver           struct{ *Resolver }
-	cabinetResolver              struct{ *Resolver }
-	cabinetEventResolver         struct{ *Resolver }
-	deliveryResolver             struct{ *Resolver }
-	deliveryAttemptResolver      struct{ *Resolver }
-	departmentResolver           struct{ *Resolver }
-	deviceResolver               struct{ *Resolver }
-	employeeResolver             struct{ *Resolver }
-	mutationResolver             struct{ *Resolver }
-	notificationSettingsResolver struct{ *Resolver }
-	queryResolver                struct{ *Resolver }
+	auditEntryResolver             struct{ *Resolver }
+	cabinetResolver                struct{ *Resolver }
+	cabinetEventResolver           struct{ *Resolver }
+	deliveryResolver               struct{ *Resolver }
+	deliveryAttemptResolver        struct{ *Resolver }
+	departmentResolver             struct{ *Resolver }
+	deviceResolver                 struct{ *Resolver }
+	employeeResolver               struct{ *Resolver }
+	mutationResolver               struct{ *Resolver }
+	notificationPreferenceResolver struct{ *Resolver }
+	notificationSettingsResolver   struct{ *Resolver }
+	queryResolver                  struct{ *Resolver }
 )

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"MarkViewedOnce", testMarkViewedOnce},
 		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
+		{"NotificationPreferences", testNotificationPreferences},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
