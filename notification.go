@@ -37,6 +37,7 @@ var NotificationKinds = []NotificationKind{
 	{NotifyManagerVacationReminder, CategoryVacationReminders},
 	{NotifyPayslipBroadcast, CategoryHRNotices},
 	{NotifyNewDevice, CategoryNewDevice},
+	{NotifyCertificateReady, CategoryRequestUpdates},
 }
 
 // NotificationCategory is a category an employee may or may not turn off.

@@ -30,6 +30,7 @@ import (
 	"github.com/kabinet/kabinet/postgres"
 	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/push/providers"
+	"github.com/kabinet/kabinet/requests"
 	"github.com/kabinet/kabinet/server"
 	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
@@ -221,6 +222,8 @@ type App struct {
 	Push          *push.Service
 	Dispatcher    *push.Dispatcher
 	runDispatcher bool
+	// Certificates runs certificate requests; a ready one is told by Push.
+	Certificates *requests.Certificates
 
 	ln   net.Listener
 	done chan error
@@ -320,9 +323,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch,
 		Listeners: append([]payroll.Listener{a.Activation, a.Push}, opt.Listeners...)}
 
+	a.Certificates = &requests.Certificates{Store: db, Clock: opt.Clock, Notify: a.Push, LinkKey: ring.Derive("certificate-link")}
+
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
-		Activation: a.Activation, Push: a.Push}, graph.Options{
+		Activation: a.Activation, Push: a.Push, Certificates: a.Certificates}, graph.Options{
 		Logger:        opt.Logger,
 		Auditor:       db,
 		Metrics:       ops.observe,
@@ -343,8 +348,18 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		TrustedProxies: cfg.TrustedProxies,
 		HSTSMaxAge:     cfg.HSTSMaxAge,
 		SlowRequest:    cfg.LogSlow,
+		Certificate:    a.certificateFile,
 	})
 	return a, nil
+}
+
+// certificateFile serves a certificate PDF's download link.
+func (a *App) certificateFile(ctx context.Context, actor *kabinet.Actor, id, token string) (string, []byte, error) {
+	f, err := a.Certificates.Download(ctx, actor, id, token)
+	if err != nil {
+		return "", nil, err
+	}
+	return f.Name, f.Content, nil
 }
 
 // authenticate tells which kind of bearer token the request carries.

@@ -11,6 +11,7 @@ import (
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/postgres"
 	"github.com/kabinet/kabinet/push"
+	"github.com/kabinet/kabinet/requests"
 	"github.com/kabinet/kabinet/sqlite"
 	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
@@ -36,6 +37,7 @@ type Store interface {
 	push.DispatchStore
 	push.StatsStore
 	push.RecipientStore
+	requests.CertificateStore
 	graph.Store
 	graph.Auditor
 

@@ -18,6 +18,7 @@ import (
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/push"
+	"github.com/kabinet/kabinet/requests"
 	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
 )
@@ -44,4 +45,6 @@ type Resolver struct {
 	Activation *activation.Service
 	// Push holds notification settings, push tokens and the delivery log.
 	Push *push.Service
+	// Certificates runs certificate requests: kinds, requests, HR's queue.
+	Certificates *requests.Certificates
 }

@@ -10,12 +10,14 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/push"
+	"github.com/kabinet/kabinet/requests"
 	sync1 "github.com/kabinet/kabinet/sync"
 )
 
@@ -50,6 +52,50 @@ func (r *cabinetResolver) History(ctx context.Context, obj *kabinet.Cabinet) ([]
 // Channel is the resolver for the channel field.
 func (r *cabinetEventResolver) Channel(ctx context.Context, obj *kabinet.CabinetEvent) (*string, error) {
 	return nullable(obj.Channel), nil
+}
+
+// Employee is the resolver for the employee field.
+func (r *certificateRequestResolver) Employee(ctx context.Context, obj *kabinet.CertificateRequest) (*kabinet.Employee, error) {
+	return r.Store.Employee(ctx, obj.OrgID, obj.EmployeeID)
+}
+
+// Purpose is the resolver for the purpose field.
+func (r *certificateRequestResolver) Purpose(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(obj.Purpose), nil
+}
+
+// PeriodFrom is the resolver for the periodFrom field.
+func (r *certificateRequestResolver) PeriodFrom(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(obj.PeriodFrom), nil
+}
+
+// PeriodTo is the resolver for the periodTo field.
+func (r *certificateRequestResolver) PeriodTo(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(obj.PeriodTo), nil
+}
+
+// CancelReason is the resolver for the cancelReason field.
+func (r *certificateRequestResolver) CancelReason(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(obj.CancelReason), nil
+}
+
+// FileSize is the resolver for the fileSize field.
+func (r *certificateRequestResolver) FileSize(ctx context.Context, obj *kabinet.CertificateRequest) (*int, error) {
+	if !obj.HasFile() {
+		return nil, nil
+	}
+	n := int(obj.FileSize)
+	return &n, nil
+}
+
+// FileSha256 is the resolver for the fileSha256 field.
+func (r *certificateRequestResolver) FileSha256(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(obj.FileSHA256), nil
+}
+
+// FileURL is the resolver for the fileUrl field.
+func (r *certificateRequestResolver) FileURL(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(r.Certificates.FileURL(obj, kabinet.ActorFrom(ctx).EmployeeID)), nil
 }
 
 // Platform is the resolver for the platform field.
@@ -344,6 +390,36 @@ func (r *mutationResolver) UpdateNotificationPreferences(ctx context.Context, in
 	return r.Push.UpdatePreferences(ctx, a.OrgID, a.EmployeeID, values(input))
 }
 
+// CreateCertificateRequest is the resolver for the createCertificateRequest field.
+func (r *mutationResolver) CreateCertificateRequest(ctx context.Context, input requests.CertificateInput) (*kabinet.CertificateRequest, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Certificates.Create(ctx, a.OrgID, a.EmployeeID, input)
+}
+
+// UpsertCertificateKinds is the resolver for the upsertCertificateKinds field.
+func (r *mutationResolver) UpsertCertificateKinds(ctx context.Context, input []*requests.CertificateKindInput) ([]*kabinet.CertificateKind, error) {
+	return r.Certificates.UpsertKinds(ctx, orgID(ctx), values(input))
+}
+
+// StartCertificateRequest is the resolver for the startCertificateRequest field.
+func (r *mutationResolver) StartCertificateRequest(ctx context.Context, id string) (*kabinet.CertificateRequest, error) {
+	return r.Certificates.Start(ctx, orgID(ctx), id)
+}
+
+// CompleteCertificateRequest is the resolver for the completeCertificateRequest field.
+func (r *mutationResolver) CompleteCertificateRequest(ctx context.Context, id string, file *graphql.Upload, onPaper *bool) (*kabinet.CertificateRequest, error) {
+	content, err := readUpload(file)
+	if err != nil {
+		return nil, err
+	}
+	return r.Certificates.Complete(ctx, orgID(ctx), id, content, deref(onPaper))
+}
+
+// CancelCertificateRequest is the resolver for the cancelCertificateRequest field.
+func (r *mutationResolver) CancelCertificateRequest(ctx context.Context, id string, reason string) (*kabinet.CertificateRequest, error) {
+	return r.Certificates.Cancel(ctx, orgID(ctx), id, reason)
+}
+
 // Reason is the resolver for the reason field.
 func (r *notificationPreferenceResolver) Reason(ctx context.Context, obj *kabinet.NotificationPreference) (*string, error) {
 	return nullable(obj.Why), nil
@@ -466,6 +542,31 @@ func (r *queryResolver) NotificationPreferences(ctx context.Context) ([]*kabinet
 	return r.Push.Preferences(ctx, a.OrgID, a.EmployeeID)
 }
 
+// AvailableCertificateKinds is the resolver for the availableCertificateKinds field.
+func (r *queryResolver) AvailableCertificateKinds(ctx context.Context) ([]*kabinet.CertificateKind, error) {
+	return r.Certificates.Kinds(ctx, orgID(ctx), true)
+}
+
+// CertificateRequest is the resolver for the certificateRequest field.
+func (r *queryResolver) CertificateRequest(ctx context.Context, id string) (*kabinet.CertificateRequest, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Certificates.Mine(ctx, a.OrgID, a.EmployeeID, id)
+}
+
+// CertificateKinds is the resolver for the certificateKinds field.
+func (r *queryResolver) CertificateKinds(ctx context.Context) ([]*kabinet.CertificateKind, error) {
+	return r.Certificates.Kinds(ctx, orgID(ctx), false)
+}
+
+// CertificateRequests is the resolver for the certificateRequests field.
+func (r *queryResolver) CertificateRequests(ctx context.Context, status *string, limit *int) ([]*kabinet.CertificateRequest, error) {
+	n, err := limitArg(limit, requests.MaxCertificateQueue)
+	if err != nil {
+		return nil, err
+	}
+	return r.Certificates.Queue(ctx, orgID(ctx), deref(status), n)
+}
+
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
 
@@ -474,6 +575,11 @@ func (r *Resolver) Cabinet() CabinetResolver { return &cabinetResolver{r} }
 
 // CabinetEvent returns CabinetEventResolver implementation.
 func (r *Resolver) CabinetEvent() CabinetEventResolver { return &cabinetEventResolver{r} }
+
+// CertificateRequest returns CertificateRequestResolver implementation.
+func (r *Resolver) CertificateRequest() CertificateRequestResolver {
+	return &certificateRequestResolver{r}
+}
 
 // Delivery returns DeliveryResolver implementation.
 func (r *Resolver) Delivery() DeliveryResolver { return &deliveryResolver{r} }
@@ -510,6 +616,7 @@ type (
 	auditEntryResolver             struct{ *Resolver }
 	cabinetResolver                struct{ *Resolver }
 	cabinetEventResolver           struct{ *Resolver }
+	certificateRequestResolver     struct{ *Resolver }
 	deliveryResolver               struct{ *Resolver }
 	deliveryAttemptResolver        struct{ *Resolver }
 	departmentResolver             struct{ *Resolver }

@@ -34,6 +34,8 @@ func (d *Dispatcher) notification(it *kabinet.DeliveryItem, s *kabinet.Notificat
 		n.DeepLink, n.CollapseKey = "kabinet://vacations/"+it.SubjectID, "team-vacation:"+it.SubjectID
 	case kabinet.NotifyNewDevice:
 		n.DeepLink, n.CollapseKey = "kabinet://devices", "device:"+it.SubjectID
+	case kabinet.NotifyCertificateReady:
+		n.DeepLink, n.CollapseKey = "kabinet://certificates/"+it.SubjectID, "certificate:"+it.SubjectID
 	}
 	if it.LocalDate != "" {
 		if end := endOfDay(it.LocalDate, loc); !end.IsZero() {

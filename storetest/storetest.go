@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
 		{"NotificationPreferences", testNotificationPreferences},
+		{"CertificateRequests", testCertificateRequests},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
