@@ -37,6 +37,13 @@ type Actor struct {
 	EmployeeID string
 	DeviceID   string
 	SessionID  string
+	// HRUserID, HRUserName and HRRole are set when an HR user of the
+	// organisation acts through the console (Role is then
+	// RoleOrganization and KeyID is empty): who made a change, by name,
+	// and what their role (package hr: ADMIN, HR, VIEWER) lets them do.
+	HRUserID   string
+	HRUserName string
+	HRRole     string
 	// Address is the client's network address; RequestID the request's id.
 	Address   string
 	RequestID string

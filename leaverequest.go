@@ -82,13 +82,18 @@ type LeaveRequestFacts struct {
 	LeaveTypeTitle string
 	// Balance is the employee's balance of the type; nil when none.
 	Balance *LeaveBalance
-	// BookedDays are the days of the employee's other live (pending or
-	// approved) requests of the type, which the balance does not count yet.
-	BookedDays int
-	// Overlaps are the employee's live requests and vacations that share a
-	// day with the new one.
+	// DaysByStatus are the days of the employee's other requests of the
+	// type, by status (the service decides which the balance does not count
+	// yet).
+	DaysByStatus map[string]int
+	// Overlaps are the employee's requests (of any status) and planned
+	// vacations that share a day with the new one; at most MaxOverlaps.
 	Overlaps []Absence
 }
+
+// MaxOverlaps bounds LeaveRequestFacts.Overlaps: enough to name the
+// conflicts, however many requests an employee has.
+const MaxOverlaps = 20
 
 // Absence is a time an employee is (or asks to be) away: a live leave
 // request or a planned vacation.

@@ -9,6 +9,12 @@ const (
 	NotifyManagerVacationReminder = "MANAGER_VACATION_REMINDER"
 	NotifyNewDevice               = "NEW_DEVICE"
 	NotifyPayslipBroadcast        = "PAYSLIP_BROADCAST"
+	// Leave requests: a new request to its approver, the approver's
+	// reminder when it waits too long, the decision (or HR's cancellation)
+	// to the employee.
+	NotifyLeaveApproval         = "LEAVE_APPROVAL"
+	NotifyLeaveApprovalReminder = "LEAVE_APPROVAL_REMINDER"
+	NotifyLeaveDecision         = "LEAVE_DECISION"
 )
 
 // Notification categories: what an employee turns on or off in the app
@@ -38,6 +44,9 @@ var NotificationKinds = []NotificationKind{
 	{NotifyPayslipBroadcast, CategoryHRNotices},
 	{NotifyNewDevice, CategoryNewDevice},
 	{NotifyCertificateReady, CategoryRequestUpdates},
+	{NotifyLeaveApproval, CategoryApprovals},
+	{NotifyLeaveApprovalReminder, CategoryApprovals},
+	{NotifyLeaveDecision, CategoryRequestUpdates},
 }
 
 // NotificationCategory is a category an employee may or may not turn off.
@@ -197,7 +206,7 @@ type ReasonFacts struct {
 
 // Outbox decisions of the dispatcher.
 const (
-	OutboxExpand = iota // create one delivery per active device with a push token
+	OutboxExpand = iota // fan out to the recipient's devices (ApplyOutbox, FanOutRule)
 	OutboxCancel        // the reason is gone (Note says why)
 	OutboxReplan        // not yet: look again at NotBefore
 )
@@ -209,6 +218,71 @@ type OutboxDecision struct {
 	NotBefore time.Time
 	Note      string
 }
+
+// FanOutRule decides, from what a store read inside ApplyOutbox's
+// transaction, what expanding notifications writes (push: fanOut). It is
+// pure: the store calls it once per ApplyOutbox, holding its transaction.
+type FanOutRule func(*FanOutFacts) FanOut
+
+// FanOutFacts are what a store reads, inside ApplyOutbox's transaction,
+// about the notifications to expand that the caller still holds. Facts, not
+// decisions: which devices get a delivery and which waiting deliveries a
+// later stage cancels is decided once, in Go.
+type FanOutFacts struct {
+	Notifications []FanOutNotification
+	Devices       map[string][]FanOutDevice // every device of each recipient, by recipient id
+	// Waiting are the deliveries of earlier stages of the same reasons (kind,
+	// subject, subject key and recipient) that wait for their turn (not yet
+	// handed to a sender), for every kind.
+	Waiting []WaitingDelivery
+}
+
+// FanOutNotification is a claimed outbox row to expand.
+type FanOutNotification struct {
+	ID, OrgID, Kind, SubjectID string
+	Stage                      int
+	RecipientID                string
+}
+
+// FanOutDevice is one device of a recipient.
+type FanOutDevice struct {
+	ID, Platform string
+	Revoked      bool
+	Provider     string // the provider of its push token; "" when it has none
+}
+
+// WaitingDelivery is a waiting delivery of an earlier stage of the reason
+// of NotificationID.
+type WaitingDelivery struct {
+	ID             string
+	NotificationID string // the expanded notification (the later stage)
+}
+
+// FanOut is what a FanOutRule decided: the rows ApplyOutbox writes. Every
+// notification of the facts is settled exactly once.
+type FanOut struct {
+	Deliveries []NewDelivery    // one PENDING delivery each
+	Cancel     []CancelDelivery // waiting deliveries to cancel
+	Settled    []SettledOutbox  // the final status of each notification
+}
+
+// NewDelivery is a delivery of a notification to one device.
+type NewDelivery struct {
+	NotificationID, OrgID, DeviceID, Platform, Provider string
+}
+
+// CancelDelivery is a waiting delivery to cancel, and why.
+type CancelDelivery struct{ ID, Error string }
+
+// SettledOutbox is the final status of an expanded notification: one of
+// OutboxDispatched and OutboxNoDevice, and a note.
+type SettledOutbox struct{ ID, Status, Note string }
+
+// Stored statuses of an expanded outbox row.
+const (
+	OutboxDispatched = "DISPATCHED" // delivery rows were created for its devices
+	OutboxNoDevice   = "NO_DEVICE"  // no device to deliver to
+)
 
 // DeliveryItem is a claimed delivery: one notification to one device.
 type DeliveryItem struct {

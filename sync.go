@@ -11,10 +11,12 @@ const (
 	EntityPayslip      = "PAYSLIP"
 	EntityLeaveBalance = "LEAVE_BALANCE"
 	EntityVacation     = "VACATION"
+	EntityLeaveRequest = "LEAVE_REQUEST"
 )
 
 // EntityRank orders the record types in a full sync: payslips, then leave
-// balances, then vacations. Unknown types rank last.
+// balances, then vacations, then leave requests, then certificate
+// requests. Unknown types rank last.
 func EntityRank(entity string) int {
 	switch entity {
 	case EntityPayslip:
@@ -23,8 +25,12 @@ func EntityRank(entity string) int {
 		return 1
 	case EntityVacation:
 		return 2
+	case EntityLeaveRequest:
+		return 3
+	case EntityCertificateRequest:
+		return 4
 	}
-	return 3
+	return 5
 }
 
 // RecordRef names one record an employee sees.
@@ -65,10 +71,17 @@ type SyncRecords struct {
 	Payslips      []*Payslip
 	LeaveBalances []*LeaveBalance
 	Vacations     []*Vacation
+	// LeaveRequests are the employee's own requests and those waiting for
+	// their decision.
+	LeaveRequests []*LeaveRequest
+	// CertificateRequests are the employee's own certificate requests.
+	CertificateRequests []*CertificateRequest
 }
 
 // Len is the number of records.
-func (r *SyncRecords) Len() int { return len(r.Payslips) + len(r.LeaveBalances) + len(r.Vacations) }
+func (r *SyncRecords) Len() int {
+	return len(r.Payslips) + len(r.LeaveBalances) + len(r.Vacations) + len(r.LeaveRequests) + len(r.CertificateRequests)
+}
 
 // SyncIDs are the ids of every record an employee currently sees, per
 // collection, each in ascending byte order.
@@ -76,6 +89,9 @@ type SyncIDs struct {
 	Payslips      []string
 	LeaveBalances []string
 	Vacations     []string
+	LeaveRequests []string
+	// CertificateRequests are the employee's own.
+	CertificateRequests []string
 }
 
 // SyncReader reads one employee's change log and records inside one read

@@ -23,7 +23,9 @@ import (
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
+	"github.com/kabinet/kabinet/console"
 	"github.com/kabinet/kabinet/graph"
+	"github.com/kabinet/kabinet/hr"
 	"github.com/kabinet/kabinet/keys"
 	"github.com/kabinet/kabinet/passhash"
 	"github.com/kabinet/kabinet/payroll"
@@ -219,11 +221,16 @@ type App struct {
 	Compactor *ksync.Compactor
 	// Push holds notification settings, push tokens and the planner;
 	// Dispatcher delivers (started by Start unless Options.NoDispatcher).
-	Push          *push.Service
-	Dispatcher    *push.Dispatcher
+	Push       *push.Service
+	Dispatcher *push.Dispatcher
+	// Leave runs leave requests; their notifications go through Push.
+	Leave         *requests.Service
 	runDispatcher bool
 	// Certificates runs certificate requests; a ready one is told by Push.
 	Certificates *requests.Certificates
+	// HR runs HR users and console sessions; Console serves /hr/.
+	HR      *hr.Service
+	Console *console.Console
 
 	ln   net.Listener
 	done chan error
@@ -288,6 +295,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	//	publication (payroll)   → cabinets (activation), reminders (push)
 	//	sign-in on a new device → the notice to the other devices (push)
 	//	payslip viewed (sync)   → its reminders stop (push)
+	//	leave request made or decided (requests) → the approver's and the employee's notices (push)
 	//	planned, maybe due now  → the dispatcher wakes
 	//
 	// Who may hold a session or be reached (an active cabinet, not
@@ -323,11 +331,14 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Payroll = &payroll.Service{Store: db, Clock: opt.Clock, MaxBatch: cfg.MaxBatch,
 		Listeners: append([]payroll.Listener{a.Activation, a.Push}, opt.Listeners...)}
 
+	a.Leave = &requests.Service{Store: db, Clock: opt.Clock, Notify: a.Push}
 	a.Certificates = &requests.Certificates{Store: db, Clock: opt.Clock, Notify: a.Push, LinkKey: ring.Derive("certificate-link")}
+	a.HR = &hr.Service{Store: db, Clock: opt.Clock, Logger: opt.Logger, Hasher: hasher, Pepper: ring.Derive("hr-password-pepper"),
+		SealKey: ring.Derive("hr-totp-seal"), Throttle: a.Auth, Mail: senders[kabinet.ChannelEmail]}
 
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
-		Activation: a.Activation, Push: a.Push, Certificates: a.Certificates}, graph.Options{
+		Activation: a.Activation, Push: a.Push, Leave: a.Leave, Certificates: a.Certificates}, graph.Options{
 		Logger:        opt.Logger,
 		Auditor:       db,
 		Metrics:       ops.observe,
@@ -350,6 +361,13 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		SlowRequest:    cfg.LogSlow,
 		Certificate:    a.certificateFile,
 	})
+	a.Console, err = console.New(console.Config{Logger: opt.Logger, Clock: opt.Clock, Server: a.Server, CSRFKey: ring.Derive("hr-console-csrf"),
+		HR: a.HR, Tenancy: a.Tenancy, Auth: a.Auth, Payroll: a.Payroll, Activation: a.Activation, Push: a.Push})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Console.Mount()
 	return a, nil
 }
 

@@ -46,10 +46,13 @@ type ResolverRoot interface {
 	Department() DepartmentResolver
 	Device() DeviceResolver
 	Employee() EmployeeResolver
+	LeaveRequest() LeaveRequestResolver
+	LeaveRequestEvent() LeaveRequestEventResolver
 	Mutation() MutationResolver
 	NotificationPreference() NotificationPreferenceResolver
 	NotificationSettings() NotificationSettingsResolver
 	Query() QueryResolver
+	TeamAbsence() TeamAbsenceResolver
 }
 
 type DirectiveRoot struct {
@@ -238,6 +241,48 @@ type ComplexityRoot struct {
 		UsedDays       func(childComplexity int) int
 	}
 
+	LeaveRequest struct {
+		Approver        func(childComplexity int) int
+		Balance         func(childComplexity int) int
+		Comment         func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Days            func(childComplexity int) int
+		DecidedAt       func(childComplexity int) int
+		DecisionComment func(childComplexity int) int
+		Employee        func(childComplexity int) int
+		EndsOn          func(childComplexity int) int
+		History         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		InHrQueue       func(childComplexity int) int
+		LeaveTypeCode   func(childComplexity int) int
+		LeaveTypeTitle  func(childComplexity int) int
+		StartsOn        func(childComplexity int) int
+		Status          func(childComplexity int) int
+		TeamAbsences    func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		Warnings        func(childComplexity int) int
+	}
+
+	LeaveRequestEvent struct {
+		Actor         func(childComplexity int) int
+		ActorEmployee func(childComplexity int) int
+		At            func(childComplexity int) int
+		Comment       func(childComplexity int) int
+		From          func(childComplexity int) int
+		To            func(childComplexity int) int
+	}
+
+	LeaveRequestPage struct {
+		Cursor  func(childComplexity int) int
+		HasMore func(childComplexity int) int
+		Items   func(childComplexity int) int
+	}
+
+	LeaveRequestSettings struct {
+		PastGraceDays func(childComplexity int) int
+		ReminderHours func(childComplexity int) int
+	}
+
 	LoginEvent struct {
 		Address     func(childComplexity int) int
 		At          func(childComplexity int) int
@@ -251,12 +296,16 @@ type ComplexityRoot struct {
 		Activate                      func(childComplexity int, input model.ActivateInput) int
 		BlockCabinet                  func(childComplexity int, employeeExternalID string) int
 		CancelCertificateRequest      func(childComplexity int, id string, reason string) int
+		CancelLeaveRequest            func(childComplexity int, id string, reason string) int
 		CancelVacation                func(childComplexity int, externalID string) int
 		ChangePassword                func(childComplexity int, oldPassword string, newPassword string) int
 		CompleteCertificateRequest    func(childComplexity int, id string, file *graphql.Upload, onPaper *bool) int
 		CreateCabinets                func(childComplexity int, employeeExternalIds []string) int
 		CreateCertificateRequest      func(childComplexity int, input requests.CertificateInput) int
+		CreateLeaveRequest            func(childComplexity int, input model.CreateLeaveRequestInput) int
 		CreateOrganization            func(childComplexity int, input model.CreateOrganizationInput) int
+		DecideLeaveRequest            func(childComplexity int, input model.DecideLeaveRequestInput) int
+		DecideQueuedLeaveRequest      func(childComplexity int, input model.DecideLeaveRequestInput) int
 		Login                         func(childComplexity int, input model.LoginInput) int
 		Logout                        func(childComplexity int) int
 		MarkPayslipViewed             func(childComplexity int, input model.MarkPayslipViewedInput) int
@@ -266,6 +315,7 @@ type ComplexityRoot struct {
 		QuickLogin                    func(childComplexity int, input model.QuickLoginInput) int
 		QuickLoginChallenge           func(childComplexity int, deviceID string) int
 		RefreshSession                func(childComplexity int, refreshToken string) int
+		RegisterLeaveRequests         func(childComplexity int, ids []string) int
 		RegisterPushToken             func(childComplexity int, input model.RegisterPushTokenInput) int
 		ReissueActivationCode         func(childComplexity int, employeeExternalID string, channel *string) int
 		RemindUnviewedPayslips        func(childComplexity int, period string) int
@@ -277,11 +327,13 @@ type ComplexityRoot struct {
 		UnblockCabinet                func(childComplexity int, employeeExternalID string) int
 		UpdateAuthPolicy              func(childComplexity int, input auth.PolicyInput) int
 		UpdateCabinetSettings         func(childComplexity int, input activation.SettingsInput) int
+		UpdateLeaveRequestSettings    func(childComplexity int, input model.LeaveRequestSettingsInput) int
 		UpdateNotificationPreferences func(childComplexity int, input []*push.PreferenceInput) int
 		UpdateNotificationSettings    func(childComplexity int, input model.NotificationSettingsInput) int
 		UpsertCertificateKinds        func(childComplexity int, input []*requests.CertificateKindInput) int
 		UpsertDepartments             func(childComplexity int, input []*payroll.DepartmentInput) int
 		UpsertEmployees               func(childComplexity int, input []*payroll.EmployeeInput) int
+		WithdrawLeaveRequest          func(childComplexity int, id string) int
 	}
 
 	NotificationPreference struct {
@@ -364,6 +416,8 @@ type ComplexityRoot struct {
 		Departments               func(childComplexity int) int
 		Devices                   func(childComplexity int) int
 		Employees                 func(childComplexity int, externalIds []string, after *string, limit *int) int
+		LeaveRequestSettings      func(childComplexity int) int
+		LeaveRequests             func(childComplexity int, status *string, employeeExternalID *string, hrQueue *bool, since *string, limit *int) int
 		LoginHistory              func(childComplexity int, limit *int) int
 		Me                        func(childComplexity int) int
 		NotificationPreferences   func(childComplexity int) int
@@ -371,6 +425,7 @@ type ComplexityRoot struct {
 		Organization              func(childComplexity int) int
 		Payslips                  func(childComplexity int, employeeExternalID *string, period *string, limit *int) int
 		Sync                      func(childComplexity int, cursor *string, limit *int) int
+		TeamLeaveRequests         func(childComplexity int) int
 	}
 
 	QuickLoginChallenge struct {
@@ -385,20 +440,33 @@ type ComplexityRoot struct {
 	}
 
 	SyncIntegrity struct {
-		LeaveBalances func(childComplexity int) int
-		Payslips      func(childComplexity int) int
-		Vacations     func(childComplexity int) int
+		CertificateRequests func(childComplexity int) int
+		LeaveBalances       func(childComplexity int) int
+		LeaveRequests       func(childComplexity int) int
+		Payslips            func(childComplexity int) int
+		Vacations           func(childComplexity int) int
 	}
 
 	SyncResult struct {
-		Cursor        func(childComplexity int) int
-		Deleted       func(childComplexity int) int
-		HasMore       func(childComplexity int) int
-		Integrity     func(childComplexity int) int
-		LeaveBalances func(childComplexity int) int
-		Limit         func(childComplexity int) int
-		Payslips      func(childComplexity int) int
-		Vacations     func(childComplexity int) int
+		CertificateRequests func(childComplexity int) int
+		Cursor              func(childComplexity int) int
+		Deleted             func(childComplexity int) int
+		HasMore             func(childComplexity int) int
+		Integrity           func(childComplexity int) int
+		LeaveBalances       func(childComplexity int) int
+		LeaveRequests       func(childComplexity int) int
+		Limit               func(childComplexity int) int
+		Payslips            func(childComplexity int) int
+		Vacations           func(childComplexity int) int
+	}
+
+	TeamAbsence struct {
+		EmployeeExternalID func(childComplexity int) int
+		EndsOn             func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		Name               func(childComplexity int) int
+		StartsOn           func(childComplexity int) int
+		Status             func(childComplexity int) int
 	}
 
 	Tombstone struct {
@@ -475,6 +543,26 @@ type EmployeeResolver interface {
 	DismissedOn(ctx context.Context, obj *kabinet.Employee) (*string, error)
 	Manager(ctx context.Context, obj *kabinet.Employee) (*kabinet.Employee, error)
 }
+type LeaveRequestResolver interface {
+	Employee(ctx context.Context, obj *kabinet.LeaveRequest) (*kabinet.Employee, error)
+
+	Comment(ctx context.Context, obj *kabinet.LeaveRequest) (*string, error)
+
+	Approver(ctx context.Context, obj *kabinet.LeaveRequest) (*kabinet.Employee, error)
+	InHrQueue(ctx context.Context, obj *kabinet.LeaveRequest) (bool, error)
+
+	DecisionComment(ctx context.Context, obj *kabinet.LeaveRequest) (*string, error)
+
+	Balance(ctx context.Context, obj *kabinet.LeaveRequest) (*kabinet.LeaveBalance, error)
+	TeamAbsences(ctx context.Context, obj *kabinet.LeaveRequest) ([]*kabinet.Absence, error)
+	History(ctx context.Context, obj *kabinet.LeaveRequest) ([]*kabinet.LeaveRequestEvent, error)
+}
+type LeaveRequestEventResolver interface {
+	From(ctx context.Context, obj *kabinet.LeaveRequestEvent) (*string, error)
+
+	ActorEmployee(ctx context.Context, obj *kabinet.LeaveRequestEvent) (*kabinet.Employee, error)
+	Comment(ctx context.Context, obj *kabinet.LeaveRequestEvent) (*string, error)
+}
 type MutationResolver interface {
 	CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*model.CreateOrganizationPayload, error)
 	UpsertDepartments(ctx context.Context, input []*payroll.DepartmentInput) (*kabinet.PublishResult, error)
@@ -501,6 +589,13 @@ type MutationResolver interface {
 	QuickLoginChallenge(ctx context.Context, deviceID string) (*model.QuickLoginChallenge, error)
 	QuickLogin(ctx context.Context, input model.QuickLoginInput) (*model.AuthPayload, error)
 	MarkPayslipViewed(ctx context.Context, input model.MarkPayslipViewedInput) (*kabinet.Payslip, error)
+	CreateLeaveRequest(ctx context.Context, input model.CreateLeaveRequestInput) (*kabinet.LeaveRequest, error)
+	WithdrawLeaveRequest(ctx context.Context, id string) (*kabinet.LeaveRequest, error)
+	DecideLeaveRequest(ctx context.Context, input model.DecideLeaveRequestInput) (*kabinet.LeaveRequest, error)
+	DecideQueuedLeaveRequest(ctx context.Context, input model.DecideLeaveRequestInput) (*kabinet.LeaveRequest, error)
+	CancelLeaveRequest(ctx context.Context, id string, reason string) (*kabinet.LeaveRequest, error)
+	RegisterLeaveRequests(ctx context.Context, ids []string) ([]*kabinet.LeaveRequest, error)
+	UpdateLeaveRequestSettings(ctx context.Context, input model.LeaveRequestSettingsInput) (*kabinet.LeaveRequestSettings, error)
 	RegisterPushToken(ctx context.Context, input model.RegisterPushTokenInput) (bool, error)
 	UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*kabinet.NotificationSettings, error)
 	RemindUnviewedPayslips(ctx context.Context, period string) (int, error)
@@ -530,6 +625,9 @@ type QueryResolver interface {
 	Devices(ctx context.Context) ([]*kabinet.Device, error)
 	LoginHistory(ctx context.Context, limit *int) ([]*kabinet.LoginEvent, error)
 	Sync(ctx context.Context, cursor *string, limit *int) (*sync1.Result, error)
+	TeamLeaveRequests(ctx context.Context) ([]*kabinet.LeaveRequest, error)
+	LeaveRequests(ctx context.Context, status *string, employeeExternalID *string, hrQueue *bool, since *string, limit *int) (*requests.LeavePage, error)
+	LeaveRequestSettings(ctx context.Context) (*kabinet.LeaveRequestSettings, error)
 	NotificationSettings(ctx context.Context) (*kabinet.NotificationSettings, error)
 	Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*kabinet.Delivery, error)
 	NotificationPreferences(ctx context.Context) ([]*kabinet.NotificationPreference, error)
@@ -537,6 +635,11 @@ type QueryResolver interface {
 	CertificateRequest(ctx context.Context, id string) (*kabinet.CertificateRequest, error)
 	CertificateKinds(ctx context.Context) ([]*kabinet.CertificateKind, error)
 	CertificateRequests(ctx context.Context, status *string, limit *int) ([]*kabinet.CertificateRequest, error)
+}
+type TeamAbsenceResolver interface {
+	Name(ctx context.Context, obj *kabinet.Absence) (string, error)
+
+	Status(ctx context.Context, obj *kabinet.Absence) (*string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1337,6 +1440,190 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeaveBalance.UsedDays(childComplexity), true
 
+	case "LeaveRequest.approver":
+		if e.ComplexityRoot.LeaveRequest.Approver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.Approver(childComplexity), true
+	case "LeaveRequest.balance":
+		if e.ComplexityRoot.LeaveRequest.Balance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.Balance(childComplexity), true
+	case "LeaveRequest.comment":
+		if e.ComplexityRoot.LeaveRequest.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.Comment(childComplexity), true
+	case "LeaveRequest.createdAt":
+		if e.ComplexityRoot.LeaveRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.CreatedAt(childComplexity), true
+	case "LeaveRequest.days":
+		if e.ComplexityRoot.LeaveRequest.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.Days(childComplexity), true
+	case "LeaveRequest.decidedAt":
+		if e.ComplexityRoot.LeaveRequest.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.DecidedAt(childComplexity), true
+	case "LeaveRequest.decisionComment":
+		if e.ComplexityRoot.LeaveRequest.DecisionComment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.DecisionComment(childComplexity), true
+	case "LeaveRequest.employee":
+		if e.ComplexityRoot.LeaveRequest.Employee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.Employee(childComplexity), true
+	case "LeaveRequest.endsOn":
+		if e.ComplexityRoot.LeaveRequest.EndsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.EndsOn(childComplexity), true
+	case "LeaveRequest.history":
+		if e.ComplexityRoot.LeaveRequest.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.History(childComplexity), true
+	case "LeaveRequest.id":
+		if e.ComplexityRoot.LeaveRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.ID(childComplexity), true
+	case "LeaveRequest.inHrQueue":
+		if e.ComplexityRoot.LeaveRequest.InHrQueue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.InHrQueue(childComplexity), true
+	case "LeaveRequest.leaveTypeCode":
+		if e.ComplexityRoot.LeaveRequest.LeaveTypeCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.LeaveTypeCode(childComplexity), true
+	case "LeaveRequest.leaveTypeTitle":
+		if e.ComplexityRoot.LeaveRequest.LeaveTypeTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.LeaveTypeTitle(childComplexity), true
+	case "LeaveRequest.startsOn":
+		if e.ComplexityRoot.LeaveRequest.StartsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.StartsOn(childComplexity), true
+	case "LeaveRequest.status":
+		if e.ComplexityRoot.LeaveRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.Status(childComplexity), true
+	case "LeaveRequest.teamAbsences":
+		if e.ComplexityRoot.LeaveRequest.TeamAbsences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.TeamAbsences(childComplexity), true
+	case "LeaveRequest.updatedAt":
+		if e.ComplexityRoot.LeaveRequest.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.UpdatedAt(childComplexity), true
+	case "LeaveRequest.warnings":
+		if e.ComplexityRoot.LeaveRequest.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequest.Warnings(childComplexity), true
+
+	case "LeaveRequestEvent.actor":
+		if e.ComplexityRoot.LeaveRequestEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestEvent.Actor(childComplexity), true
+	case "LeaveRequestEvent.actorEmployee":
+		if e.ComplexityRoot.LeaveRequestEvent.ActorEmployee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestEvent.ActorEmployee(childComplexity), true
+	case "LeaveRequestEvent.at":
+		if e.ComplexityRoot.LeaveRequestEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestEvent.At(childComplexity), true
+	case "LeaveRequestEvent.comment":
+		if e.ComplexityRoot.LeaveRequestEvent.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestEvent.Comment(childComplexity), true
+	case "LeaveRequestEvent.from":
+		if e.ComplexityRoot.LeaveRequestEvent.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestEvent.From(childComplexity), true
+	case "LeaveRequestEvent.to":
+		if e.ComplexityRoot.LeaveRequestEvent.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestEvent.To(childComplexity), true
+
+	case "LeaveRequestPage.cursor":
+		if e.ComplexityRoot.LeaveRequestPage.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestPage.Cursor(childComplexity), true
+	case "LeaveRequestPage.hasMore":
+		if e.ComplexityRoot.LeaveRequestPage.HasMore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestPage.HasMore(childComplexity), true
+	case "LeaveRequestPage.items":
+		if e.ComplexityRoot.LeaveRequestPage.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestPage.Items(childComplexity), true
+
+	case "LeaveRequestSettings.pastGraceDays":
+		if e.ComplexityRoot.LeaveRequestSettings.PastGraceDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestSettings.PastGraceDays(childComplexity), true
+	case "LeaveRequestSettings.approvalReminderHours":
+		if e.ComplexityRoot.LeaveRequestSettings.ReminderHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveRequestSettings.ReminderHours(childComplexity), true
+
 	case "LoginEvent.address":
 		if e.ComplexityRoot.LoginEvent.Address == nil {
 			break
@@ -1407,6 +1694,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelCertificateRequest(childComplexity, args["id"].(string), args["reason"].(string)), true
+	case "Mutation.cancelLeaveRequest":
+		if e.ComplexityRoot.Mutation.CancelLeaveRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelLeaveRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelLeaveRequest(childComplexity, args["id"].(string), args["reason"].(string)), true
 	case "Mutation.cancelVacation":
 		if e.ComplexityRoot.Mutation.CancelVacation == nil {
 			break
@@ -1462,6 +1760,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCertificateRequest(childComplexity, args["input"].(requests.CertificateInput)), true
+	case "Mutation.createLeaveRequest":
+		if e.ComplexityRoot.Mutation.CreateLeaveRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLeaveRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLeaveRequest(childComplexity, args["input"].(model.CreateLeaveRequestInput)), true
 	case "Mutation.createOrganization":
 		if e.ComplexityRoot.Mutation.CreateOrganization == nil {
 			break
@@ -1473,6 +1782,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateOrganization(childComplexity, args["input"].(model.CreateOrganizationInput)), true
+	case "Mutation.decideLeaveRequest":
+		if e.ComplexityRoot.Mutation.DecideLeaveRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideLeaveRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideLeaveRequest(childComplexity, args["input"].(model.DecideLeaveRequestInput)), true
+	case "Mutation.decideQueuedLeaveRequest":
+		if e.ComplexityRoot.Mutation.DecideQueuedLeaveRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideQueuedLeaveRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideQueuedLeaveRequest(childComplexity, args["input"].(model.DecideLeaveRequestInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -1567,6 +1898,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshSession(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.registerLeaveRequests":
+		if e.ComplexityRoot.Mutation.RegisterLeaveRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerLeaveRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterLeaveRequests(childComplexity, args["ids"].([]string)), true
 	case "Mutation.registerPushToken":
 		if e.ComplexityRoot.Mutation.RegisterPushToken == nil {
 			break
@@ -1688,6 +2030,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCabinetSettings(childComplexity, args["input"].(activation.SettingsInput)), true
+	case "Mutation.updateLeaveRequestSettings":
+		if e.ComplexityRoot.Mutation.UpdateLeaveRequestSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLeaveRequestSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLeaveRequestSettings(childComplexity, args["input"].(model.LeaveRequestSettingsInput)), true
 	case "Mutation.updateNotificationPreferences":
 		if e.ComplexityRoot.Mutation.UpdateNotificationPreferences == nil {
 			break
@@ -1743,6 +2096,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertEmployees(childComplexity, args["input"].([]*payroll.EmployeeInput)), true
+	case "Mutation.withdrawLeaveRequest":
+		if e.ComplexityRoot.Mutation.WithdrawLeaveRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawLeaveRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawLeaveRequest(childComplexity, args["id"].(string)), true
 
 	case "NotificationPreference.enabled":
 		if e.ComplexityRoot.NotificationPreference.Enabled == nil {
@@ -2130,6 +2494,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Employees(childComplexity, args["externalIds"].([]string), args["after"].(*string), args["limit"].(*int)), true
 
+	case "Query.leaveRequestSettings":
+		if e.ComplexityRoot.Query.LeaveRequestSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.LeaveRequestSettings(childComplexity), true
+	case "Query.leaveRequests":
+		if e.ComplexityRoot.Query.LeaveRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_leaveRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LeaveRequests(childComplexity, args["status"].(*string), args["employeeExternalId"].(*string), args["hrQueue"].(*bool), args["since"].(*string), args["limit"].(*int)), true
 	case "Query.loginHistory":
 		if e.ComplexityRoot.Query.LoginHistory == nil {
 			break
@@ -2187,6 +2568,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Sync(childComplexity, args["cursor"].(*string), args["limit"].(*int)), true
+	case "Query.teamLeaveRequests":
+		if e.ComplexityRoot.Query.TeamLeaveRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.TeamLeaveRequests(childComplexity), true
 
 	case "QuickLoginChallenge.challenge":
 		if e.ComplexityRoot.QuickLoginChallenge.Challenge == nil {
@@ -2220,12 +2607,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QuickLoginSetup.Method(childComplexity), true
 
+	case "SyncIntegrity.certificateRequests":
+		if e.ComplexityRoot.SyncIntegrity.CertificateRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrity.CertificateRequests(childComplexity), true
 	case "SyncIntegrity.leaveBalances":
 		if e.ComplexityRoot.SyncIntegrity.LeaveBalances == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SyncIntegrity.LeaveBalances(childComplexity), true
+	case "SyncIntegrity.leaveRequests":
+		if e.ComplexityRoot.SyncIntegrity.LeaveRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrity.LeaveRequests(childComplexity), true
 	case "SyncIntegrity.payslips":
 		if e.ComplexityRoot.SyncIntegrity.Payslips == nil {
 			break
@@ -2239,6 +2638,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncIntegrity.Vacations(childComplexity), true
 
+	case "SyncResult.certificateRequests":
+		if e.ComplexityRoot.SyncResult.CertificateRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncResult.CertificateRequests(childComplexity), true
 	case "SyncResult.cursor":
 		if e.ComplexityRoot.SyncResult.Cursor == nil {
 			break
@@ -2269,6 +2674,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SyncResult.LeaveBalances(childComplexity), true
+	case "SyncResult.leaveRequests":
+		if e.ComplexityRoot.SyncResult.LeaveRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncResult.LeaveRequests(childComplexity), true
 	case "SyncResult.limit":
 		if e.ComplexityRoot.SyncResult.Limit == nil {
 			break
@@ -2287,6 +2698,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SyncResult.Vacations(childComplexity), true
+
+	case "TeamAbsence.employeeExternalId":
+		if e.ComplexityRoot.TeamAbsence.EmployeeExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamAbsence.EmployeeExternalID(childComplexity), true
+	case "TeamAbsence.endsOn":
+		if e.ComplexityRoot.TeamAbsence.EndsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamAbsence.EndsOn(childComplexity), true
+	case "TeamAbsence.kind":
+		if e.ComplexityRoot.TeamAbsence.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamAbsence.Kind(childComplexity), true
+	case "TeamAbsence.name":
+		if e.ComplexityRoot.TeamAbsence.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamAbsence.Name(childComplexity), true
+	case "TeamAbsence.startsOn":
+		if e.ComplexityRoot.TeamAbsence.StartsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamAbsence.StartsOn(childComplexity), true
+	case "TeamAbsence.status":
+		if e.ComplexityRoot.TeamAbsence.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamAbsence.Status(childComplexity), true
 
 	case "Tombstone.id":
 		if e.ComplexityRoot.Tombstone.ID == nil {
@@ -2346,11 +2794,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CabinetSettingsInput", ec.unmarshalInputCabinetSettingsInput),
 			graphql.NewInputUnmarshaler("CertificateKindInput", ec.unmarshalInputCertificateKindInput),
 			graphql.NewInputUnmarshaler("CreateCertificateRequestInput", ec.unmarshalInputCreateCertificateRequestInput),
+			graphql.NewInputUnmarshaler("CreateLeaveRequestInput", ec.unmarshalInputCreateLeaveRequestInput),
 			graphql.NewInputUnmarshaler("CreateOrganizationInput", ec.unmarshalInputCreateOrganizationInput),
+			graphql.NewInputUnmarshaler("DecideLeaveRequestInput", ec.unmarshalInputDecideLeaveRequestInput),
 			graphql.NewInputUnmarshaler("DepartmentInput", ec.unmarshalInputDepartmentInput),
 			graphql.NewInputUnmarshaler("DeviceInput", ec.unmarshalInputDeviceInput),
 			graphql.NewInputUnmarshaler("EmployeeInput", ec.unmarshalInputEmployeeInput),
 			graphql.NewInputUnmarshaler("LeaveBalanceInput", ec.unmarshalInputLeaveBalanceInput),
+			graphql.NewInputUnmarshaler("LeaveRequestSettingsInput", ec.unmarshalInputLeaveRequestSettingsInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("MarkPayslipViewedInput", ec.unmarshalInputMarkPayslipViewedInput),
 			graphql.NewInputUnmarshaler("NotificationPreferenceInput", ec.unmarshalInputNotificationPreferenceInput),
@@ -2584,6 +3035,38 @@ type Query {
     "Records per page: 200 when omitted, at most 1000 (a larger value is lowered)."
     limit: Int
   ): SyncResult! @auth(role: EMPLOYEE)
+
+  # --- Leave requests ---
+  """
+  The pending leave requests routed to the caller for a decision, oldest first (at most 500). The same
+  requests reach the phone through sync (SyncResult.leaveRequests).
+  Requires: employee access token (phone app).
+  """
+  teamLeaveRequests: [LeaveRequest!]! @auth(role: EMPLOYEE)
+  """
+  The organisation's leave requests in the order of their last change, after the cursor ` + "`" + `since` + "`" + `: a request
+  comes again each time its status changes. The payroll integration pulls without a status to see every
+  approval and cancellation, then confirms with registerLeaveRequests; HR filters. BAD_USER_INPUT for a
+  malformed cursor or a limit outside 1–1000; NOT_FOUND for an unknown employee.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  leaveRequests(
+    "Only requests in this status."
+    status: LeaveRequestStatus,
+    "Only this employee's requests."
+    employeeExternalId: String,
+    "Only requests in HR's queue (routed to no manager) when true."
+    hrQueue: Boolean,
+    "LeaveRequestPage.cursor of the previous page; from the first request when omitted."
+    since: String,
+    "Page size, 1–1000."
+    limit: Int = 100
+  ): LeaveRequestPage! @auth(role: ORGANIZATION)
+  """
+  The organisation's leave request rules (the defaults until HR changes them).
+  Requires: organisation API key (payroll integration, HR).
+  """
+  leaveRequestSettings: LeaveRequestSettings! @auth(role: ORGANIZATION)
 
   # --- Reminders and push ---
   """
@@ -2888,6 +3371,82 @@ type Mutation {
     "The view, as recorded on the phone."
     input: MarkPayslipViewedInput!
   ): Payslip! @auth(role: EMPLOYEE)
+
+  # --- Leave requests ---
+  """
+  Asks for leave (an offline action): routed to the caller's manager (docs/product.md §Manager rule), or to HR's
+  queue when there is none who can decide; the approver gets a push. Days are calendar days (no production
+  calendar: holidays inside count). A balance that would go negative is a warning, not an error. Idempotent
+  per clientMutationId: a replay with the same content returns the request as it is now; CONFLICT for the
+  same clientMutationId with other content, or dates that share a day with another live request or a
+  planned vacation of the caller. BAD_USER_INPUT for reversed or malformed dates, a start before the
+  organisation's grace (leaveRequestSettings.pastGraceDays), an end more than a year ahead, an unknown
+  leave type, or an over-long comment.
+  Requires: employee access token (phone app).
+  """
+  createLeaveRequest(
+    "The request, as recorded on the phone."
+    input: CreateLeaveRequestInput!
+  ): LeaveRequest! @auth(role: EMPLOYEE)
+  """
+  Withdraws the caller's own pending request; the approver's pending notices are cancelled. FORBIDDEN for
+  someone else's request; CONFLICT when it is no longer pending; NOT_FOUND for an unknown one.
+  Requires: employee access token (phone app).
+  """
+  withdrawLeaveRequest(
+    "LeaveRequest.id."
+    id: ID!
+  ): LeaveRequest! @auth(role: EMPLOYEE)
+  """
+  The approver approves or rejects a pending request routed to them; the employee gets a push. FORBIDDEN
+  for one's own request or one routed to someone else; CONFLICT when it is no longer pending (decided
+  twice, withdrawn); NOT_FOUND for an unknown one.
+  Requires: employee access token (phone app).
+  """
+  decideLeaveRequest(
+    "The request and the decision."
+    input: DecideLeaveRequestInput!
+  ): LeaveRequest! @auth(role: EMPLOYEE)
+  """
+  HR decides a request in its queue (routed to no manager), as decideLeaveRequest. FORBIDDEN for a request
+  routed to a manager; CONFLICT when it is no longer pending; NOT_FOUND for an unknown one.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  decideQueuedLeaveRequest(
+    "The request and the decision."
+    input: DecideLeaveRequestInput!
+  ): LeaveRequest! @auth(role: ORGANIZATION)
+  """
+  HR cancels an approved request (not yet registered), with a reason; the employee gets a push.
+  BAD_USER_INPUT without a reason; CONFLICT unless the request is APPROVED; NOT_FOUND for an unknown one.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  cancelLeaveRequest(
+    "LeaveRequest.id."
+    id: ID!,
+    "Why, 1–1000 characters; recorded in the history."
+    reason: String!
+  ): LeaveRequest! @auth(role: ORGANIZATION)
+  """
+  The payroll integration confirms that it registered approved requests: APPROVED becomes REGISTERED. All or
+  nothing and idempotent (a registered one stays so): NOT_FOUND for an unknown id and CONFLICT for a request
+  that is not APPROVED, each listed in extensions.items, and nothing is written; BAD_USER_INPUT for an
+  empty list, more than 1000 ids or a repeated one.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  registerLeaveRequests(
+    "LeaveRequest ids, 1–1000."
+    ids: [ID!]!
+  ): [LeaveRequest!]! @auth(role: ORGANIZATION)
+  """
+  Changes the leave request rules; omitted fields keep their value. BAD_USER_INPUT listing every invalid
+  field in extensions.items; nothing changes then.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  updateLeaveRequestSettings(
+    "The rules to change."
+    input: LeaveRequestSettingsInput!
+  ): LeaveRequestSettings! @auth(role: ORGANIZATION)
 
   # --- Reminders and push ---
   """
@@ -3624,6 +4183,166 @@ type LoginEvent {
   success: Boolean!
 }
 
+# ---------------------------------------------------------- Leave requests
+
+"Where a leave request stands (docs/product.md §Leave requests)."
+enum LeaveRequestStatus {
+  "Waiting for the approver (or HR, for its queue)."
+  PENDING
+  "Approved; waiting for the payroll system to register it."
+  APPROVED
+  "Rejected by the approver."
+  REJECTED
+  "Withdrawn by the employee before a decision."
+  WITHDRAWN
+  "Registered by the payroll system."
+  REGISTERED
+  "Cancelled by HR after approval, with a reason."
+  CANCELLED
+}
+
+"An approver's decision."
+enum LeaveDecision {
+  "PENDING becomes APPROVED."
+  APPROVE
+  "PENDING becomes REJECTED."
+  REJECT
+}
+
+"Who made a transition of a leave request."
+enum LeaveRequestActor {
+  "The employee who asked."
+  EMPLOYEE
+  "The manager it was routed to."
+  APPROVER
+  "HR or the payroll system, with the organisation's API key."
+  ORGANIZATION
+}
+
+"A new leave request, as recorded on the phone."
+input CreateLeaveRequestInput {
+  "Makes a replay of the same offline action have the effect of once (1 to 128 bytes, unique per employee)."
+  clientMutationId: String!
+  "A leave type the organisation published (LeaveBalance.leaveTypeCode)."
+  leaveTypeCode: String!
+  "First day of leave."
+  startsOn: Date!
+  "Last day of leave, on or after startsOn, within a year from today."
+  endsOn: Date!
+  "For the approver; at most 1000 characters."
+  comment: String
+}
+
+"An approver's decision on a pending leave request."
+input DecideLeaveRequestInput {
+  "LeaveRequest.id."
+  id: ID!
+  "Approve or reject."
+  decision: LeaveDecision!
+  "For the employee; at most 1000 characters."
+  comment: String
+}
+
+"An employee's request for leave (заявление на отпуск)."
+type LeaveRequest {
+  "Stable id."
+  id: ID!
+  "Who asked."
+  employee: Employee!
+  "The leave type's code."
+  leaveTypeCode: String!
+  "The leave type's name, as published."
+  leaveTypeTitle: String!
+  "First day."
+  startsOn: Date!
+  "Last day."
+  endsOn: Date!
+  "Calendar days from startsOn to endsOn, both included (no production calendar: holidays inside count)."
+  days: Int!
+  "The employee's comment."
+  comment: String
+  "Where it stands."
+  status: LeaveRequestStatus!
+  "Who decides: the employee's manager; null when the request is in HR's queue."
+  approver: Employee
+  "True when no manager could decide and HR does (decideQueuedLeaveRequest)."
+  inHrQueue: Boolean!
+  "When it was approved or rejected."
+  decidedAt: DateTime
+  "The approver's comment on the decision."
+  decisionComment: String
+  "What the checks found but did not refuse, e.g. a balance that would go negative; HR decides."
+  warnings: [String!]!
+  "The employee's published balance of this leave type (null when none), for the employee and who decides."
+  balance: LeaveBalance
+  "Who else in the employee's department is away or asks to be on these dates (at most 50); for who decides only, empty for anyone else."
+  teamAbsences: [TeamAbsence!]!
+  "Every transition, oldest first: who, when, why."
+  history: [LeaveRequestEvent!]!
+  "When it was made."
+  createdAt: DateTime!
+  "When it last changed."
+  updatedAt: DateTime!
+}
+
+"One transition of a leave request."
+type LeaveRequestEvent {
+  "The status before; null for the creation."
+  from: LeaveRequestStatus
+  "The status after."
+  to: LeaveRequestStatus!
+  "Who made it."
+  actor: LeaveRequestActor!
+  "The employee who made it; null when made with the organisation's key."
+  actorEmployee: Employee
+  "Why: the request's comment, the decision's comment or the cancellation's reason."
+  comment: String
+  "When."
+  at: DateTime!
+}
+
+"Someone of the team away (or asking to be) on a leave request's dates."
+type TeamAbsence {
+  "The colleague's external ID."
+  employeeExternalId: String!
+  "The colleague's surname and given name."
+  name: String!
+  "LEAVE_REQUEST or VACATION."
+  kind: TombstoneType!
+  "First day."
+  startsOn: Date!
+  "Last day."
+  endsOn: Date!
+  "The request's status; null for a planned vacation."
+  status: LeaveRequestStatus
+}
+
+"A page of the organisation's leave requests."
+type LeaveRequestPage {
+  "Requests in the order of their last change."
+  items: [LeaveRequest!]!
+  "Opaque; pass it as since for the next page (also when this one is empty)."
+  cursor: String!
+  "True when more is waiting: ask again at once with the cursor."
+  hasMore: Boolean!
+}
+
+"An organisation's leave request rules."
+type LeaveRequestSettings {
+  "How many days before today a request may start (leave asked for afterwards); default 3."
+  pastGraceDays: Int!
+  "The approver is reminded when a request has waited this many hours, inside the delivery window; 0: never; default 24."
+  approvalReminderHours: Int!
+}
+
+"Changes to the leave request rules; omitted fields keep their value."
+input LeaveRequestSettingsInput {
+  "0–366."
+  pastGraceDays: Int
+  "0–720; 0 turns the reminder off. Applies to requests made from then on."
+  approvalReminderHours: Int
+}
+
 # -------------------------------------------------------------------- Sync
 
 "One page of a sync: records to store or replace, and ids to delete."
@@ -3634,6 +4353,10 @@ type SyncResult {
   leaveBalances: [LeaveBalance!]!
   "Vacations created or changed since the cursor."
   vacations: [Vacation!]!
+  "Leave requests created or changed since the cursor: the caller's own, and the pending ones waiting for the caller's decision (a decided one leaves that set with a tombstone)."
+  leaveRequests: [LeaveRequest!]!
+  "The caller's certificate requests created or changed since the cursor (with their state and the PDF's size and hash, not the PDF: fetch it from fileUrl)."
+  certificateRequests: [CertificateRequest!]!
   "Records the phone must delete (withdrawn, cancelled, no longer the employee's)."
   deleted: [Tombstone!]!
   "Opaque; pass it to the next sync."
@@ -3654,6 +4377,10 @@ type SyncIntegrity {
   leaveBalances: CollectionDigest!
   "The vacations the phone should hold."
   vacations: CollectionDigest!
+  "The leave requests the phone should hold."
+  leaveRequests: CollectionDigest!
+  "The certificate requests the phone should hold."
+  certificateRequests: CollectionDigest!
 }
 
 "A count and digest of one collection, to compare with the phone's copy."
@@ -3672,6 +4399,10 @@ enum TombstoneType {
   LEAVE_BALANCE
   "A Vacation."
   VACATION
+  "A LeaveRequest."
+  LEAVE_REQUEST
+  "A CertificateRequest (not used yet: a certificate request stays the employee's)."
+  CERTIFICATE_REQUEST
 }
 
 "A deleted record: the phone removes its copy."
@@ -3733,8 +4464,10 @@ type NotificationSettings {
 """
 HR's title and body of one kind of notification in one locale. Kinds:
 PAYSLIP_REMINDER, VACATION_REMINDER, MANAGER_VACATION_REMINDER, NEW_DEVICE,
-PAYSLIP_BROADCAST. Placeholders: {period}, {startsOn}, {endsOn},
-{name}, {model}, {days}.
+PAYSLIP_BROADCAST, LEAVE_APPROVAL (a new leave request, to its approver),
+LEAVE_APPROVAL_REMINDER (one still waiting; {days} is the hours waited),
+LEAVE_DECISION (approved, rejected or cancelled, to the employee).
+Placeholders: {period}, {startsOn}, {endsOn}, {name}, {model}, {days}.
 """
 type NotificationText {
   "One of the kinds above."
@@ -3749,7 +4482,7 @@ type NotificationText {
 
 "HR's wording of one kind of notification in one locale."
 input NotificationTextInput {
-  "PAYSLIP_REMINDER, VACATION_REMINDER, MANAGER_VACATION_REMINDER, NEW_DEVICE or PAYSLIP_BROADCAST."
+  "PAYSLIP_REMINDER, VACATION_REMINDER, MANAGER_VACATION_REMINDER, NEW_DEVICE, PAYSLIP_BROADCAST, LEAVE_APPROVAL, LEAVE_APPROVAL_REMINDER or LEAVE_DECISION."
   kind: String!
   "Language tag, e.g. ru; at most 10 characters; one text per kind and locale."
   locale: String!
@@ -4344,6 +5077,90 @@ func (ec *executionContext) childFields_LeaveBalance(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type LeaveBalance", field.Name)
 }
 
+func (ec *executionContext) childFields_LeaveRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LeaveRequest_id(ctx, field)
+	case "employee":
+		return ec.fieldContext_LeaveRequest_employee(ctx, field)
+	case "leaveTypeCode":
+		return ec.fieldContext_LeaveRequest_leaveTypeCode(ctx, field)
+	case "leaveTypeTitle":
+		return ec.fieldContext_LeaveRequest_leaveTypeTitle(ctx, field)
+	case "startsOn":
+		return ec.fieldContext_LeaveRequest_startsOn(ctx, field)
+	case "endsOn":
+		return ec.fieldContext_LeaveRequest_endsOn(ctx, field)
+	case "days":
+		return ec.fieldContext_LeaveRequest_days(ctx, field)
+	case "comment":
+		return ec.fieldContext_LeaveRequest_comment(ctx, field)
+	case "status":
+		return ec.fieldContext_LeaveRequest_status(ctx, field)
+	case "approver":
+		return ec.fieldContext_LeaveRequest_approver(ctx, field)
+	case "inHrQueue":
+		return ec.fieldContext_LeaveRequest_inHrQueue(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_LeaveRequest_decidedAt(ctx, field)
+	case "decisionComment":
+		return ec.fieldContext_LeaveRequest_decisionComment(ctx, field)
+	case "warnings":
+		return ec.fieldContext_LeaveRequest_warnings(ctx, field)
+	case "balance":
+		return ec.fieldContext_LeaveRequest_balance(ctx, field)
+	case "teamAbsences":
+		return ec.fieldContext_LeaveRequest_teamAbsences(ctx, field)
+	case "history":
+		return ec.fieldContext_LeaveRequest_history(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LeaveRequest_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_LeaveRequest_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeaveRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_LeaveRequestEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_LeaveRequestEvent_from(ctx, field)
+	case "to":
+		return ec.fieldContext_LeaveRequestEvent_to(ctx, field)
+	case "actor":
+		return ec.fieldContext_LeaveRequestEvent_actor(ctx, field)
+	case "actorEmployee":
+		return ec.fieldContext_LeaveRequestEvent_actorEmployee(ctx, field)
+	case "comment":
+		return ec.fieldContext_LeaveRequestEvent_comment(ctx, field)
+	case "at":
+		return ec.fieldContext_LeaveRequestEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeaveRequestEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_LeaveRequestPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_LeaveRequestPage_items(ctx, field)
+	case "cursor":
+		return ec.fieldContext_LeaveRequestPage_cursor(ctx, field)
+	case "hasMore":
+		return ec.fieldContext_LeaveRequestPage_hasMore(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeaveRequestPage", field.Name)
+}
+
+func (ec *executionContext) childFields_LeaveRequestSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pastGraceDays":
+		return ec.fieldContext_LeaveRequestSettings_pastGraceDays(ctx, field)
+	case "approvalReminderHours":
+		return ec.fieldContext_LeaveRequestSettings_approvalReminderHours(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeaveRequestSettings", field.Name)
+}
+
 func (ec *executionContext) childFields_LoginEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "at":
@@ -4526,6 +5343,10 @@ func (ec *executionContext) childFields_SyncIntegrity(ctx context.Context, field
 		return ec.fieldContext_SyncIntegrity_leaveBalances(ctx, field)
 	case "vacations":
 		return ec.fieldContext_SyncIntegrity_vacations(ctx, field)
+	case "leaveRequests":
+		return ec.fieldContext_SyncIntegrity_leaveRequests(ctx, field)
+	case "certificateRequests":
+		return ec.fieldContext_SyncIntegrity_certificateRequests(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncIntegrity", field.Name)
 }
@@ -4538,6 +5359,10 @@ func (ec *executionContext) childFields_SyncResult(ctx context.Context, field gr
 		return ec.fieldContext_SyncResult_leaveBalances(ctx, field)
 	case "vacations":
 		return ec.fieldContext_SyncResult_vacations(ctx, field)
+	case "leaveRequests":
+		return ec.fieldContext_SyncResult_leaveRequests(ctx, field)
+	case "certificateRequests":
+		return ec.fieldContext_SyncResult_certificateRequests(ctx, field)
 	case "deleted":
 		return ec.fieldContext_SyncResult_deleted(ctx, field)
 	case "cursor":
@@ -4550,6 +5375,24 @@ func (ec *executionContext) childFields_SyncResult(ctx context.Context, field gr
 		return ec.fieldContext_SyncResult_integrity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncResult", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamAbsence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "employeeExternalId":
+		return ec.fieldContext_TeamAbsence_employeeExternalId(ctx, field)
+	case "name":
+		return ec.fieldContext_TeamAbsence_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_TeamAbsence_kind(ctx, field)
+	case "startsOn":
+		return ec.fieldContext_TeamAbsence_startsOn(ctx, field)
+	case "endsOn":
+		return ec.fieldContext_TeamAbsence_endsOn(ctx, field)
+	case "status":
+		return ec.fieldContext_TeamAbsence_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamAbsence", field.Name)
 }
 
 func (ec *executionContext) childFields_Tombstone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4758,6 +5601,28 @@ func (ec *executionContext) field_Mutation_cancelCertificateRequest_args(ctx con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelLeaveRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelVacation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4852,12 +5717,54 @@ func (ec *executionContext) field_Mutation_createCertificateRequest_args(ctx con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createLeaveRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateLeaveRequestInput, error) {
+			return ec.unmarshalNCreateLeaveRequestInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCreateLeaveRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateOrganizationInput, error) {
 			return ec.unmarshalNCreateOrganizationInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCreateOrganizationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_decideLeaveRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DecideLeaveRequestInput, error) {
+			return ec.unmarshalNDecideLeaveRequestInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDecideLeaveRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_decideQueuedLeaveRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DecideLeaveRequestInput, error) {
+			return ec.unmarshalNDecideLeaveRequestInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDecideLeaveRequestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4975,6 +5882,20 @@ func (ec *executionContext) field_Mutation_refreshSession_args(ctx context.Conte
 		return nil, err
 	}
 	args["refreshToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerLeaveRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -5148,6 +6069,20 @@ func (ec *executionContext) field_Mutation_updateCabinetSettings_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateLeaveRequestSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LeaveRequestSettingsInput, error) {
+			return ec.unmarshalNLeaveRequestSettingsInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLeaveRequestSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateNotificationPreferences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5215,6 +6150,20 @@ func (ec *executionContext) field_Mutation_upsertEmployees_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_withdrawLeaveRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -5353,6 +6302,52 @@ func (ec *executionContext) field_Query_employees_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["limit"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_leaveRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOLeaveRequestStatus2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "employeeExternalId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["employeeExternalId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "hrQueue",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["hrQueue"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg4
 	return args, nil
 }
 
@@ -8480,6 +9475,759 @@ func (ec *executionContext) fieldContext_LeaveBalance_remainingDays(_ context.Co
 	return graphql.NewScalarFieldContext("LeaveBalance", field, false, false, "Decimal")
 }
 
+func (ec *executionContext) _LeaveRequest_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeaveRequest_employee(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_employee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequest().Employee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.Employee) graphql.Marshaler {
+			return ec.marshalNEmployee2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐEmployee(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeaveRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Employee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeaveRequest_leaveTypeCode(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_leaveTypeCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeaveTypeCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_leaveTypeCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeaveRequest_leaveTypeTitle(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_leaveTypeTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeaveTypeTitle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_leaveTypeTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeaveRequest_startsOn(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_startsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNDate2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _LeaveRequest_endsOn(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_endsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNDate2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _LeaveRequest_days(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeaveRequest_comment(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequest().Comment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, true, true, "String")
+}
+
+func (ec *executionContext) _LeaveRequest_status(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNLeaveRequestStatus2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "LeaveRequestStatus")
+}
+
+func (ec *executionContext) _LeaveRequest_approver(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_approver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequest().Approver(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.Employee) graphql.Marshaler {
+			return ec.marshalOEmployee2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐEmployee(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_approver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeaveRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Employee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeaveRequest_inHrQueue(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_inHrQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequest().InHrQueue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_inHrQueue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _LeaveRequest_decidedAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LeaveRequest_decisionComment(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_decisionComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequest().DecisionComment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_decisionComment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, true, true, "String")
+}
+
+func (ec *executionContext) _LeaveRequest_warnings(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeaveRequest_balance(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_balance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequest().Balance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.LeaveBalance) graphql.Marshaler {
+			return ec.marshalOLeaveBalance2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveBalance(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_balance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeaveRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveBalance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeaveRequest_teamAbsences(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_teamAbsences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequest().TeamAbsences(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.Absence) graphql.Marshaler {
+			return ec.marshalNTeamAbsence2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐAbsenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_teamAbsences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeaveRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamAbsence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeaveRequest_history(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequest().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.LeaveRequestEvent) graphql.Marshaler {
+			return ec.marshalNLeaveRequestEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeaveRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequestEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeaveRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LeaveRequest_updatedAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequest_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequest_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LeaveRequestEvent_from(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestEvent_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequestEvent().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOLeaveRequestStatus2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestEvent_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequestEvent", field, true, true, "LeaveRequestStatus")
+}
+
+func (ec *executionContext) _LeaveRequestEvent_to(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestEvent_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNLeaveRequestStatus2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestEvent_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequestEvent", field, false, false, "LeaveRequestStatus")
+}
+
+func (ec *executionContext) _LeaveRequestEvent_actor(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestEvent_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNLeaveRequestActor2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequestEvent", field, false, false, "LeaveRequestActor")
+}
+
+func (ec *executionContext) _LeaveRequestEvent_actorEmployee(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestEvent_actorEmployee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequestEvent().ActorEmployee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.Employee) graphql.Marshaler {
+			return ec.marshalOEmployee2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐEmployee(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestEvent_actorEmployee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeaveRequestEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Employee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeaveRequestEvent_comment(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestEvent_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeaveRequestEvent().Comment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestEvent_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequestEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _LeaveRequestEvent_at(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequestEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LeaveRequestPage_items(ctx context.Context, field graphql.CollectedField, obj *requests.LeavePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestPage_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.LeaveRequest) graphql.Marshaler {
+			return ec.marshalNLeaveRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestPage_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeaveRequestPage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeaveRequestPage_cursor(ctx context.Context, field graphql.CollectedField, obj *requests.LeavePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestPage_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestPage_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequestPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeaveRequestPage_hasMore(ctx context.Context, field graphql.CollectedField, obj *requests.LeavePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestPage_hasMore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasMore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestPage_hasMore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequestPage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LeaveRequestSettings_pastGraceDays(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequestSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestSettings_pastGraceDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PastGraceDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestSettings_pastGraceDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequestSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeaveRequestSettings_approvalReminderHours(ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequestSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveRequestSettings_approvalReminderHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReminderHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveRequestSettings_approvalReminderHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveRequestSettings", field, false, false, "Int")
+}
+
 func (ec *executionContext) _LoginEvent_at(ctx context.Context, field graphql.CollectedField, obj *kabinet.LoginEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10141,6 +11889,440 @@ func (ec *executionContext) fieldContext_Mutation_markPayslipViewed(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_markPayslipViewed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createLeaveRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createLeaveRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateLeaveRequest(ctx, fc.Args["input"].(model.CreateLeaveRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal *kabinet.LeaveRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.LeaveRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.LeaveRequest) graphql.Marshaler {
+			return ec.marshalNLeaveRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createLeaveRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createLeaveRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawLeaveRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawLeaveRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawLeaveRequest(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal *kabinet.LeaveRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.LeaveRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.LeaveRequest) graphql.Marshaler {
+			return ec.marshalNLeaveRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawLeaveRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawLeaveRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_decideLeaveRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideLeaveRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideLeaveRequest(ctx, fc.Args["input"].(model.DecideLeaveRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal *kabinet.LeaveRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.LeaveRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.LeaveRequest) graphql.Marshaler {
+			return ec.marshalNLeaveRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideLeaveRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideLeaveRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_decideQueuedLeaveRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideQueuedLeaveRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideQueuedLeaveRequest(ctx, fc.Args["input"].(model.DecideLeaveRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.LeaveRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.LeaveRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.LeaveRequest) graphql.Marshaler {
+			return ec.marshalNLeaveRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideQueuedLeaveRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideQueuedLeaveRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelLeaveRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelLeaveRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelLeaveRequest(ctx, fc.Args["id"].(string), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.LeaveRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.LeaveRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.LeaveRequest) graphql.Marshaler {
+			return ec.marshalNLeaveRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelLeaveRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelLeaveRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerLeaveRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerLeaveRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterLeaveRequests(ctx, fc.Args["ids"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal []*kabinet.LeaveRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*kabinet.LeaveRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.LeaveRequest) graphql.Marshaler {
+			return ec.marshalNLeaveRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerLeaveRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerLeaveRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateLeaveRequestSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateLeaveRequestSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateLeaveRequestSettings(ctx, fc.Args["input"].(model.LeaveRequestSettingsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.LeaveRequestSettings
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.LeaveRequestSettings
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.LeaveRequestSettings) graphql.Marshaler {
+			return ec.marshalNLeaveRequestSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateLeaveRequestSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequestSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateLeaveRequestSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12462,6 +14644,168 @@ func (ec *executionContext) fieldContext_Query_sync(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_teamLeaveRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_teamLeaveRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().TeamLeaveRequests(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal []*kabinet.LeaveRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*kabinet.LeaveRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.LeaveRequest) graphql.Marshaler {
+			return ec.marshalNLeaveRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_teamLeaveRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_leaveRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_leaveRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LeaveRequests(ctx, fc.Args["status"].(*string), fc.Args["employeeExternalId"].(*string), fc.Args["hrQueue"].(*bool), fc.Args["since"].(*string), fc.Args["limit"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *requests.LeavePage
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *requests.LeavePage
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *requests.LeavePage) graphql.Marshaler {
+			return ec.marshalNLeaveRequestPage2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋrequestsᚐLeavePage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_leaveRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequestPage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_leaveRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_leaveRequestSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_leaveRequestSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().LeaveRequestSettings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.LeaveRequestSettings
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.LeaveRequestSettings
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.LeaveRequestSettings) graphql.Marshaler {
+			return ec.marshalNLeaveRequestSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_leaveRequestSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequestSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_notificationSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13135,6 +15479,70 @@ func (ec *executionContext) fieldContext_SyncIntegrity_vacations(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _SyncIntegrity_leaveRequests(ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrity_leaveRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeaveRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrity_leaveRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionDigest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncIntegrity_certificateRequests(ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrity_certificateRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CertificateRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrity_certificateRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionDigest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SyncResult_payslips(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13226,6 +15634,70 @@ func (ec *executionContext) fieldContext_SyncResult_vacations(_ context.Context,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Vacation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncResult_leaveRequests(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncResult_leaveRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeaveRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.LeaveRequest) graphql.Marshaler {
+			return ec.marshalNLeaveRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncResult_leaveRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncResult_certificateRequests(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncResult_certificateRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CertificateRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.CertificateRequest) graphql.Marshaler {
+			return ec.marshalNCertificateRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncResult_certificateRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateRequest(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13362,6 +15834,144 @@ func (ec *executionContext) fieldContext_SyncResult_integrity(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TeamAbsence_employeeExternalId(ctx context.Context, field graphql.CollectedField, obj *kabinet.Absence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamAbsence_employeeExternalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmployeeExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamAbsence_employeeExternalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamAbsence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamAbsence_name(ctx context.Context, field graphql.CollectedField, obj *kabinet.Absence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamAbsence_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TeamAbsence().Name(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamAbsence_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamAbsence", field, true, true, "String")
+}
+
+func (ec *executionContext) _TeamAbsence_kind(ctx context.Context, field graphql.CollectedField, obj *kabinet.Absence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamAbsence_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNTombstoneType2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamAbsence_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamAbsence", field, false, false, "TombstoneType")
+}
+
+func (ec *executionContext) _TeamAbsence_startsOn(ctx context.Context, field graphql.CollectedField, obj *kabinet.Absence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamAbsence_startsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNDate2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamAbsence_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamAbsence", field, false, false, "Date")
+}
+
+func (ec *executionContext) _TeamAbsence_endsOn(ctx context.Context, field graphql.CollectedField, obj *kabinet.Absence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamAbsence_endsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNDate2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamAbsence_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamAbsence", field, false, false, "Date")
+}
+
+func (ec *executionContext) _TeamAbsence_status(ctx context.Context, field graphql.CollectedField, obj *kabinet.Absence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamAbsence_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TeamAbsence().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOLeaveRequestStatus2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamAbsence_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamAbsence", field, true, true, "LeaveRequestStatus")
 }
 
 func (ec *executionContext) _Tombstone_type(ctx context.Context, field graphql.CollectedField, obj *kabinet.Tombstone) (ret graphql.Marshaler) {
@@ -14997,6 +17607,76 @@ func UnmarshalCreateCertificateRequestInput(ctx context.Context, raw any) (reque
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateLeaveRequestInput(ctx context.Context, obj any) (model.CreateLeaveRequestInput, error) {
+	var it model.CreateLeaveRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "leaveTypeCode", "startsOn", "endsOn", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "leaveTypeCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leaveTypeCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeaveTypeCode = data
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalNDate2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalNDate2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateLeaveRequestInput unmarshals raw into the CreateLeaveRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateLeaveRequestInput(ctx context.Context, raw any) (model.CreateLeaveRequestInput, error) {
+	var out model.CreateLeaveRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateLeaveRequestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Context, obj any) (model.CreateOrganizationInput, error) {
 	var it model.CreateOrganizationInput
 	if obj == nil {
@@ -15043,6 +17723,62 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 func UnmarshalCreateOrganizationInput(ctx context.Context, raw any) (model.CreateOrganizationInput, error) {
 	var out model.CreateOrganizationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateOrganizationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDecideLeaveRequestInput(ctx context.Context, obj any) (model.DecideLeaveRequestInput, error) {
+	var it model.DecideLeaveRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "decision", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "decision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
+			data, err := ec.unmarshalNLeaveDecision2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLeaveDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decision = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDecideLeaveRequestInput unmarshals raw into the DecideLeaveRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDecideLeaveRequestInput(ctx context.Context, raw any) (model.DecideLeaveRequestInput, error) {
+	var out model.DecideLeaveRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecideLeaveRequestInput", raw, &out)
 	return out, err
 }
 
@@ -15372,6 +18108,55 @@ func (ec *executionContext) unmarshalInputLeaveBalanceInput(ctx context.Context,
 func UnmarshalLeaveBalanceInput(ctx context.Context, raw any) (payroll.LeaveBalanceInput, error) {
 	var out payroll.LeaveBalanceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeaveBalanceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLeaveRequestSettingsInput(ctx context.Context, obj any) (model.LeaveRequestSettingsInput, error) {
+	var it model.LeaveRequestSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"pastGraceDays", "approvalReminderHours"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "pastGraceDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pastGraceDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PastGraceDays = data
+		case "approvalReminderHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalReminderHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalReminderHours = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLeaveRequestSettingsInput unmarshals raw into the LeaveRequestSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLeaveRequestSettingsInput(ctx context.Context, raw any) (model.LeaveRequestSettingsInput, error) {
+	var out model.LeaveRequestSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeaveRequestSettingsInput", raw, &out)
 	return out, err
 }
 
@@ -17057,6 +19842,257 @@ func (ec *executionContext) _LeaveBalance(ctx context.Context, sel ast.Selection
 	})
 }
 
+var leaveRequestImplementors = []string{"LeaveRequest"}
+
+func (ec *executionContext) _LeaveRequest(ctx context.Context, sel ast.SelectionSet, obj *kabinet.LeaveRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leaveRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeaveRequest")
+		case "id":
+			out.Values[i] = ec._LeaveRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "employee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequest_employee(ctx, field, obj)
+				})
+		case "leaveTypeCode":
+			out.Values[i] = ec._LeaveRequest_leaveTypeCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leaveTypeTitle":
+			out.Values[i] = ec._LeaveRequest_leaveTypeTitle(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsOn":
+			out.Values[i] = ec._LeaveRequest_startsOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsOn":
+			out.Values[i] = ec._LeaveRequest_endsOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "days":
+			out.Values[i] = ec._LeaveRequest_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequest_comment(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._LeaveRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approver":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequest_approver(ctx, field, obj)
+				})
+		case "inHrQueue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequest_inHrQueue(ctx, field, obj)
+				})
+		case "decidedAt":
+			out.Values[i] = ec._LeaveRequest_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decisionComment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequest_decisionComment(ctx, field, obj)
+				})
+		case "warnings":
+			out.Values[i] = ec._LeaveRequest_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "balance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequest_balance(ctx, field, obj)
+				})
+		case "teamAbsences":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequest_teamAbsences(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequest_history(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._LeaveRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._LeaveRequest_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leaveRequestEventImplementors = []string{"LeaveRequestEvent"}
+
+func (ec *executionContext) _LeaveRequestEvent(ctx context.Context, sel ast.SelectionSet, obj *kabinet.LeaveRequestEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leaveRequestEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeaveRequestEvent")
+		case "from":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequestEvent_from(ctx, field, obj)
+				})
+		case "to":
+			out.Values[i] = ec._LeaveRequestEvent_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._LeaveRequestEvent_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actorEmployee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequestEvent_actorEmployee(ctx, field, obj)
+				})
+		case "comment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeaveRequestEvent_comment(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._LeaveRequestEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leaveRequestPageImplementors = []string{"LeaveRequestPage"}
+
+func (ec *executionContext) _LeaveRequestPage(ctx context.Context, sel ast.SelectionSet, obj *requests.LeavePage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leaveRequestPageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeaveRequestPage")
+		case "items":
+			out.Values[i] = ec._LeaveRequestPage_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._LeaveRequestPage_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasMore":
+			out.Values[i] = ec._LeaveRequestPage_hasMore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leaveRequestSettingsImplementors = []string{"LeaveRequestSettings"}
+
+func (ec *executionContext) _LeaveRequestSettings(ctx context.Context, sel ast.SelectionSet, obj *kabinet.LeaveRequestSettings) graphql.Marshaler {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, leaveRequestSettingsImplementors, "LeaveRequestSettings", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.LeaveRequestSettings) graphql.Marshaler {
+		switch field.Name {
+		case "pastGraceDays":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.PastGraceDays)
+		case "approvalReminderHours":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.ReminderHours)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	})
+}
+
 var loginEventImplementors = []string{"LoginEvent"}
 
 func (ec *executionContext) _LoginEvent(ctx context.Context, sel ast.SelectionSet, obj *kabinet.LoginEvent) graphql.Marshaler {
@@ -17271,6 +20307,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "markPayslipViewed":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_markPayslipViewed(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createLeaveRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createLeaveRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawLeaveRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawLeaveRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decideLeaveRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideLeaveRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decideQueuedLeaveRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideQueuedLeaveRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelLeaveRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelLeaveRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerLeaveRequests":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerLeaveRequests(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateLeaveRequestSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateLeaveRequestSettings(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -17692,6 +20777,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sync(ctx, field)
 				})
+		case "teamLeaveRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_teamLeaveRequests(ctx, field)
+				})
+		case "leaveRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_leaveRequests(ctx, field)
+				})
+		case "leaveRequestSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_leaveRequestSettings(ctx, field)
+				})
 		case "notificationSettings":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -17811,6 +20914,10 @@ func (ec *executionContext) _SyncIntegrity(ctx context.Context, sel ast.Selectio
 			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, field.Selections, obj.LeaveBalances)
 		case "vacations":
 			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, field.Selections, obj.Vacations)
+		case "leaveRequests":
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, field.Selections, obj.LeaveRequests)
+		case "certificateRequests":
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, field.Selections, obj.CertificateRequests)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17820,29 +20927,139 @@ func (ec *executionContext) _SyncIntegrity(ctx context.Context, sel ast.Selectio
 var syncResultImplementors = []string{"SyncResult"}
 
 func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSet, obj *sync1.Result) graphql.Marshaler {
-	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
-	return marshalInPlace(ctx, ec, sel, syncResultImplementors, "SyncResult", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *sync1.Result) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
 		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncResult")
 		case "payslips":
-			return ec.marshalNPayslip2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐPayslipᚄ(ctx, field.Selections, obj.Payslips)
+			out.Values[i] = ec._SyncResult_payslips(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "leaveBalances":
-			return ec.marshalNLeaveBalance2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveBalanceᚄ(ctx, field.Selections, obj.LeaveBalances)
+			out.Values[i] = ec._SyncResult_leaveBalances(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "vacations":
-			return ec.marshalNVacation2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐVacationᚄ(ctx, field.Selections, obj.Vacations)
+			out.Values[i] = ec._SyncResult_vacations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leaveRequests":
+			out.Values[i] = ec._SyncResult_leaveRequests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "certificateRequests":
+			out.Values[i] = ec._SyncResult_certificateRequests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "deleted":
-			return ec.marshalNTombstone2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐTombstoneᚄ(ctx, field.Selections, obj.Deleted)
+			out.Values[i] = ec._SyncResult_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "cursor":
-			return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+			out.Values[i] = ec._SyncResult_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "hasMore":
-			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasMore)
+			out.Values[i] = ec._SyncResult_hasMore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "limit":
-			return ec.marshalNInt2int(ctx, field.Selections, obj.Limit)
+			out.Values[i] = ec._SyncResult_limit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "integrity":
-			return ec.marshalOSyncIntegrity2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐIntegrity(ctx, field.Selections, obj.Integrity)
+			out.Values[i] = ec._SyncResult_integrity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	})
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamAbsenceImplementors = []string{"TeamAbsence"}
+
+func (ec *executionContext) _TeamAbsence(ctx context.Context, sel ast.SelectionSet, obj *kabinet.Absence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamAbsenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamAbsence")
+		case "employeeExternalId":
+			out.Values[i] = ec._TeamAbsence_employeeExternalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TeamAbsence_name(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._TeamAbsence_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsOn":
+			out.Values[i] = ec._TeamAbsence_startsOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsOn":
+			out.Values[i] = ec._TeamAbsence_endsOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TeamAbsence_status(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var tombstoneImplementors = []string{"Tombstone"}
@@ -18498,6 +21715,11 @@ func (ec *executionContext) unmarshalNCreateCertificateRequestInput2githubᚗcom
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateLeaveRequestInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCreateLeaveRequestInput(ctx context.Context, v any) (model.CreateLeaveRequestInput, error) {
+	res, err := ec.unmarshalInputCreateLeaveRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateOrganizationInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCreateOrganizationInput(ctx context.Context, v any) (model.CreateOrganizationInput, error) {
 	res, err := ec.unmarshalInputCreateOrganizationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18537,6 +21759,11 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNDecideLeaveRequestInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDecideLeaveRequestInput(ctx context.Context, v any) (model.DecideLeaveRequestInput, error) {
+	res, err := ec.unmarshalInputDecideLeaveRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDecimal2githubᚗcomᚋkabinetᚋkabinetᚐDecimal(ctx context.Context, v any) (kabinet.Decimal, error) {
@@ -18754,6 +21981,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18872,6 +22128,113 @@ func (ec *executionContext) unmarshalNLeaveBalanceInput2ᚕᚖgithubᚗcomᚋkab
 func (ec *executionContext) unmarshalNLeaveBalanceInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpayrollᚐLeaveBalanceInput(ctx context.Context, v any) (*payroll.LeaveBalanceInput, error) {
 	res, err := ec.unmarshalInputLeaveBalanceInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLeaveDecision2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLeaveDecision(ctx context.Context, v any) (model.LeaveDecision, error) {
+	var res model.LeaveDecision
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeaveDecision2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLeaveDecision(ctx context.Context, sel ast.SelectionSet, v model.LeaveDecision) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNLeaveRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.LeaveRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLeaveRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLeaveRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequest(ctx context.Context, sel ast.SelectionSet, v *kabinet.LeaveRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeaveRequest!")
+		return graphql.Null
+	}
+	return ec._LeaveRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLeaveRequestActor2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeaveRequestActor2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "LeaveRequestActor!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNLeaveRequestEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.LeaveRequestEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLeaveRequestEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLeaveRequestEvent2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestEvent(ctx context.Context, sel ast.SelectionSet, v *kabinet.LeaveRequestEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeaveRequestEvent!")
+		return graphql.Null
+	}
+	return ec._LeaveRequestEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeaveRequestPage2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋrequestsᚐLeavePage(ctx context.Context, sel ast.SelectionSet, v *requests.LeavePage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeaveRequestPage!")
+		return graphql.Null
+	}
+	return ec._LeaveRequestPage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeaveRequestSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestSettings(ctx context.Context, sel ast.SelectionSet, v *kabinet.LeaveRequestSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeaveRequestSettings!")
+		return graphql.Null
+	}
+	return ec._LeaveRequestSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLeaveRequestSettingsInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐLeaveRequestSettingsInput(ctx context.Context, v any) (model.LeaveRequestSettingsInput, error) {
+	res, err := ec.unmarshalInputLeaveRequestSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLeaveRequestStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeaveRequestStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "LeaveRequestStatus!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNLoginEvent2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLoginEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.LoginEvent) graphql.Marshaler {
@@ -19255,6 +22618,30 @@ func (ec *executionContext) marshalNSyncResult2ᚖgithubᚗcomᚋkabinetᚋkabin
 		return graphql.Null
 	}
 	return ec._SyncResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamAbsence2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐAbsenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.Absence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeamAbsence2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAbsence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTeamAbsence2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐAbsence(ctx context.Context, sel ast.SelectionSet, v *kabinet.Absence) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamAbsence!")
+		return graphql.Null
+	}
+	return ec._TeamAbsence(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTombstone2githubᚗcomᚋkabinetᚋkabinetᚐTombstone(ctx context.Context, sel ast.SelectionSet, v kabinet.Tombstone) graphql.Marshaler {
@@ -19713,6 +23100,31 @@ func (ec *executionContext) unmarshalOInvitationChannel2ᚖstring(ctx context.Co
 }
 
 func (ec *executionContext) marshalOInvitationChannel2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOLeaveBalance2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveBalance(ctx context.Context, sel ast.SelectionSet, v *kabinet.LeaveBalance) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LeaveBalance(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLeaveRequestStatus2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLeaveRequestStatus2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

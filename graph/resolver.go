@@ -47,4 +47,6 @@ type Resolver struct {
 	Push *push.Service
 	// Certificates runs certificate requests: kinds, requests, HR's queue.
 	Certificates *requests.Certificates
+	// Leave runs leave requests.
+	Leave *requests.Service
 }

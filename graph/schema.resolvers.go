@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -181,6 +182,69 @@ func (r *employeeResolver) DismissedOn(ctx context.Context, obj *kabinet.Employe
 // Manager is the resolver for the manager field.
 func (r *employeeResolver) Manager(ctx context.Context, obj *kabinet.Employee) (*kabinet.Employee, error) {
 	return r.Payroll.Manager(ctx, obj)
+}
+
+// Employee is the resolver for the employee field.
+func (r *leaveRequestResolver) Employee(ctx context.Context, obj *kabinet.LeaveRequest) (*kabinet.Employee, error) {
+	return r.Store.Employee(ctx, obj.OrgID, obj.EmployeeID)
+}
+
+// Comment is the resolver for the comment field.
+func (r *leaveRequestResolver) Comment(ctx context.Context, obj *kabinet.LeaveRequest) (*string, error) {
+	return nullable(obj.Comment), nil
+}
+
+// Approver is the resolver for the approver field.
+func (r *leaveRequestResolver) Approver(ctx context.Context, obj *kabinet.LeaveRequest) (*kabinet.Employee, error) {
+	if obj.ApproverID == "" {
+		return nil, nil
+	}
+	return r.Store.Employee(ctx, obj.OrgID, obj.ApproverID)
+}
+
+// InHrQueue is the resolver for the inHrQueue field.
+func (r *leaveRequestResolver) InHrQueue(ctx context.Context, obj *kabinet.LeaveRequest) (bool, error) {
+	return obj.ApproverID == "", nil
+}
+
+// DecisionComment is the resolver for the decisionComment field.
+func (r *leaveRequestResolver) DecisionComment(ctx context.Context, obj *kabinet.LeaveRequest) (*string, error) {
+	return nullable(obj.DecisionComment), nil
+}
+
+// Balance is the resolver for the balance field.
+func (r *leaveRequestResolver) Balance(ctx context.Context, obj *kabinet.LeaveRequest) (*kabinet.LeaveBalance, error) {
+	return r.Leave.Balance(ctx, obj, viewer(ctx))
+}
+
+// TeamAbsences is the resolver for the teamAbsences field.
+func (r *leaveRequestResolver) TeamAbsences(ctx context.Context, obj *kabinet.LeaveRequest) ([]*kabinet.Absence, error) {
+	abs, err := r.Leave.TeamAbsences(ctx, obj, viewer(ctx))
+	return pointers(abs), err
+}
+
+// History is the resolver for the history field.
+func (r *leaveRequestResolver) History(ctx context.Context, obj *kabinet.LeaveRequest) ([]*kabinet.LeaveRequestEvent, error) {
+	h, err := r.Leave.History(ctx, obj)
+	return pointers(h), err
+}
+
+// From is the resolver for the from field.
+func (r *leaveRequestEventResolver) From(ctx context.Context, obj *kabinet.LeaveRequestEvent) (*string, error) {
+	return nullable(obj.From), nil
+}
+
+// ActorEmployee is the resolver for the actorEmployee field.
+func (r *leaveRequestEventResolver) ActorEmployee(ctx context.Context, obj *kabinet.LeaveRequestEvent) (*kabinet.Employee, error) {
+	if obj.ActorEmployeeID == "" {
+		return nil, nil
+	}
+	return r.Store.Employee(ctx, orgID(ctx), obj.ActorEmployeeID)
+}
+
+// Comment is the resolver for the comment field.
+func (r *leaveRequestEventResolver) Comment(ctx context.Context, obj *kabinet.LeaveRequestEvent) (*string, error) {
+	return nullable(obj.Comment), nil
 }
 
 // CreateOrganization is the resolver for the createOrganization field.
@@ -369,6 +433,47 @@ func (r *mutationResolver) MarkPayslipViewed(ctx context.Context, input model.Ma
 	})
 }
 
+// CreateLeaveRequest is the resolver for the createLeaveRequest field.
+func (r *mutationResolver) CreateLeaveRequest(ctx context.Context, input model.CreateLeaveRequestInput) (*kabinet.LeaveRequest, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Leave.CreateLeave(ctx, a.OrgID, a.EmployeeID, requests.LeaveInput{ClientMutationID: input.ClientMutationID,
+		LeaveTypeCode: input.LeaveTypeCode, StartsOn: input.StartsOn, EndsOn: input.EndsOn, Comment: deref(input.Comment)})
+}
+
+// WithdrawLeaveRequest is the resolver for the withdrawLeaveRequest field.
+func (r *mutationResolver) WithdrawLeaveRequest(ctx context.Context, id string) (*kabinet.LeaveRequest, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Leave.WithdrawLeave(ctx, a.OrgID, a.EmployeeID, id)
+}
+
+// DecideLeaveRequest is the resolver for the decideLeaveRequest field.
+func (r *mutationResolver) DecideLeaveRequest(ctx context.Context, input model.DecideLeaveRequestInput) (*kabinet.LeaveRequest, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Leave.DecideLeave(ctx, a.OrgID, a.EmployeeID, input.ID, input.Decision == model.LeaveDecisionApprove, deref(input.Comment))
+}
+
+// DecideQueuedLeaveRequest is the resolver for the decideQueuedLeaveRequest field.
+func (r *mutationResolver) DecideQueuedLeaveRequest(ctx context.Context, input model.DecideLeaveRequestInput) (*kabinet.LeaveRequest, error) {
+	return r.Leave.DecideQueuedLeave(ctx, orgID(ctx), input.ID, input.Decision == model.LeaveDecisionApprove, deref(input.Comment))
+}
+
+// CancelLeaveRequest is the resolver for the cancelLeaveRequest field.
+func (r *mutationResolver) CancelLeaveRequest(ctx context.Context, id string, reason string) (*kabinet.LeaveRequest, error) {
+	return r.Leave.CancelLeave(ctx, orgID(ctx), id, reason)
+}
+
+// RegisterLeaveRequests is the resolver for the registerLeaveRequests field.
+func (r *mutationResolver) RegisterLeaveRequests(ctx context.Context, ids []string) ([]*kabinet.LeaveRequest, error) {
+	return r.Leave.RegisterLeave(ctx, orgID(ctx), ids)
+}
+
+// UpdateLeaveRequestSettings is the resolver for the updateLeaveRequestSettings field.
+func (r *mutationResolver) UpdateLeaveRequestSettings(ctx context.Context, input model.LeaveRequestSettingsInput) (*kabinet.LeaveRequestSettings, error) {
+	st, err := r.Leave.UpdateSettings(ctx, orgID(ctx), requests.SettingsInput{PastGraceDays: input.PastGraceDays,
+		ReminderHours: input.ApprovalReminderHours})
+	return &st, err
+}
+
 // RegisterPushToken is the resolver for the registerPushToken field.
 func (r *mutationResolver) RegisterPushToken(ctx context.Context, input model.RegisterPushTokenInput) (bool, error) {
 	return true, r.Push.RegisterPushToken(ctx, kabinet.ActorFrom(ctx), string(input.Provider), input.Token)
@@ -522,6 +627,24 @@ func (r *queryResolver) Sync(ctx context.Context, cursor *string, limit *int) (*
 	return r.SyncService.Sync(ctx, a.OrgID, a.EmployeeID, deref(cursor), limit)
 }
 
+// TeamLeaveRequests is the resolver for the teamLeaveRequests field.
+func (r *queryResolver) TeamLeaveRequests(ctx context.Context) ([]*kabinet.LeaveRequest, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Leave.TeamLeaveRequests(ctx, a.OrgID, a.EmployeeID)
+}
+
+// LeaveRequests is the resolver for the leaveRequests field.
+func (r *queryResolver) LeaveRequests(ctx context.Context, status *string, employeeExternalID *string, hrQueue *bool, since *string, limit *int) (*requests.LeavePage, error) {
+	return r.Leave.LeaveRequests(ctx, orgID(ctx), requests.LeaveQuery{Status: deref(status), EmployeeExternalID: deref(employeeExternalID),
+		HRQueue: deref(hrQueue), Since: deref(since), Limit: limit})
+}
+
+// LeaveRequestSettings is the resolver for the leaveRequestSettings field.
+func (r *queryResolver) LeaveRequestSettings(ctx context.Context) (*kabinet.LeaveRequestSettings, error) {
+	st, err := r.Leave.Settings(ctx, orgID(ctx))
+	return &st, err
+}
+
 // NotificationSettings is the resolver for the notificationSettings field.
 func (r *queryResolver) NotificationSettings(ctx context.Context) (*kabinet.NotificationSettings, error) {
 	return r.Push.Settings(ctx, orgID(ctx))
@@ -567,6 +690,16 @@ func (r *queryResolver) CertificateRequests(ctx context.Context, status *string,
 	return r.Certificates.Queue(ctx, orgID(ctx), deref(status), n)
 }
 
+// Name is the resolver for the name field.
+func (r *teamAbsenceResolver) Name(ctx context.Context, obj *kabinet.Absence) (string, error) {
+	return strings.TrimSpace(obj.LastName + " " + obj.FirstName), nil
+}
+
+// Status is the resolver for the status field.
+func (r *teamAbsenceResolver) Status(ctx context.Context, obj *kabinet.Absence) (*string, error) {
+	return nullable(obj.Status), nil
+}
+
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
 
@@ -596,6 +729,14 @@ func (r *Resolver) Device() DeviceResolver { return &deviceResolver{r} }
 // Employee returns EmployeeResolver implementation.
 func (r *Resolver) Employee() EmployeeResolver { return &employeeResolver{r} }
 
+// LeaveRequest returns LeaveRequestResolver implementation.
+func (r *Resolver) LeaveRequest() LeaveRequestResolver { return &leaveRequestResolver{r} }
+
+// LeaveRequestEvent returns LeaveRequestEventResolver implementation.
+func (r *Resolver) LeaveRequestEvent() LeaveRequestEventResolver {
+	return &leaveRequestEventResolver{r}
+}
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
@@ -612,6 +753,9 @@ func (r *Resolver) NotificationSettings() NotificationSettingsResolver {
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// TeamAbsence returns TeamAbsenceResolver implementation.
+func (r *Resolver) TeamAbsence() TeamAbsenceResolver { return &teamAbsenceResolver{r} }
+
 type (
 	auditEntryResolver             struct{ *Resolver }
 	cabinetResolver                struct{ *Resolver }
@@ -622,8 +766,11 @@ type (
 	departmentResolver             struct{ *Resolver }
 	deviceResolver                 struct{ *Resolver }
 	employeeResolver               struct{ *Resolver }
+	leaveRequestResolver           struct{ *Resolver }
+	leaveRequestEventResolver      struct{ *Resolver }
 	mutationResolver               struct{ *Resolver }
 	notificationPreferenceResolver struct{ *Resolver }
 	notificationSettingsResolver   struct{ *Resolver }
 	queryResolver                  struct{ *Resolver }
+	teamAbsenceResolver            struct{ *Resolver }
 )

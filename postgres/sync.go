@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/sqlstore"
 	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
@@ -89,6 +90,7 @@ const (
 func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kabinet.SyncRecords, error) {
 	var out kabinet.SyncRecords
 	var ps, lb, vac []any
+	var lr, cr []string
 	for _, ref := range refs {
 		switch ref.Entity {
 		case kabinet.EntityPayslip:
@@ -97,6 +99,10 @@ func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kab
 			lb = append(lb, ref.ID)
 		case kabinet.EntityVacation:
 			vac = append(vac, ref.ID)
+		case kabinet.EntityLeaveRequest:
+			lr = append(lr, ref.ID)
+		case kabinet.EntityCertificateRequest:
+			cr = append(cr, ref.ID)
 		}
 	}
 	var err error
@@ -114,7 +120,14 @@ func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kab
 	}
 	if len(vac) > 0 {
 		out.Vacations, err = r.vacations(ctx, syncVacations+` AND v.id IN (`+placeholders(len(vac))+`) ORDER BY v.id`, vac...)
+		if err != nil {
+			return out, err
+		}
 	}
+	if out.LeaveRequests, err = sqlstore.SyncLeaveRequests(ctx, r.tx, r.org, r.emp, lr); err != nil {
+		return out, err
+	}
+	out.CertificateRequests, err = sqlstore.SyncCertificateRequests(ctx, r.tx, r.org, r.emp, cr)
 	return out, err
 }
 
@@ -171,6 +184,20 @@ func (r *syncReader) Snapshot(ctx context.Context, after kabinet.RecordRef, chan
 	if id, ok := from(kabinet.EntityVacation); ok && limit > 0 {
 		q, args := filter(kabinet.EntityVacation, "v.id", id)
 		out.Vacations, err = r.vacations(ctx, syncVacations+q, append(args, limit)...)
+		if err != nil {
+			return out, err
+		}
+		limit -= len(out.Vacations)
+	}
+	if id, ok := from(kabinet.EntityLeaveRequest); ok && limit > 0 {
+		out.LeaveRequests, err = sqlstore.SnapshotLeaveRequests(ctx, r.tx, r.org, r.emp, id, changedAfter, limit)
+		if err != nil {
+			return out, err
+		}
+		limit -= len(out.LeaveRequests)
+	}
+	if id, ok := from(kabinet.EntityCertificateRequest); ok && limit > 0 {
+		out.CertificateRequests, err = sqlstore.SnapshotCertificateRequests(ctx, r.tx, r.org, r.emp, id, changedAfter, limit)
 	}
 	return out, err
 }
@@ -191,7 +218,12 @@ func (r *syncReader) IDs(ctx context.Context) (kabinet.SyncIDs, error) {
 		}
 		*q.dst = ids
 	}
-	return out, nil
+	var err error
+	if out.LeaveRequests, err = sqlstore.LeaveRequestIDs(ctx, r.tx, r.org, r.emp); err != nil {
+		return out, err
+	}
+	out.CertificateRequests, err = sqlstore.CertificateRequestIDs(ctx, r.tx, r.org, r.emp)
+	return out, err
 }
 
 func (r *syncReader) strings(ctx context.Context, query string) ([]string, error) {

@@ -75,8 +75,8 @@ func (k *killStore) ClaimOutbox(ctx context.Context, owner string, now, until ti
 	return out, err
 }
 
-func (k *killStore) ApplyOutbox(ctx context.Context, owner string, ds []kabinet.OutboxDecision) (lost []string, err error) {
-	err = k.do(func() (err error) { lost, err = k.DispatchStore.ApplyOutbox(ctx, owner, ds); return err })
+func (k *killStore) ApplyOutbox(ctx context.Context, owner string, ds []kabinet.OutboxDecision, fan kabinet.FanOutRule) (lost []string, err error) {
+	err = k.do(func() (err error) { lost, err = k.DispatchStore.ApplyOutbox(ctx, owner, ds, fan); return err })
 	return lost, err
 }
 

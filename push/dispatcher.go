@@ -322,7 +322,7 @@ func (d *Dispatcher) expand(ctx context.Context, st *Stats) (int, error) {
 		}
 		decisions = append(decisions, dec)
 	}
-	lost, err := d.Store.ApplyOutbox(context.WithoutCancel(ctx), d.ID, decisions)
+	lost, err := d.Store.ApplyOutbox(context.WithoutCancel(ctx), d.ID, decisions, fanOut)
 	if len(lost) > 0 {
 		d.Logger.Warn("push: outbox rows lost to another dispatcher before their decision was written", "rows", len(lost))
 	}

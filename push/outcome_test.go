@@ -70,6 +70,40 @@ func TestProviderOutcomes(t *testing.T) {
 			t.Errorf("got %+v, want SENT after RETRY, SENT", ds[2])
 		}
 	})
+	t.Run("RetryingStageSuperseded", func(t *testing.T) {
+		// Stage 1 is still waiting for its retry when stage 2 falls due:
+		// expanding stage 2 cancels it, and only stage 2 goes out.
+		f := newFixture(t, 1)
+		f.device(t, "E-1", "device-1")
+		f.settings(t, map[string]any{"payslipReminderDays": []int{1, 2}})
+		calls := 0
+		f.rec.script = func(*push.Notification) push.Result {
+			if calls++; calls == 1 {
+				return push.Result{Outcome: push.OutcomeRetry, RetryAfter: 20 * time.Hour, Reason: "429 QUOTA_EXCEEDED"}
+			}
+			return push.Result{Outcome: push.OutcomeSent}
+		}
+		f.env.PublishPayslips(t, f.key, testkit.Payslip("PS-1", "E-1", "2026-10"))
+		f.env.Clock.Add(25 * time.Hour)
+		if st := f.dispatch(t); st.Retried != 1 {
+			t.Fatalf("got %+v, want stage 1 retried", st)
+		}
+		f.env.Clock.Add(24 * time.Hour)
+		f.dispatch(t)
+		if got := f.rec.sent(); calls != 2 || len(got) != 1 {
+			t.Fatalf("got %d calls, sent %+v; want 2 calls, one sent", calls, got)
+		}
+		want := map[string]int{"PAYSLIP_REMINDER/1/CANCELLED": 1, "PAYSLIP_REMINDER/2/SENT": 1}
+		ds := f.deliveries(t, "E-1")
+		if got := statuses(ds); !equalMaps(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+		for _, d := range ds {
+			if d.Stage == 1 && (d.Error == nil || *d.Error != "superseded by a later stage") {
+				t.Errorf("got stage 1 error %v, want superseded by a later stage", d.Error)
+			}
+		}
+	})
 	t.Run("RetryDeadline", func(t *testing.T) {
 		f := newFixture(t, 1)
 		f.device(t, "E-1", "device-1")

@@ -27,7 +27,7 @@ func reasonGone(kind string, f *kabinet.ReasonFacts, now time.Time) string {
 			return "payslip moved to another employee"
 		case kind == kabinet.NotifyPayslipReminder && f.LaterStageDue:
 			// After downtime only the latest overdue stage goes out.
-			return "superseded by a later stage"
+			return errSuperseded
 		}
 	case kabinet.NotifyVacationReminder, kabinet.NotifyManagerVacationReminder:
 		switch {

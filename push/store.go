@@ -32,10 +32,13 @@ type DispatchStore interface {
 	// reminders overtaken by a later due stage are cancelled first.
 	ClaimOutbox(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*kabinet.OutboxItem, error)
 	// ApplyOutbox writes the decisions on rows owner claimed, in one
-	// transaction: expand (one PENDING delivery per active device with a
-	// push token), cancel or re-plan. It returns the ids owner no longer
-	// held, which it left alone.
-	ApplyOutbox(ctx context.Context, owner string, decisions []kabinet.OutboxDecision) (lost []string, err error)
+	// transaction: cancel or re-plan as decided; for the rows to expand that
+	// owner still holds, it reads the facts (their recipients' devices, the
+	// waiting deliveries of earlier stages), calls fan with them once and
+	// writes what fan decided (deliveries, cancellations, final statuses;
+	// at most one delivery per row and device). It returns the ids owner no
+	// longer held, which it left alone.
+	ApplyOutbox(ctx context.Context, owner string, decisions []kabinet.OutboxDecision, fan kabinet.FanOutRule) (lost []string, err error)
 	// ClaimDeliveries claims up to limit deliveries for owner until
 	// leaseUntil: due PENDING ones and CLAIMED or SENDING ones whose lease
 	// ran out (see "In doubt").

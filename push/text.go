@@ -123,11 +123,67 @@ func DefaultText(kind, locale string, params map[string]string) (title, body str
 			return "Справка готова", fmt.Sprintf("Справка «%s» готова. Нажмите, чтобы скачать.", title)
 		}
 		return "Справка готова", "Ваша справка готова. Нажмите, чтобы скачать."
+	case kabinet.NotifyLeaveApproval, kabinet.NotifyLeaveApprovalReminder:
+		return leaveApprovalText(kind == kabinet.NotifyLeaveApprovalReminder, p("name"), formatDate(p("startsOn"), en), formatDate(p("endsOn"), en), en)
+
+	case kabinet.NotifyLeaveDecision:
+		return leaveDecisionText(p("status"), formatDate(p("startsOn"), en), en)
 	}
 	if en {
 		return "Kabinet", "You have a new notification."
 	}
 	return "Кабинет", "У вас новое уведомление."
+}
+
+// leaveApprovalText is the approver's notice of a new leave request, or
+// their reminder of one still waiting.
+func leaveApprovalText(reminder bool, name, from, to string, en bool) (title, body string) {
+	if en {
+		title = "Leave request"
+		if reminder {
+			title = "Leave request waiting"
+		}
+		if name == "" {
+			name = "A member of your team"
+		}
+		if from == "" || to == "" {
+			return title, name + " asks for leave. Tap to decide."
+		}
+		return title, fmt.Sprintf("%s asks for leave from %s to %s. Tap to decide.", name, from, to)
+	}
+	title = "Заявление на отпуск"
+	if reminder {
+		title = "Заявление ждёт решения"
+	}
+	if name == "" {
+		name = "Сотрудник вашей команды"
+	}
+	if from == "" || to == "" {
+		return title, name + " просит отпуск. Нажмите, чтобы решить."
+	}
+	return title, fmt.Sprintf("%s просит отпуск с %s по %s. Нажмите, чтобы решить.", name, from, to)
+}
+
+// leaveDecisionText tells the employee what became of their request.
+func leaveDecisionText(status, from string, en bool) (title, body string) {
+	if en {
+		what := map[string]string{kabinet.LeaveApproved: "approved", kabinet.LeaveRejected: "rejected", kabinet.LeaveCancelled: "cancelled by HR"}[status]
+		if what == "" {
+			what = "updated"
+		}
+		if from == "" {
+			return "Your leave request", "Your leave request was " + what + "."
+		}
+		return "Your leave request", fmt.Sprintf("Your leave request from %s was %s.", from, what)
+	}
+	what := map[string]string{kabinet.LeaveApproved: "одобрено", kabinet.LeaveRejected: "отклонено", kabinet.LeaveCancelled: "отменено отделом кадров"}[status]
+	if what == "" {
+		what = "изменено"
+	}
+	if from == "" {
+		return "Ваше заявление на отпуск", "Ваше заявление на отпуск " + what + "."
+	}
+	return "Ваше заявление на отпуск", fmt.Sprintf("Ваше заявление на отпуск с %s %s.", from, what)
 }
 
 var (

@@ -36,6 +36,11 @@ func (d *Dispatcher) notification(it *kabinet.DeliveryItem, s *kabinet.Notificat
 		n.DeepLink, n.CollapseKey = "kabinet://devices", "device:"+it.SubjectID
 	case kabinet.NotifyCertificateReady:
 		n.DeepLink, n.CollapseKey = "kabinet://certificates/"+it.SubjectID, "certificate:"+it.SubjectID
+	case kabinet.NotifyLeaveApproval, kabinet.NotifyLeaveApprovalReminder:
+		// The reminder replaces the first notice on the lock screen.
+		n.DeepLink, n.CollapseKey = "kabinet://leave-requests/"+it.SubjectID, "leave-approval:"+it.SubjectID
+	case kabinet.NotifyLeaveDecision:
+		n.DeepLink, n.CollapseKey = "kabinet://leave-requests/"+it.SubjectID, "leave:"+it.SubjectID
 	}
 	if it.LocalDate != "" {
 		if end := endOfDay(it.LocalDate, loc); !end.IsZero() {

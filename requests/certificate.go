@@ -64,7 +64,6 @@ const (
 	maxPromisedDays      = 365
 	maxPurpose           = 500
 	maxCancelReason      = 500
-	maxCertMutationID    = 128 // bytes
 	maxPeriodYearsBehind = 10
 )
 
@@ -160,8 +159,8 @@ func (c *Certificates) Create(ctx context.Context, orgID, employeeID string, in 
 	in.KindCode, in.Purpose = strings.TrimSpace(in.KindCode), strings.TrimSpace(in.Purpose)
 	in.PeriodFrom, in.PeriodTo = strings.TrimSpace(in.PeriodFrom), strings.TrimSpace(in.PeriodTo)
 	switch {
-	case in.ClientMutationID == "" || len(in.ClientMutationID) > maxCertMutationID || !utf8.ValidString(in.ClientMutationID):
-		return nil, kabinet.Errorf(kabinet.EBADINPUT, "clientMutationId must be 1 to %d bytes of text", maxCertMutationID)
+	case in.ClientMutationID == "" || len(in.ClientMutationID) > maxClientMutationID || !utf8.ValidString(in.ClientMutationID):
+		return nil, kabinet.Errorf(kabinet.EBADINPUT, "clientMutationId must be 1 to %d bytes of text", maxClientMutationID)
 	case utf8.RuneCountInString(in.Purpose) > maxPurpose:
 		return nil, kabinet.Errorf(kabinet.EBADINPUT, "purpose must be at most %d characters", maxPurpose)
 	}

@@ -65,11 +65,11 @@ func (c *certEnv) phone(t *testing.T, orgID, emp string) string {
 	t.Helper()
 	s := c.env.EmployeeSession(t, orgID, emp, "phone-"+emp)
 	c.env.Do(t, s.AccessToken, `mutation($t: String!) { registerPushToken(input: {provider: FCM, token: $t}) }`,
-		map[string]any{"t": fcmToken(orgID, emp)}).Must(t, nil)
+		map[string]any{"t": certToken(orgID, emp)}).Must(t, nil)
 	return s.AccessToken
 }
 
-func fcmToken(orgID, emp string) string {
+func certToken(orgID, emp string) string {
 	return "fcm:" + orgID + "." + emp + "-abcdefghijklmnopqrstuvwxyz0123456789"
 }
 
@@ -208,12 +208,12 @@ func TestCertificateFlow(t *testing.T) {
 	if _, err := c.env.App.Dispatcher.DispatchDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	msgs := c.fcm.Delivered(fcmToken(c.org, "E-1"))
+	msgs := c.fcm.Delivered(certToken(c.org, "E-1"))
 	if len(msgs) != 1 || msgs[0].Data["kind"] != kabinet.NotifyCertificateReady || msgs[0].Data["deepLink"] != "kabinet://certificates/"+r.ID ||
 		!strings.Contains(msgs[0].Body, "Справка с места работы") {
 		t.Fatalf("got FCM messages %+v, want one certificate-ready notice to E-1", msgs)
 	}
-	if n := len(c.fcm.Delivered(fcmToken(c.org, "E-2"))); n != 0 {
+	if n := len(c.fcm.Delivered(certToken(c.org, "E-2"))); n != 0 {
 		t.Errorf("got %d messages to E-2, want none", n)
 	}
 

@@ -2,7 +2,6 @@ package requests
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/kabinet/kabinet"
@@ -33,10 +32,10 @@ type LeaveStore interface {
 	// LeaveRequestHistory returns the transitions of the requests, oldest
 	// first, by request id.
 	LeaveRequestHistory(ctx context.Context, orgID string, ids []string) (map[string][]kabinet.LeaveRequestEvent, error)
-	// TeamAbsences lists the live requests and vacations of the department's
-	// employees other than except that share a day with [from, to]; at most
-	// limit of them.
-	TeamAbsences(ctx context.Context, orgID, departmentExternalID, except, from, to string, limit int) ([]kabinet.Absence, error)
+	// TeamAbsences lists the requests in one of statuses and the planned
+	// vacations of the department's employees other than except that share
+	// a day with [from, to]; at most limit of them.
+	TeamAbsences(ctx context.Context, orgID, departmentExternalID, except, from, to string, statuses []string, limit int) ([]kabinet.Absence, error)
 	// LeaveBalance returns the employee's balance of a leave type; nil when
 	// none is published.
 	LeaveBalance(ctx context.Context, orgID, employeeID, leaveTypeCode string) (*kabinet.LeaveBalance, error)
@@ -57,7 +56,8 @@ type LeaveStore interface {
 type LeaveNotifier interface {
 	// LeaveRequested: a new request waits for its approver (none: HR's
 	// queue); remindAfter is the organisation's reminder delay (0: none).
-	LeaveRequested(ctx context.Context, r *kabinet.LeaveRequest, approverName string, remindAfter time.Duration)
+	// employeeName is the requester's, for the approver's texts.
+	LeaveRequested(ctx context.Context, r *kabinet.LeaveRequest, employeeName string, remindAfter time.Duration)
 	// LeaveTransitioned: a request left PENDING, or an approved one was
 	// registered or cancelled.
 	LeaveTransitioned(ctx context.Context, r *kabinet.LeaveRequest, from string)
@@ -69,12 +69,11 @@ type Service struct {
 	Store  LeaveStore
 	Clock  kabinet.Clock
 	Notify LeaveNotifier
-	Logger *slog.Logger
 }
 
 func (s *Service) now() time.Time {
 	if s.Clock == nil {
-		return time.Now().UTC()
+		return kabinet.SystemClock{}.Now()
 	}
 	return s.Clock.Now().UTC()
 }

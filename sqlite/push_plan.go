@@ -22,12 +22,6 @@ import (
 // and for whom is decided in push/, not here. The unique key (kind, subject,
 // subject key, stage, recipient) makes planning idempotent.
 
-// newRowID is the SQL expression of a random public id of an outbox or
-// delivery row, in the style of kabinet.NewID.
-func newRowID(prefix string) string {
-	return `'` + prefix + `_' || lower(hex(randomblob(10)))`
-}
-
 // UnviewedPayslips returns the organisation's payslips that are neither
 // viewed nor withdrawn, narrowed by f.
 func (db *DB) UnviewedPayslips(ctx context.Context, orgID string, f kabinet.PayslipFactFilter) ([]kabinet.PayslipFact, error) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/sqlstore"
 	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
@@ -87,6 +88,7 @@ const (
 func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kabinet.SyncRecords, error) {
 	var out kabinet.SyncRecords
 	var ps, lb, vac []any
+	var lr, cr []string
 	for _, ref := range refs {
 		switch ref.Entity {
 		case kabinet.EntityPayslip:
@@ -95,6 +97,10 @@ func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kab
 			lb = append(lb, ref.ID)
 		case kabinet.EntityVacation:
 			vac = append(vac, ref.ID)
+		case kabinet.EntityLeaveRequest:
+			lr = append(lr, ref.ID)
+		case kabinet.EntityCertificateRequest:
+			cr = append(cr, ref.ID)
 		}
 	}
 	var err error
@@ -112,7 +118,14 @@ func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kab
 	}
 	if len(vac) > 0 {
 		out.Vacations, err = r.vacations(ctx, syncVacations+` AND v.id IN (`+placeholders(len(vac))+`) ORDER BY v.id`, vac...)
+		if err != nil {
+			return out, err
+		}
 	}
+	if out.LeaveRequests, err = sqlstore.SyncLeaveRequests(ctx, sharedTx{r.tx}, r.org, r.emp, lr); err != nil {
+		return out, err
+	}
+	out.CertificateRequests, err = sqlstore.SyncCertificateRequests(ctx, sharedTx{r.tx}, r.org, r.emp, cr)
 	return out, err
 }
 
@@ -169,6 +182,20 @@ func (r *syncReader) Snapshot(ctx context.Context, after kabinet.RecordRef, chan
 	if id, ok := from(kabinet.EntityVacation); ok && limit > 0 {
 		q, args := filter(kabinet.EntityVacation, "v.id", id)
 		out.Vacations, err = r.vacations(ctx, syncVacations+q, append(args, limit)...)
+		if err != nil {
+			return out, err
+		}
+		limit -= len(out.Vacations)
+	}
+	if id, ok := from(kabinet.EntityLeaveRequest); ok && limit > 0 {
+		out.LeaveRequests, err = sqlstore.SnapshotLeaveRequests(ctx, sharedTx{r.tx}, r.org, r.emp, id, changedAfter, limit)
+		if err != nil {
+			return out, err
+		}
+		limit -= len(out.LeaveRequests)
+	}
+	if id, ok := from(kabinet.EntityCertificateRequest); ok && limit > 0 {
+		out.CertificateRequests, err = sqlstore.SnapshotCertificateRequests(ctx, sharedTx{r.tx}, r.org, r.emp, id, changedAfter, limit)
 	}
 	return out, err
 }
@@ -189,7 +216,12 @@ func (r *syncReader) IDs(ctx context.Context) (kabinet.SyncIDs, error) {
 		}
 		*q.dst = ids
 	}
-	return out, nil
+	var err error
+	if out.LeaveRequests, err = sqlstore.LeaveRequestIDs(ctx, sharedTx{r.tx}, r.org, r.emp); err != nil {
+		return out, err
+	}
+	out.CertificateRequests, err = sqlstore.CertificateRequestIDs(ctx, sharedTx{r.tx}, r.org, r.emp)
+	return out, err
 }
 
 func (r *syncReader) strings(ctx context.Context, query string) ([]string, error) {

@@ -42,6 +42,12 @@ func Run(t *testing.T, open Opener) {
 		{"PlanNotifications", testPlanNotifications},
 		{"NotificationPreferences", testNotificationPreferences},
 		{"CertificateRequests", testCertificateRequests},
+		{"ApplyOutbox", testApplyOutbox},
+		{"LeaveCreateOnce", testLeaveCreateOnce},
+		{"LeaveConcurrentCreates", testLeaveConcurrentCreates},
+		{"LeaveTransitions", testLeaveTransitions},
+		{"LeavePositions", testLeavePositions},
+		{"LeaveSync", testLeaveSync},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}

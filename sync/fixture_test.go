@@ -17,6 +17,7 @@ import (
 	"github.com/kabinet/kabinet/internal/testkit"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/postgres"
+	"github.com/kabinet/kabinet/requests"
 	ksync "github.com/kabinet/kabinet/sync"
 	"github.com/kabinet/kabinet/tenancy"
 )
@@ -29,6 +30,7 @@ type fixture struct {
 	clock   *testkit.Clock
 	payroll *payroll.Service
 	svc     *ksync.Service
+	leave   *requests.Service
 	org     string
 	emp     map[string]string // external id → id
 }
@@ -50,10 +52,17 @@ func newFixture(tb testing.TB, employees ...string) *fixture {
 	f := &fixture{db: db, raw: openRaw(tb, dsn), clock: clock, org: org.ID, emp: map[string]string{},
 		payroll: &payroll.Service{Store: db, Clock: clock},
 		svc:     &ksync.Service{Store: db, Clock: clock, Key: []byte("0123456789abcdef0123456789abcdef")},
+		leave:   &requests.Service{Store: db, Clock: clock},
 	}
+	// One department headed by the first employee: the others' leave
+	// requests wait for their decision; theirs go to HR's queue.
+	if _, err := f.payroll.UpsertDepartments(ctx, f.org, []payroll.DepartmentInput{{ExternalID: "D", Name: "Отдел", HeadExternalID: &employees[0]}}); err != nil {
+		tb.Fatalf("upsert department: %v", err)
+	}
+	dept := "D"
 	var in []payroll.EmployeeInput
 	for _, ext := range employees {
-		in = append(in, payroll.EmployeeInput{ExternalID: ext, LastName: "Иванов", FirstName: "Иван"})
+		in = append(in, payroll.EmployeeInput{ExternalID: ext, LastName: "Иванов", FirstName: "Иван", DepartmentExternalID: &dept})
 	}
 	if _, err := f.payroll.UpsertEmployees(ctx, f.org, in); err != nil {
 		tb.Fatalf("upsert employees: %v", err)
@@ -146,6 +155,9 @@ func (p *phone) apply(tb testing.TB, res *ksync.Result, full bool) {
 	for _, x := range res.Vacations {
 		put(kabinet.RecordRef{Entity: kabinet.EntityVacation, ID: x.ID}, canonVacation(x))
 	}
+	for _, x := range res.LeaveRequests {
+		put(kabinet.RecordRef{Entity: kabinet.EntityLeaveRequest, ID: x.ID}, canonLeave(x))
+	}
 	for _, d := range res.Deleted {
 		ref := kabinet.RecordRef{Entity: d.Type, ID: d.ID}
 		if seen[ref] {
@@ -172,7 +184,8 @@ func (p *phone) checkIntegrity(tb testing.TB, in *ksync.Integrity) {
 	for _, c := range []struct {
 		entity string
 		got    ksync.CollectionDigest
-	}{{kabinet.EntityPayslip, in.Payslips}, {kabinet.EntityLeaveBalance, in.LeaveBalances}, {kabinet.EntityVacation, in.Vacations}} {
+	}{{kabinet.EntityPayslip, in.Payslips}, {kabinet.EntityLeaveBalance, in.LeaveBalances}, {kabinet.EntityVacation, in.Vacations},
+		{kabinet.EntityLeaveRequest, in.LeaveRequests}} {
 		if want := ksync.Digest(ids[c.entity]); c.got != want {
 			tb.Fatalf("integrity of %s: got %+v, want %+v (the phone's copy)", c.entity, c.got, want)
 		}
@@ -216,6 +229,10 @@ func canonVacation(v *kabinet.Vacation) string {
 	return fmt.Sprintf("%s|%s|%s|%s|%d", v.ExternalID, v.EmployeeExternalID, v.StartsOn, v.EndsOn, v.Days)
 }
 
+func canonLeave(r *kabinet.LeaveRequest) string {
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%s", r.EmployeeID, r.StartsOn, r.EndsOn, r.Status, r.ApproverID, r.DecisionComment)
+}
+
 // serverState reads what the employee should see, independently of the
 // sync code: HR's payslip listing, and plain SQL for the rest.
 func (f *fixture) serverState(tb testing.TB, emp string) map[kabinet.RecordRef]string {
@@ -256,6 +273,22 @@ func (f *fixture) serverState(tb testing.TB, emp string) map[kabinet.RecordRef]s
 				return err
 			}
 			out[kabinet.RecordRef{Entity: kabinet.EntityVacation, ID: v.ID}] = canonVacation(&v)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// Own requests, and those waiting for the employee's decision.
+		rows, err = tx.QueryContext(ctx, `SELECT id, employee_id, starts_on, ends_on, status, approver_id, decision_comment
+			FROM leave_requests WHERE employee_id = $1 OR (approver_id = $1 AND status = 'PENDING')`, f.emp[emp])
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var r kabinet.LeaveRequest
+			if err := rows.Scan(&r.ID, &r.EmployeeID, &r.StartsOn, &r.EndsOn, &r.Status, &r.ApproverID, &r.DecisionComment); err != nil {
+				return err
+			}
+			out[kabinet.RecordRef{Entity: kabinet.EntityLeaveRequest, ID: r.ID}] = canonLeave(&r)
 		}
 		return rows.Err()
 	}(f.raw)

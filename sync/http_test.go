@@ -17,9 +17,10 @@ const syncQuery = `query($c: String, $l: Int) { sync(cursor: $c, limit: $l) {
 		lines { section code title amount days hours period } }
 	leaveBalances { id leaveTypeCode leaveTypeTitle asOf entitledDays usedDays remainingDays }
 	vacations { id externalId startsOn endsOn days }
+	leaveRequests { id employee { id } startsOn endsOn status approver { id } decisionComment }
 	deleted { type id }
 	cursor hasMore limit
-	integrity { payslips { count digest } leaveBalances { count digest } vacations { count digest } }
+	integrity { payslips { count digest } leaveBalances { count digest } vacations { count digest } leaveRequests { count digest } }
 } }`
 
 const markQuery = `mutation($in: MarkPayslipViewedInput!) { markPayslipViewed(input: $in) { id viewedAt } }`
@@ -40,11 +41,17 @@ type wireResult struct {
 			ID, ExternalID, StartsOn, EndsOn string
 			Days                             int
 		}
+		LeaveRequests []struct {
+			ID, StartsOn, EndsOn, Status string
+			Employee                     struct{ ID string }
+			Approver                     *struct{ ID string }
+			DecisionComment              *string
+		}
 		Deleted   []kabinet.Tombstone
 		Cursor    string
 		HasMore   bool
 		Limit     int
-		Integrity *struct{ Payslips, LeaveBalances, Vacations ksync.CollectionDigest }
+		Integrity *struct{ Payslips, LeaveBalances, Vacations, LeaveRequests ksync.CollectionDigest }
 	}
 }
 
@@ -87,8 +94,19 @@ func (w *wireResult) result(tb testing.TB, emp string) *ksync.Result {
 		res.Vacations = append(res.Vacations, &kabinet.Vacation{ID: v.ID, ExternalID: v.ExternalID, EmployeeExternalID: emp,
 			StartsOn: v.StartsOn, EndsOn: v.EndsOn, Days: v.Days})
 	}
+	for _, r := range s.LeaveRequests {
+		k := &kabinet.LeaveRequest{ID: r.ID, EmployeeID: r.Employee.ID, StartsOn: r.StartsOn, EndsOn: r.EndsOn, Status: r.Status}
+		if r.Approver != nil {
+			k.ApproverID = r.Approver.ID
+		}
+		if r.DecisionComment != nil {
+			k.DecisionComment = *r.DecisionComment
+		}
+		res.LeaveRequests = append(res.LeaveRequests, k)
+	}
 	if s.Integrity != nil {
-		res.Integrity = &ksync.Integrity{Payslips: s.Integrity.Payslips, LeaveBalances: s.Integrity.LeaveBalances, Vacations: s.Integrity.Vacations}
+		res.Integrity = &ksync.Integrity{Payslips: s.Integrity.Payslips, LeaveBalances: s.Integrity.LeaveBalances, Vacations: s.Integrity.Vacations,
+			LeaveRequests: s.Integrity.LeaveRequests}
 	}
 	return res
 }
@@ -129,8 +147,11 @@ func startHTTP(tb testing.TB, n int) *httpEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// E-1 heads the department: the others' leave requests wait for them.
+	env.Do(tb, key, `mutation { upsertDepartments(input: [{externalId: "D-1", name: "Отдел", headExternalId: "E-1"}]) { updated } }`, nil).Must(tb, nil)
 	return &httpEnv{Env: env, key: key, tokens: map[string]token{},
-		f: &fixture{db: env.App.DB, raw: openRaw(tb, env.DBPath), clock: env.Clock, payroll: env.App.Payroll, svc: env.App.Sync, org: org, emp: ids}}
+		f: &fixture{db: env.App.DB, raw: openRaw(tb, env.DBPath), clock: env.Clock, payroll: env.App.Payroll, svc: env.App.Sync,
+			leave: env.App.Leave, org: org, emp: ids}}
 }
 
 func (h *httpEnv) sync(tb testing.TB, emp, cursor string, limit int) *testkit.Response {

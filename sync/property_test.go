@@ -11,6 +11,7 @@ import (
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/requests"
 	ksync "github.com/kabinet/kabinet/sync"
 )
 
@@ -68,7 +69,7 @@ func (p *publisher) step(tb testing.TB) string {
 	f := p.f
 	f.clock.Add(time.Duration(p.rng.IntN(90)) * time.Minute)
 	slips, vacs := keys(p.slips), keys(p.vacs)
-	switch op := p.rng.IntN(11); {
+	switch op := p.rng.IntN(14); {
 	case op == 0 || len(slips) == 0:
 		p.n++
 		ext := fmt.Sprintf("PS-%d", p.n)
@@ -120,6 +121,8 @@ func (p *publisher) step(tb testing.TB) string {
 		p.vacs[ext] = p.vacation(ext, emp)
 		p.publishVacation(tb, ext)
 		return "move (or restore) vacation " + ext
+	case op >= 11:
+		return p.leaveStep(tb)
 	case op == 8 && len(vacs) > 0:
 		ext := p.pick(vacs)
 		if _, err := f.payroll.CancelVacation(ctx, f.org, ext); err != nil {
@@ -146,6 +149,60 @@ func (p *publisher) step(tb testing.TB) string {
 	}
 }
 
+// leaveStep asks for leave, or decides, withdraws, registers or cancels a
+// request: the requests of the department's employees wait for its head's
+// decision (and reach the head's phone), the head's own go to HR's queue.
+// Refusals (an overlap, a leave type not yet published, a request decided
+// meanwhile) are part of the game.
+func (p *publisher) leaveStep(tb testing.TB) string {
+	tb.Helper()
+	ctx := context.Background()
+	f := p.f
+	all, err := f.db.LeaveRequests(ctx, f.org, kabinet.LeaveRequestFilter{Limit: 10_000})
+	if err != nil {
+		tb.Fatalf("leave requests: %v", err)
+	}
+	refused := func(what string, err error) string {
+		switch kabinet.ErrorCode(err) {
+		case "":
+			return what
+		case kabinet.EBADINPUT, kabinet.ECONFLICT, kabinet.EFORBIDDEN:
+			return what + " (refused: " + kabinet.ErrorCode(err) + ")"
+		}
+		tb.Fatalf("%s: %v", what, err)
+		return ""
+	}
+	if len(all) == 0 || p.rng.IntN(3) == 0 {
+		p.n++
+		emp := p.pick(p.emps)
+		start := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p.rng.IntN(250))
+		_, err := f.leave.CreateLeave(ctx, f.org, f.emp[emp], requests.LeaveInput{ClientMutationID: fmt.Sprint("lr-", p.n),
+			LeaveTypeCode: p.pick([]string{"ОСН", "ДОП"}), StartsOn: start.Format(kabinet.DateLayout),
+			EndsOn: start.AddDate(0, 0, p.rng.IntN(10)).Format(kabinet.DateLayout)})
+		return refused("ask for leave "+emp, err)
+	}
+	r := all[p.rng.IntN(len(all))]
+	comment := fmt.Sprint("c", p.rng.IntN(100))
+	switch p.rng.IntN(5) {
+	case 0:
+		_, err = f.leave.WithdrawLeave(ctx, f.org, r.EmployeeID, r.ID)
+		return refused("withdraw "+r.ID, err)
+	case 1:
+		_, err = f.leave.RegisterLeave(ctx, f.org, []string{r.ID})
+		return refused("register "+r.ID, err)
+	case 2:
+		_, err = f.leave.CancelLeave(ctx, f.org, r.ID, comment)
+		return refused("cancel "+r.ID, err)
+	}
+	approve := p.rng.IntN(2) == 0
+	if r.ApproverID == "" {
+		_, err = f.leave.DecideQueuedLeave(ctx, f.org, r.ID, approve, comment)
+	} else {
+		_, err = f.leave.DecideLeave(ctx, f.org, r.ApproverID, r.ID, approve, comment)
+	}
+	return refused(fmt.Sprintf("decide %s (approve %v)", r.ID, approve), err)
+}
+
 func (p *publisher) vacation(ext, emp string) payroll.VacationInput {
 	start := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p.rng.IntN(300))
 	days := 1 + p.rng.IntN(14)
@@ -170,8 +227,15 @@ func TestSyncProperty(t *testing.T) {
 	if testing.Short() {
 		seeds, steps = 3, 150
 	}
+	teamSeen := 0 // runs in which a team member's request reached the head's phone
+	defer func() {
+		if teamSeen == 0 && !t.Failed() {
+			t.Errorf("no run synced a request waiting for the head's decision: the leave steps were not exercised")
+		}
+	}()
 	for seed := range seeds {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			seen := false
 			f := newFixture(t, "A", "B", "C")
 			pub := newPublisher(f, uint64(seed), "A", "B", "C")
 			rng := rand.New(rand.NewPCG(uint64(seed), 7))
@@ -207,6 +271,12 @@ func TestSyncProperty(t *testing.T) {
 					sent[i][ref] = true
 				}
 				ph.apply(t, res, full)
+				for _, r := range res.LeaveRequests {
+					if r.EmployeeID != f.emp[ph.emp] && !seen {
+						seen = true
+						teamSeen++
+					}
+				}
 				log = append(log, fmt.Sprintf("phone %s page limit=%d full=%v: %d records, %d tombstones, hasMore=%v",
 					ph.emp, limit, full, len(refsOf(res))-len(res.Deleted), len(res.Deleted), res.HasMore))
 				if !res.HasMore {
@@ -291,6 +361,9 @@ func refsOf(res *ksync.Result) []kabinet.RecordRef {
 	}
 	for _, x := range res.Vacations {
 		out = append(out, kabinet.RecordRef{Entity: kabinet.EntityVacation, ID: x.ID})
+	}
+	for _, x := range res.LeaveRequests {
+		out = append(out, kabinet.RecordRef{Entity: kabinet.EntityLeaveRequest, ID: x.ID})
 	}
 	for _, d := range res.Deleted {
 		out = append(out, kabinet.RecordRef{Entity: d.Type, ID: d.ID})

@@ -52,6 +52,20 @@ type CabinetResult struct {
 	LastError *string `json:"lastError,omitempty"`
 }
 
+// A new leave request, as recorded on the phone.
+type CreateLeaveRequestInput struct {
+	// Makes a replay of the same offline action have the effect of once (1 to 128 bytes, unique per employee).
+	ClientMutationID string `json:"clientMutationId"`
+	// A leave type the organisation published (LeaveBalance.leaveTypeCode).
+	LeaveTypeCode string `json:"leaveTypeCode"`
+	// First day of leave.
+	StartsOn string `json:"startsOn"`
+	// Last day of leave, on or after startsOn, within a year from today.
+	EndsOn string `json:"endsOn"`
+	// For the approver; at most 1000 characters.
+	Comment *string `json:"comment,omitempty"`
+}
+
 // A new organisation.
 type CreateOrganizationInput struct {
 	// The organisation's name as its employees know it; 1–200 characters.
@@ -68,6 +82,16 @@ type CreateOrganizationPayload struct {
 	APIKey string `json:"apiKey"`
 }
 
+// An approver's decision on a pending leave request.
+type DecideLeaveRequestInput struct {
+	// LeaveRequest.id.
+	ID string `json:"id"`
+	// Approve or reject.
+	Decision LeaveDecision `json:"decision"`
+	// For the employee; at most 1000 characters.
+	Comment *string `json:"comment,omitempty"`
+}
+
 // The phone signing in.
 type DeviceInput struct {
 	// App-generated, stable per install.
@@ -80,6 +104,14 @@ type DeviceInput struct {
 	AppVersion *string `json:"appVersion,omitempty"`
 	// IANA time zone the phone reports.
 	Timezone *string `json:"timezone,omitempty"`
+}
+
+// Changes to the leave request rules; omitted fields keep their value.
+type LeaveRequestSettingsInput struct {
+	// 0–366.
+	PastGraceDays *int `json:"pastGraceDays,omitempty"`
+	// 0–720; 0 turns the reminder off. Applies to requests made from then on.
+	ApprovalReminderHours *int `json:"approvalReminderHours,omitempty"`
 }
 
 // A password sign-in.
@@ -178,6 +210,64 @@ type SetupQuickLoginInput struct {
 	Pin *string `json:"pin,omitempty"`
 	// BIOMETRIC: base64 DER SubjectPublicKeyInfo of a P-256 key.
 	PublicKey *string `json:"publicKey,omitempty"`
+}
+
+// An approver's decision.
+type LeaveDecision string
+
+const (
+	// PENDING becomes APPROVED.
+	LeaveDecisionApprove LeaveDecision = "APPROVE"
+	// PENDING becomes REJECTED.
+	LeaveDecisionReject LeaveDecision = "REJECT"
+)
+
+var AllLeaveDecision = []LeaveDecision{
+	LeaveDecisionApprove,
+	LeaveDecisionReject,
+}
+
+func (e LeaveDecision) IsValid() bool {
+	switch e {
+	case LeaveDecisionApprove, LeaveDecisionReject:
+		return true
+	}
+	return false
+}
+
+func (e LeaveDecision) String() string {
+	return string(e)
+}
+
+func (e *LeaveDecision) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LeaveDecision(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LeaveDecision", str)
+	}
+	return nil
+}
+
+func (e LeaveDecision) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LeaveDecision) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LeaveDecision) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // The phone's operating system.

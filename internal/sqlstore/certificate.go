@@ -107,7 +107,7 @@ func (s *Store) CreateCertificateRequest(ctx context.Context, r *kabinet.Certifi
 		if err != nil {
 			return err
 		}
-		return tx.RecordChange(ctx, r.OrgID, r.EmployeeID, kabinet.EntityCertificateRequest, r.ID, "UPSERT", r.CreatedAt)
+		return tx.RecordChange(ctx, r.OrgID, r.EmployeeID, kabinet.EntityCertificateRequest, r.ID, opUpsert, r.CreatedAt)
 	})
 	return out, replayed, err
 }
@@ -197,7 +197,7 @@ func (s *Store) TransitionCertificateRequest(ctx context.Context, orgID, id stri
 		if out, err = certificateIn(ctx, tx, orgID, id, ""); err != nil {
 			return err
 		}
-		return tx.RecordChange(ctx, orgID, cur.EmployeeID, kabinet.EntityCertificateRequest, id, "UPSERT", t.At)
+		return tx.RecordChange(ctx, orgID, cur.EmployeeID, kabinet.EntityCertificateRequest, id, opUpsert, t.At)
 	})
 	return out, err
 }

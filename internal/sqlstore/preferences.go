@@ -2,9 +2,9 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
 	"time"
 
+	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
@@ -47,7 +47,7 @@ func (s *Store) MutedCategories(ctx context.Context, employeeIDs []string) (map[
 	err := s.run.Read(ctx, func(tx Tx) error {
 		clear(out)
 		pairs, err := queryAll(ctx, tx, scanPair[string], `SELECT employee_id, category FROM notification_preferences
-			WHERE enabled = ? AND employee_id IN (`+inList(len(employeeIDs))+`)`, append([]any{false}, anys(employeeIDs)...)...)
+			WHERE enabled = ? AND employee_id IN (`+placeholders(len(employeeIDs))+`)`, append([]any{false}, anys(employeeIDs)...)...)
 		for _, p := range pairs {
 			out[p.key] = append(out[p.key], p.val)
 		}
@@ -64,8 +64,20 @@ func (s *Store) UnviewedPayslipCounts(ctx context.Context, employeeIDs []string)
 		return map[string]int{}, nil
 	}
 	return readMap(ctx, s, scanPair[int], `SELECT employee_id, count(*) FROM payslips
-		WHERE viewed_at IS NULL AND retracted_at IS NULL AND employee_id IN (`+inList(len(employeeIDs))+`)
+		WHERE viewed_at IS NULL AND retracted_at IS NULL AND employee_id IN (`+placeholders(len(employeeIDs))+`)
 		GROUP BY employee_id`, anys(employeeIDs)...)
+}
+
+// PendingApprovalCounts returns, for those of the employees who have any,
+// how many leave requests wait for their decision (the badge's second
+// part): one count per approver over leave_requests_approver, for a batch.
+func (s *Store) PendingApprovalCounts(ctx context.Context, employeeIDs []string) (map[string]int, error) {
+	if len(employeeIDs) == 0 {
+		return map[string]int{}, nil
+	}
+	return readMap(ctx, s, scanPair[int], `SELECT approver_id, count(*) FROM leave_requests
+		WHERE status = ? AND approver_id IN (`+placeholders(len(employeeIDs))+`) GROUP BY approver_id`,
+		append([]any{kabinet.LeavePending}, anys(employeeIDs)...)...)
 }
 
 // pair is a row of a key and a value.
@@ -92,11 +104,6 @@ func readMap[V any](ctx context.Context, s *Store, scan func(scanner) (pair[V], 
 		return err
 	})
 	return out, err
-}
-
-// inList is n comma-separated placeholders, for IN (…).
-func inList(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // anys converts strings to query arguments.

@@ -62,6 +62,16 @@ func (d Dialect) ForUpdate() string {
 	return ""
 }
 
+// SkipLocked is the clause a claim's SELECT ends with: PostgreSQL locks
+// the rows it takes and passes over those another instance holds; SQLite's
+// one writer needs none.
+func (d Dialect) SkipLocked() string {
+	if d == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // Store is the shared part of a store.
 type Store struct {
 	run     Runner
