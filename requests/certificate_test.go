@@ -119,6 +119,25 @@ func (c *certEnv) complete(t *testing.T, key, id string, file []byte) *testkit.R
 	return c.env.Send(t, req)
 }
 
+// certSync is the part of a sync the certificate tests read.
+type certSync struct {
+	CertificateRequests []certificate
+	Cursor              string
+	Integrity           *struct{ CertificateRequests struct{ Count int } }
+}
+
+func (c *certEnv) sync(t *testing.T, token, cursor string) certSync {
+	t.Helper()
+	var out struct{ Sync certSync }
+	var cur any
+	if cursor != "" {
+		cur = cursor
+	}
+	c.env.Do(t, token, `query($c: String) { sync(cursor: $c) { certificateRequests { `+certFields+` } cursor
+		integrity { certificateRequests { count } } } }`, map[string]any{"c": cur}).Must(t, &out)
+	return out.Sync
+}
+
 // download GETs a file URL with the token ("" for none).
 func (c *certEnv) download(t *testing.T, url, token string) (*http.Response, []byte) {
 	t.Helper()
@@ -168,6 +187,16 @@ func TestCertificateFlow(t *testing.T) {
 	}
 	c.create(t, c.e1, map[string]any{"clientMutationId": "c-1", "kindCode": "EMPLOYMENT", "purpose": "другое"}).WantCode(t, kabinet.ECONFLICT)
 
+	// The phone's sync carries it, and E-2's does not.
+	first := c.sync(t, c.e1, "")
+	if len(first.CertificateRequests) != 1 || first.CertificateRequests[0].ID != r.ID || first.Integrity == nil ||
+		first.Integrity.CertificateRequests.Count != 1 {
+		t.Fatalf("got sync %+v, want E-1's request and its count in the integrity digest", first)
+	}
+	if other := c.sync(t, c.e2, ""); len(other.CertificateRequests) != 0 {
+		t.Fatalf("got %d certificate requests in E-2's sync, want none", len(other.CertificateRequests))
+	}
+
 	// HR's queue, then in progress.
 	var queue struct{ CertificateRequests []certificate }
 	c.env.Do(t, c.key, `{ certificateRequests(status: REQUESTED) { `+certFields+` } }`, nil).Must(t, &queue)
@@ -205,6 +234,10 @@ func TestCertificateFlow(t *testing.T) {
 		t.Fatalf("got %+v, want READY with the file's size and hash", d)
 	}
 	c.complete(t, c.key, r.ID, doc).WantCode(t, kabinet.ECONFLICT)
+	if next := c.sync(t, c.e1, first.Cursor); len(next.CertificateRequests) != 1 || next.CertificateRequests[0].Status != "READY" ||
+		next.CertificateRequests[0].FileSha256 == nil || *next.CertificateRequests[0].FileSha256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("got sync %+v after the cursor, want the request READY with the PDF's hash", next)
+	}
 	if _, err := c.env.App.Dispatcher.DispatchDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
