@@ -43,9 +43,10 @@ type CertificateNotifier interface {
 	CertificateReady(ctx context.Context, r *kabinet.CertificateRequest)
 }
 
-// Certificates runs certificate requests (docs/product.md §Certificate
-// requests): HR's kinds, the employee's requests, HR's queue, the PDF and
-// its download link. Build it with every field it needs.
+// Certificates runs certificate requests (docs/product.md
+// §Certificate requests): HR's kinds, the employee's requests, HR's
+// queue, the PDF and its download link. Build it with every field it
+// needs.
 type Certificates struct {
 	Store  CertificateStore
 	Clock  kabinet.Clock
