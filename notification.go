@@ -17,6 +17,89 @@ const (
 	NotifyLeaveDecision         = "LEAVE_DECISION"
 )
 
+// Notification categories: what an employee turns on or off in the app
+// (NotificationPreference.kind). Each kind falls in one (NotificationKinds).
+const (
+	CategoryPayslipReminders  = "PAYSLIP_REMINDERS"
+	CategoryVacationReminders = "VACATION_REMINDERS"
+	CategoryRequestUpdates    = "REQUEST_UPDATES" // what became of the employee's own requests
+	CategoryApprovals         = "APPROVALS"       // requests waiting for the employee's decision
+	CategoryHRNotices         = "HR_NOTICES"      // HR's own notices about pay: mandatory
+	CategoryNewDevice         = "NEW_DEVICE"      // a sign-in on a new device: mandatory
+)
+
+// NotificationKind is one kind of notification and the category an
+// employee turns it on or off with.
+type NotificationKind struct {
+	Kind, Category string
+}
+
+// NotificationKinds is the one list of notification kinds: what the
+// planner may plan, HR may word and an employee may turn off by category.
+// A new kind is added here, once.
+var NotificationKinds = []NotificationKind{
+	{NotifyPayslipReminder, CategoryPayslipReminders},
+	{NotifyVacationReminder, CategoryVacationReminders},
+	{NotifyManagerVacationReminder, CategoryVacationReminders},
+	{NotifyPayslipBroadcast, CategoryHRNotices},
+	{NotifyNewDevice, CategoryNewDevice},
+	{NotifyCertificateReady, CategoryRequestUpdates},
+	{NotifyLeaveApproval, CategoryApprovals},
+	{NotifyLeaveApprovalReminder, CategoryApprovals},
+	{NotifyLeaveDecision, CategoryRequestUpdates},
+}
+
+// NotificationCategory is a category an employee may or may not turn off.
+type NotificationCategory struct {
+	Code string
+	// Mandatory: the category cannot be turned off; Why says why, for the
+	// employee.
+	Mandatory bool
+	Why       string
+}
+
+// NotificationCategories lists the categories in the order the app shows
+// them (docs/product.md §Notification preferences).
+var NotificationCategories = []NotificationCategory{
+	{Code: CategoryPayslipReminders},
+	{Code: CategoryVacationReminders},
+	{Code: CategoryRequestUpdates},
+	{Code: CategoryApprovals},
+	{Code: CategoryHRNotices, Mandatory: true,
+		Why: "HR's notices about your pay cannot be turned off: the employer must make sure you know what you are paid (Labour Code of the RF, art. 136)"},
+	{Code: CategoryNewDevice, Mandatory: true,
+		Why: "new-device sign-in notices cannot be turned off: they are how you learn that someone else signed in to your Kabinet"},
+}
+
+// CategoryOf returns the category of a notification kind, "" for a kind
+// not in NotificationKinds.
+func CategoryOf(kind string) string {
+	for _, k := range NotificationKinds {
+		if k.Kind == kind {
+			return k.Category
+		}
+	}
+	return ""
+}
+
+// Category returns the category with the code, ok false for an unknown one.
+func Category(code string) (NotificationCategory, bool) {
+	for _, c := range NotificationCategories {
+		if c.Code == code {
+			return c, true
+		}
+	}
+	return NotificationCategory{}, false
+}
+
+// NotificationPreference is an employee's choice for one category.
+type NotificationPreference struct {
+	Kind      string // a Category* value
+	Enabled   bool
+	Mandatory bool
+	Why       string // why a mandatory category cannot be turned off
+}
+
 // Push providers (docs/contract.md §Enums: PushProvider).
 const (
 	ProviderFCM  = "FCM"
@@ -113,6 +196,10 @@ type ReasonFacts struct {
 	VacationFound, VacationCancelled bool
 	VacationStartsOn                 string
 	VacationEmployeeID               string
+
+	// Muted are the categories the recipient turned off in the app, read
+	// once per claimed batch (push/preferences.go decides from them).
+	Muted []string
 
 	// Zones, most specific first: the employee's own, the device's, the
 	// organisation's reminder settings', the organisation's.

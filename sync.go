@@ -15,7 +15,8 @@ const (
 )
 
 // EntityRank orders the record types in a full sync: payslips, then leave
-// balances, then vacations, then leave requests. Unknown types rank last.
+// balances, then vacations, then leave requests, then certificate
+// requests. Unknown types rank last.
 func EntityRank(entity string) int {
 	switch entity {
 	case EntityPayslip:
@@ -26,8 +27,10 @@ func EntityRank(entity string) int {
 		return 2
 	case EntityLeaveRequest:
 		return 3
+	case EntityCertificateRequest:
+		return 4
 	}
-	return 4
+	return 5
 }
 
 // RecordRef names one record an employee sees.
@@ -71,11 +74,13 @@ type SyncRecords struct {
 	// LeaveRequests are the employee's own requests and those waiting for
 	// their decision.
 	LeaveRequests []*LeaveRequest
+	// CertificateRequests are the employee's own certificate requests.
+	CertificateRequests []*CertificateRequest
 }
 
 // Len is the number of records.
 func (r *SyncRecords) Len() int {
-	return len(r.Payslips) + len(r.LeaveBalances) + len(r.Vacations) + len(r.LeaveRequests)
+	return len(r.Payslips) + len(r.LeaveBalances) + len(r.Vacations) + len(r.LeaveRequests) + len(r.CertificateRequests)
 }
 
 // SyncIDs are the ids of every record an employee currently sees, per
@@ -85,6 +90,8 @@ type SyncIDs struct {
 	LeaveBalances []string
 	Vacations     []string
 	LeaveRequests []string
+	// CertificateRequests are the employee's own.
+	CertificateRequests []string
 }
 
 // SyncReader reads one employee's change log and records inside one read

@@ -235,6 +235,8 @@ type App struct {
 	// Leave runs leave requests; their notifications go through Push.
 	Leave         *requests.Service
 	runDispatcher bool
+	// Certificates runs certificate requests; a ready one is told by Push.
+	Certificates *requests.Certificates
 	// HR runs HR users and console sessions; Console serves /hr/.
 	HR      *hr.Service
 	Console *console.Console
@@ -345,12 +347,13 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	if cfg.SMTPURL != "" {
 		hrMail = senders[kabinet.ChannelEmail]
 	}
+	a.Certificates = &requests.Certificates{Store: db, Clock: opt.Clock, Notify: a.Push, LinkKey: ring.Derive("certificate-link")}
 	a.HR = &hr.Service{Store: db, Clock: opt.Clock, Logger: opt.Logger, Hasher: hasher, Pepper: ring.Derive("hr-password-pepper"),
 		SealKey: ring.Derive("hr-totp-seal"), Throttle: a.Auth, Mail: hrMail}
 
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
-		Activation: a.Activation, Push: a.Push, Leave: a.Leave, HR: a.HR, PublicURL: cfg.PublicURL}, graph.Options{
+		Activation: a.Activation, Push: a.Push, Leave: a.Leave, Certificates: a.Certificates, HR: a.HR, PublicURL: cfg.PublicURL}, graph.Options{
 		Logger:        opt.Logger,
 		Auditor:       db,
 		Metrics:       ops.observe,
@@ -371,6 +374,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		TrustedProxies: cfg.TrustedProxies,
 		HSTSMaxAge:     cfg.HSTSMaxAge,
 		SlowRequest:    cfg.LogSlow,
+		Certificate:    a.certificateFile,
 	})
 	a.Console, err = console.New(console.Config{Logger: opt.Logger, Clock: opt.Clock, Server: a.Server, CSRFKey: ring.Derive("hr-console-csrf"),
 		HR: a.HR, Tenancy: a.Tenancy, Auth: a.Auth, Payroll: a.Payroll, Activation: a.Activation, Push: a.Push,
@@ -381,6 +385,15 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	a.Console.Mount()
 	return a, nil
+}
+
+// certificateFile serves a certificate PDF's download link.
+func (a *App) certificateFile(ctx context.Context, actor *kabinet.Actor, id, token string) (string, []byte, error) {
+	f, err := a.Certificates.Download(ctx, actor, id, token)
+	if err != nil {
+		return "", nil, err
+	}
+	return f.Name, f.Content, nil
 }
 
 // authenticate tells which kind of bearer token the request carries.

@@ -108,7 +108,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 		{name: "GetNoQuery", method: "GET", status: 400, code: "BAD_USER_INPUT"},
 		{name: "Put", method: "PUT", body: ok, status: 405, code: "BAD_USER_INPUT"},
 		{name: "TextPlain", contentType: "text/plain", body: ok, status: 415, code: "BAD_USER_INPUT"},
-		{name: "Multipart", contentType: "multipart/form-data; boundary=x", body: "--x\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n" + ok + "\r\n--x--\r\n", status: 415, code: "BAD_USER_INPUT"},
+		{name: "Multipart", contentType: "multipart/form-data; boundary=x", body: "--x\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n" + ok + "\r\n--x--\r\n", status: 422, code: "BAD_USER_INPUT"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.method == "" {

@@ -27,6 +27,8 @@ func (a *App) newPush(ctx context.Context, opt Options, gate push.Gate) error {
 		Store: a.DB, Sender: sender, Clock: opt.Clock, Settings: push.SettingsOf(a.DB), Logger: opt.Logger,
 		Gate: gate, Metrics: push.NewMetrics(a.Registry, a.DB, opt.Clock), Lease: a.Config.PushLease,
 		Wakeups: a.DB.Wakeups, // plans committed by other instances
+		// Preferences and the badge, read once per claimed batch.
+		Recipients: a.DB, Waiting: []push.WaitingCount{a.DB.UnviewedPayslipCounts, a.DB.PendingApprovalCounts},
 	}
 	a.Push = &push.Service{Store: a.DB, Clock: opt.Clock, Logger: opt.Logger, Wake: a.Dispatcher.Wake}
 	a.runDispatcher = !opt.NoDispatcher

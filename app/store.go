@@ -38,11 +38,19 @@ type Store interface {
 	push.Store
 	push.DispatchStore
 	push.StatsStore
+	push.RecipientStore
+	requests.CertificateStore
 	requests.LeaveStore
 	graph.Store
 	graph.Auditor
 	hr.Store
 
+	// UnviewedPayslipCounts counts each employee's unviewed payslips (the
+	// badge, push.WaitingCount).
+	UnviewedPayslipCounts(ctx context.Context, employeeIDs []string) (map[string]int, error)
+	// PendingApprovalCounts counts the leave requests waiting for each
+	// employee's decision (the badge, push.WaitingCount).
+	PendingApprovalCounts(ctx context.Context, employeeIDs []string) (map[string]int, error)
 	// CountOrganizations tells an empty database (serve --demo seeds one).
 	CountOrganizations(ctx context.Context) (int, error)
 	// ChangeCount is the number of change-log entries of an organisation

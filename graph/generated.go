@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	Cabinet() CabinetResolver
 	CabinetEvent() CabinetEventResolver
 	CabinetPage() CabinetPageResolver
+	CertificateRequest() CertificateRequestResolver
 	Dashboard() DashboardResolver
 	Delivery() DeliveryResolver
 	DeliveryAttempt() DeliveryAttemptResolver
@@ -51,6 +52,7 @@ type ResolverRoot interface {
 	LeaveRequest() LeaveRequestResolver
 	LeaveRequestEvent() LeaveRequestEventResolver
 	Mutation() MutationResolver
+	NotificationPreference() NotificationPreferenceResolver
 	NotificationSettings() NotificationSettingsResolver
 	Query() QueryResolver
 	TeamAbsence() TeamAbsenceResolver
@@ -145,6 +147,37 @@ type ComplexityRoot struct {
 		IOSURL              func(childComplexity int) int
 		InvitationChannel   func(childComplexity int) int
 		SMSTemplate         func(childComplexity int) int
+	}
+
+	CertificateKind struct {
+		Active       func(childComplexity int) int
+		Code         func(childComplexity int) int
+		NeedsPeriod  func(childComplexity int) int
+		NeedsPurpose func(childComplexity int) int
+		PromisedDays func(childComplexity int) int
+		Title        func(childComplexity int) int
+	}
+
+	CertificateRequest struct {
+		CancelReason func(childComplexity int) int
+		CancelledAt  func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		DueOn        func(childComplexity int) int
+		Employee     func(childComplexity int) int
+		FileSha256   func(childComplexity int) int
+		FileSize     func(childComplexity int) int
+		FileURL      func(childComplexity int) int
+		ID           func(childComplexity int) int
+		KindCode     func(childComplexity int) int
+		KindTitle    func(childComplexity int) int
+		OnPaper      func(childComplexity int) int
+		PeriodFrom   func(childComplexity int) int
+		PeriodTo     func(childComplexity int) int
+		Purpose      func(childComplexity int) int
+		ReadyAt      func(childComplexity int) int
+		StartedAt    func(childComplexity int) int
+		Status       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 	}
 
 	CollectionDigest struct {
@@ -302,41 +335,54 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		Activate                   func(childComplexity int, input model.ActivateInput) int
-		BlockCabinet               func(childComplexity int, employeeExternalID string) int
-		CancelLeaveRequest         func(childComplexity int, id string, reason string) int
-		CancelVacation             func(childComplexity int, externalID string) int
-		ChangePassword             func(childComplexity int, oldPassword string, newPassword string) int
-		CreateCabinets             func(childComplexity int, employeeExternalIds []string) int
-		CreateLeaveRequest         func(childComplexity int, input model.CreateLeaveRequestInput) int
-		CreateOrganization         func(childComplexity int, input model.CreateOrganizationInput) int
-		DecideLeaveRequest         func(childComplexity int, input model.DecideLeaveRequestInput) int
-		DecideQueuedLeaveRequest   func(childComplexity int, input model.DecideLeaveRequestInput) int
-		Login                      func(childComplexity int, input model.LoginInput) int
-		Logout                     func(childComplexity int) int
-		MarkPayslipViewed          func(childComplexity int, input model.MarkPayslipViewedInput) int
-		PublishLeaveBalances       func(childComplexity int, input []*payroll.LeaveBalanceInput) int
-		PublishPayslips            func(childComplexity int, input []*payroll.PayslipInput) int
-		PublishVacations           func(childComplexity int, input []*payroll.VacationInput) int
-		QuickLogin                 func(childComplexity int, input model.QuickLoginInput) int
-		QuickLoginChallenge        func(childComplexity int, deviceID string) int
-		RefreshSession             func(childComplexity int, refreshToken string) int
-		RegisterLeaveRequests      func(childComplexity int, ids []string) int
-		RegisterPushToken          func(childComplexity int, input model.RegisterPushTokenInput) int
-		ReissueActivationCode      func(childComplexity int, employeeExternalID string, channel *string) int
-		RemindUnviewedPayslips     func(childComplexity int, period string) int
-		RetractPayslip             func(childComplexity int, externalID string) int
-		RevokeDevice               func(childComplexity int, id string) int
-		SendInvitations            func(childComplexity int, employeeExternalIds []string, channel string) int
-		SetupQuickLogin            func(childComplexity int, input model.SetupQuickLoginInput) int
-		UnblockCabinet             func(childComplexity int, employeeExternalID string) int
-		UpdateAuthPolicy           func(childComplexity int, input auth.PolicyInput) int
-		UpdateCabinetSettings      func(childComplexity int, input activation.SettingsInput) int
-		UpdateLeaveRequestSettings func(childComplexity int, input model.LeaveRequestSettingsInput) int
-		UpdateNotificationSettings func(childComplexity int, input model.NotificationSettingsInput) int
-		UpsertDepartments          func(childComplexity int, input []*payroll.DepartmentInput) int
-		UpsertEmployees            func(childComplexity int, input []*payroll.EmployeeInput) int
-		WithdrawLeaveRequest       func(childComplexity int, id string) int
+		Activate                      func(childComplexity int, input model.ActivateInput) int
+		BlockCabinet                  func(childComplexity int, employeeExternalID string) int
+		CancelCertificateRequest      func(childComplexity int, id string, reason string) int
+		CancelLeaveRequest            func(childComplexity int, id string, reason string) int
+		CancelVacation                func(childComplexity int, externalID string) int
+		ChangePassword                func(childComplexity int, oldPassword string, newPassword string) int
+		CompleteCertificateRequest    func(childComplexity int, id string, file *graphql.Upload, onPaper *bool) int
+		CreateCabinets                func(childComplexity int, employeeExternalIds []string) int
+		CreateCertificateRequest      func(childComplexity int, input requests.CertificateInput) int
+		CreateLeaveRequest            func(childComplexity int, input model.CreateLeaveRequestInput) int
+		CreateOrganization            func(childComplexity int, input model.CreateOrganizationInput) int
+		DecideLeaveRequest            func(childComplexity int, input model.DecideLeaveRequestInput) int
+		DecideQueuedLeaveRequest      func(childComplexity int, input model.DecideLeaveRequestInput) int
+		Login                         func(childComplexity int, input model.LoginInput) int
+		Logout                        func(childComplexity int) int
+		MarkPayslipViewed             func(childComplexity int, input model.MarkPayslipViewedInput) int
+		PublishLeaveBalances          func(childComplexity int, input []*payroll.LeaveBalanceInput) int
+		PublishPayslips               func(childComplexity int, input []*payroll.PayslipInput) int
+		PublishVacations              func(childComplexity int, input []*payroll.VacationInput) int
+		QuickLogin                    func(childComplexity int, input model.QuickLoginInput) int
+		QuickLoginChallenge           func(childComplexity int, deviceID string) int
+		RefreshSession                func(childComplexity int, refreshToken string) int
+		RegisterLeaveRequests         func(childComplexity int, ids []string) int
+		RegisterPushToken             func(childComplexity int, input model.RegisterPushTokenInput) int
+		ReissueActivationCode         func(childComplexity int, employeeExternalID string, channel *string) int
+		RemindUnviewedPayslips        func(childComplexity int, period string) int
+		RetractPayslip                func(childComplexity int, externalID string) int
+		RevokeDevice                  func(childComplexity int, id string) int
+		SendInvitations               func(childComplexity int, employeeExternalIds []string, channel string) int
+		SetupQuickLogin               func(childComplexity int, input model.SetupQuickLoginInput) int
+		StartCertificateRequest       func(childComplexity int, id string) int
+		UnblockCabinet                func(childComplexity int, employeeExternalID string) int
+		UpdateAuthPolicy              func(childComplexity int, input auth.PolicyInput) int
+		UpdateCabinetSettings         func(childComplexity int, input activation.SettingsInput) int
+		UpdateLeaveRequestSettings    func(childComplexity int, input model.LeaveRequestSettingsInput) int
+		UpdateNotificationPreferences func(childComplexity int, input []*push.PreferenceInput) int
+		UpdateNotificationSettings    func(childComplexity int, input model.NotificationSettingsInput) int
+		UpsertCertificateKinds        func(childComplexity int, input []*requests.CertificateKindInput) int
+		UpsertDepartments             func(childComplexity int, input []*payroll.DepartmentInput) int
+		UpsertEmployees               func(childComplexity int, input []*payroll.EmployeeInput) int
+		WithdrawLeaveRequest          func(childComplexity int, id string) int
+	}
+
+	NotificationPreference struct {
+		Enabled   func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Mandatory func(childComplexity int) int
+		Reason    func(childComplexity int) int
 	}
 
 	NotificationSettings struct {
@@ -415,27 +461,32 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		ArrivalPreview         func(childComplexity int, settings *model.NotificationSettingsInput, timezone *string) int
-		AuditLog               func(childComplexity int, before *string, limit *int) int
-		AuthPolicy             func(childComplexity int) int
-		CabinetSettings        func(childComplexity int) int
-		Cabinets               func(childComplexity int, status *string) int
-		Dashboard              func(childComplexity int) int
-		Deliveries             func(childComplexity int, employeeExternalID *string, kind *string, status *string, provider *model.PushProvider, from *time.Time, to *time.Time, limit *int) int
-		Departments            func(childComplexity int) int
-		Devices                func(childComplexity int) int
-		Employees              func(childComplexity int, externalIds []string, after *string, limit *int) int
-		LeaveRequestSettings   func(childComplexity int) int
-		LeaveRequests          func(childComplexity int, status *string, employeeExternalID *string, hrQueue *bool, since *string, limit *int) int
-		LoginHistory           func(childComplexity int, limit *int) int
-		Me                     func(childComplexity int) int
-		NotificationSettings   func(childComplexity int) int
-		Organization           func(childComplexity int) int
-		PayslipReminderPreview func(childComplexity int, period string) int
-		Payslips               func(childComplexity int, employeeExternalID *string, period *string, limit *int) int
-		SearchCabinets         func(childComplexity int, query *string, status *string, departmentExternalID *string, withoutContacts *bool, offset *int, limit *int) int
-		Sync                   func(childComplexity int, cursor *string, limit *int) int
-		TeamLeaveRequests      func(childComplexity int) int
+		ArrivalPreview            func(childComplexity int, settings *model.NotificationSettingsInput, timezone *string) int
+		AuditLog                  func(childComplexity int, before *string, limit *int) int
+		AuthPolicy                func(childComplexity int) int
+		AvailableCertificateKinds func(childComplexity int) int
+		CabinetSettings           func(childComplexity int) int
+		Cabinets                  func(childComplexity int, status *string) int
+		CertificateKinds          func(childComplexity int) int
+		CertificateRequest        func(childComplexity int, id string) int
+		CertificateRequests       func(childComplexity int, status *string, limit *int) int
+		Dashboard                 func(childComplexity int) int
+		Deliveries                func(childComplexity int, employeeExternalID *string, kind *string, status *string, provider *model.PushProvider, from *time.Time, to *time.Time, limit *int) int
+		Departments               func(childComplexity int) int
+		Devices                   func(childComplexity int) int
+		Employees                 func(childComplexity int, externalIds []string, after *string, limit *int) int
+		LeaveRequestSettings      func(childComplexity int) int
+		LeaveRequests             func(childComplexity int, status *string, employeeExternalID *string, hrQueue *bool, since *string, limit *int) int
+		LoginHistory              func(childComplexity int, limit *int) int
+		Me                        func(childComplexity int) int
+		NotificationPreferences   func(childComplexity int) int
+		NotificationSettings      func(childComplexity int) int
+		Organization              func(childComplexity int) int
+		PayslipReminderPreview    func(childComplexity int, period string) int
+		Payslips                  func(childComplexity int, employeeExternalID *string, period *string, limit *int) int
+		SearchCabinets            func(childComplexity int, query *string, status *string, departmentExternalID *string, withoutContacts *bool, offset *int, limit *int) int
+		Sync                      func(childComplexity int, cursor *string, limit *int) int
+		TeamLeaveRequests         func(childComplexity int) int
 	}
 
 	QuickLoginChallenge struct {
@@ -460,22 +511,24 @@ type ComplexityRoot struct {
 	}
 
 	SyncIntegrity struct {
-		LeaveBalances func(childComplexity int) int
-		LeaveRequests func(childComplexity int) int
-		Payslips      func(childComplexity int) int
-		Vacations     func(childComplexity int) int
+		CertificateRequests func(childComplexity int) int
+		LeaveBalances       func(childComplexity int) int
+		LeaveRequests       func(childComplexity int) int
+		Payslips            func(childComplexity int) int
+		Vacations           func(childComplexity int) int
 	}
 
 	SyncResult struct {
-		Cursor        func(childComplexity int) int
-		Deleted       func(childComplexity int) int
-		HasMore       func(childComplexity int) int
-		Integrity     func(childComplexity int) int
-		LeaveBalances func(childComplexity int) int
-		LeaveRequests func(childComplexity int) int
-		Limit         func(childComplexity int) int
-		Payslips      func(childComplexity int) int
-		Vacations     func(childComplexity int) int
+		CertificateRequests func(childComplexity int) int
+		Cursor              func(childComplexity int) int
+		Deleted             func(childComplexity int) int
+		HasMore             func(childComplexity int) int
+		Integrity           func(childComplexity int) int
+		LeaveBalances       func(childComplexity int) int
+		LeaveRequests       func(childComplexity int) int
+		Limit               func(childComplexity int) int
+		Payslips            func(childComplexity int) int
+		Vacations           func(childComplexity int) int
 	}
 
 	TeamAbsence struct {
@@ -524,6 +577,19 @@ type CabinetEventResolver interface {
 }
 type CabinetPageResolver interface {
 	HasMore(ctx context.Context, obj *kabinet.CabinetPage) (bool, error)
+}
+type CertificateRequestResolver interface {
+	Employee(ctx context.Context, obj *kabinet.CertificateRequest) (*kabinet.Employee, error)
+
+	Purpose(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error)
+	PeriodFrom(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error)
+	PeriodTo(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error)
+
+	CancelReason(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error)
+
+	FileSize(ctx context.Context, obj *kabinet.CertificateRequest) (*int, error)
+	FileSha256(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error)
+	FileURL(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error)
 }
 type DashboardResolver interface {
 	CabinetsByStatus(ctx context.Context, obj *model.Dashboard) ([]*model.StatusCount, error)
@@ -621,6 +687,15 @@ type MutationResolver interface {
 	RegisterPushToken(ctx context.Context, input model.RegisterPushTokenInput) (bool, error)
 	UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*kabinet.NotificationSettings, error)
 	RemindUnviewedPayslips(ctx context.Context, period string) (int, error)
+	UpdateNotificationPreferences(ctx context.Context, input []*push.PreferenceInput) ([]*kabinet.NotificationPreference, error)
+	CreateCertificateRequest(ctx context.Context, input requests.CertificateInput) (*kabinet.CertificateRequest, error)
+	UpsertCertificateKinds(ctx context.Context, input []*requests.CertificateKindInput) ([]*kabinet.CertificateKind, error)
+	StartCertificateRequest(ctx context.Context, id string) (*kabinet.CertificateRequest, error)
+	CompleteCertificateRequest(ctx context.Context, id string, file *graphql.Upload, onPaper *bool) (*kabinet.CertificateRequest, error)
+	CancelCertificateRequest(ctx context.Context, id string, reason string) (*kabinet.CertificateRequest, error)
+}
+type NotificationPreferenceResolver interface {
+	Reason(ctx context.Context, obj *kabinet.NotificationPreference) (*string, error)
 }
 type NotificationSettingsResolver interface {
 	SendDelaySeconds(ctx context.Context, obj *kabinet.NotificationSettings) (int, error)
@@ -647,6 +722,11 @@ type QueryResolver interface {
 	Dashboard(ctx context.Context) (*model.Dashboard, error)
 	PayslipReminderPreview(ctx context.Context, period string) (*push.BroadcastPreview, error)
 	ArrivalPreview(ctx context.Context, settings *model.NotificationSettingsInput, timezone *string) (*push.ArrivalPreview, error)
+	NotificationPreferences(ctx context.Context) ([]*kabinet.NotificationPreference, error)
+	AvailableCertificateKinds(ctx context.Context) ([]*kabinet.CertificateKind, error)
+	CertificateRequest(ctx context.Context, id string) (*kabinet.CertificateRequest, error)
+	CertificateKinds(ctx context.Context) ([]*kabinet.CertificateKind, error)
+	CertificateRequests(ctx context.Context, status *string, limit *int) ([]*kabinet.CertificateRequest, error)
 }
 type TeamAbsenceResolver interface {
 	Name(ctx context.Context, obj *kabinet.Absence) (string, error)
@@ -1034,6 +1114,158 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CabinetSettings.SMSTemplate(childComplexity), true
+
+	case "CertificateKind.active":
+		if e.ComplexityRoot.CertificateKind.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateKind.Active(childComplexity), true
+	case "CertificateKind.code":
+		if e.ComplexityRoot.CertificateKind.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateKind.Code(childComplexity), true
+	case "CertificateKind.needsPeriod":
+		if e.ComplexityRoot.CertificateKind.NeedsPeriod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateKind.NeedsPeriod(childComplexity), true
+	case "CertificateKind.needsPurpose":
+		if e.ComplexityRoot.CertificateKind.NeedsPurpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateKind.NeedsPurpose(childComplexity), true
+	case "CertificateKind.promisedDays":
+		if e.ComplexityRoot.CertificateKind.PromisedDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateKind.PromisedDays(childComplexity), true
+	case "CertificateKind.title":
+		if e.ComplexityRoot.CertificateKind.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateKind.Title(childComplexity), true
+
+	case "CertificateRequest.cancelReason":
+		if e.ComplexityRoot.CertificateRequest.CancelReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.CancelReason(childComplexity), true
+	case "CertificateRequest.cancelledAt":
+		if e.ComplexityRoot.CertificateRequest.CancelledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.CancelledAt(childComplexity), true
+	case "CertificateRequest.requestedAt":
+		if e.ComplexityRoot.CertificateRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.CreatedAt(childComplexity), true
+	case "CertificateRequest.dueOn":
+		if e.ComplexityRoot.CertificateRequest.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.DueOn(childComplexity), true
+	case "CertificateRequest.employee":
+		if e.ComplexityRoot.CertificateRequest.Employee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.Employee(childComplexity), true
+	case "CertificateRequest.fileSha256":
+		if e.ComplexityRoot.CertificateRequest.FileSha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.FileSha256(childComplexity), true
+	case "CertificateRequest.fileSize":
+		if e.ComplexityRoot.CertificateRequest.FileSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.FileSize(childComplexity), true
+	case "CertificateRequest.fileUrl":
+		if e.ComplexityRoot.CertificateRequest.FileURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.FileURL(childComplexity), true
+	case "CertificateRequest.id":
+		if e.ComplexityRoot.CertificateRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.ID(childComplexity), true
+	case "CertificateRequest.kindCode":
+		if e.ComplexityRoot.CertificateRequest.KindCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.KindCode(childComplexity), true
+	case "CertificateRequest.kindTitle":
+		if e.ComplexityRoot.CertificateRequest.KindTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.KindTitle(childComplexity), true
+	case "CertificateRequest.onPaper":
+		if e.ComplexityRoot.CertificateRequest.OnPaper == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.OnPaper(childComplexity), true
+	case "CertificateRequest.periodFrom":
+		if e.ComplexityRoot.CertificateRequest.PeriodFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.PeriodFrom(childComplexity), true
+	case "CertificateRequest.periodTo":
+		if e.ComplexityRoot.CertificateRequest.PeriodTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.PeriodTo(childComplexity), true
+	case "CertificateRequest.purpose":
+		if e.ComplexityRoot.CertificateRequest.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.Purpose(childComplexity), true
+	case "CertificateRequest.readyAt":
+		if e.ComplexityRoot.CertificateRequest.ReadyAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.ReadyAt(childComplexity), true
+	case "CertificateRequest.startedAt":
+		if e.ComplexityRoot.CertificateRequest.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.StartedAt(childComplexity), true
+	case "CertificateRequest.status":
+		if e.ComplexityRoot.CertificateRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.Status(childComplexity), true
+	case "CertificateRequest.updatedAt":
+		if e.ComplexityRoot.CertificateRequest.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateRequest.UpdatedAt(childComplexity), true
 
 	case "CollectionDigest.count":
 		if e.ComplexityRoot.CollectionDigest.Count == nil {
@@ -1709,6 +1941,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.BlockCabinet(childComplexity, args["employeeExternalId"].(string)), true
+	case "Mutation.cancelCertificateRequest":
+		if e.ComplexityRoot.Mutation.CancelCertificateRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelCertificateRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelCertificateRequest(childComplexity, args["id"].(string), args["reason"].(string)), true
 	case "Mutation.cancelLeaveRequest":
 		if e.ComplexityRoot.Mutation.CancelLeaveRequest == nil {
 			break
@@ -1742,6 +1985,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["oldPassword"].(string), args["newPassword"].(string)), true
+	case "Mutation.completeCertificateRequest":
+		if e.ComplexityRoot.Mutation.CompleteCertificateRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeCertificateRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CompleteCertificateRequest(childComplexity, args["id"].(string), args["file"].(*graphql.Upload), args["onPaper"].(*bool)), true
 	case "Mutation.createCabinets":
 		if e.ComplexityRoot.Mutation.CreateCabinets == nil {
 			break
@@ -1753,6 +2007,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCabinets(childComplexity, args["employeeExternalIds"].([]string)), true
+	case "Mutation.createCertificateRequest":
+		if e.ComplexityRoot.Mutation.CreateCertificateRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCertificateRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCertificateRequest(childComplexity, args["input"].(requests.CertificateInput)), true
 	case "Mutation.createLeaveRequest":
 		if e.ComplexityRoot.Mutation.CreateLeaveRequest == nil {
 			break
@@ -1979,6 +2244,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetupQuickLogin(childComplexity, args["input"].(model.SetupQuickLoginInput)), true
+	case "Mutation.startCertificateRequest":
+		if e.ComplexityRoot.Mutation.StartCertificateRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startCertificateRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartCertificateRequest(childComplexity, args["id"].(string)), true
 	case "Mutation.unblockCabinet":
 		if e.ComplexityRoot.Mutation.UnblockCabinet == nil {
 			break
@@ -2023,6 +2299,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateLeaveRequestSettings(childComplexity, args["input"].(model.LeaveRequestSettingsInput)), true
+	case "Mutation.updateNotificationPreferences":
+		if e.ComplexityRoot.Mutation.UpdateNotificationPreferences == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateNotificationPreferences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateNotificationPreferences(childComplexity, args["input"].([]*push.PreferenceInput)), true
 	case "Mutation.updateNotificationSettings":
 		if e.ComplexityRoot.Mutation.UpdateNotificationSettings == nil {
 			break
@@ -2034,6 +2321,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateNotificationSettings(childComplexity, args["input"].(model.NotificationSettingsInput)), true
+	case "Mutation.upsertCertificateKinds":
+		if e.ComplexityRoot.Mutation.UpsertCertificateKinds == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertCertificateKinds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertCertificateKinds(childComplexity, args["input"].([]*requests.CertificateKindInput)), true
 	case "Mutation.upsertDepartments":
 		if e.ComplexityRoot.Mutation.UpsertDepartments == nil {
 			break
@@ -2067,6 +2365,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.WithdrawLeaveRequest(childComplexity, args["id"].(string)), true
+
+	case "NotificationPreference.enabled":
+		if e.ComplexityRoot.NotificationPreference.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Enabled(childComplexity), true
+	case "NotificationPreference.kind":
+		if e.ComplexityRoot.NotificationPreference.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Kind(childComplexity), true
+	case "NotificationPreference.mandatory":
+		if e.ComplexityRoot.NotificationPreference.Mandatory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Mandatory(childComplexity), true
+	case "NotificationPreference.reason":
+		if e.ComplexityRoot.NotificationPreference.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Reason(childComplexity), true
 
 	case "NotificationSettings.managerVacationReminderDaysBefore":
 		if e.ComplexityRoot.NotificationSettings.ManagerDays == nil {
@@ -2410,6 +2733,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuthPolicy(childComplexity), true
+	case "Query.availableCertificateKinds":
+		if e.ComplexityRoot.Query.AvailableCertificateKinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.AvailableCertificateKinds(childComplexity), true
 	case "Query.cabinetSettings":
 		if e.ComplexityRoot.Query.CabinetSettings == nil {
 			break
@@ -2427,6 +2756,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cabinets(childComplexity, args["status"].(*string)), true
+	case "Query.certificateKinds":
+		if e.ComplexityRoot.Query.CertificateKinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CertificateKinds(childComplexity), true
+	case "Query.certificateRequest":
+		if e.ComplexityRoot.Query.CertificateRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Query_certificateRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CertificateRequest(childComplexity, args["id"].(string)), true
+	case "Query.certificateRequests":
+		if e.ComplexityRoot.Query.CertificateRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_certificateRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CertificateRequests(childComplexity, args["status"].(*string), args["limit"].(*int)), true
 	case "Query.dashboard":
 		if e.ComplexityRoot.Query.Dashboard == nil {
 			break
@@ -2502,6 +2859,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.notificationPreferences":
+		if e.ComplexityRoot.Query.NotificationPreferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.NotificationPreferences(childComplexity), true
 	case "Query.notificationSettings":
 		if e.ComplexityRoot.Query.NotificationSettings == nil {
 			break
@@ -2623,6 +2986,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StatusCount.Status(childComplexity), true
 
+	case "SyncIntegrity.certificateRequests":
+		if e.ComplexityRoot.SyncIntegrity.CertificateRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrity.CertificateRequests(childComplexity), true
 	case "SyncIntegrity.leaveBalances":
 		if e.ComplexityRoot.SyncIntegrity.LeaveBalances == nil {
 			break
@@ -2648,6 +3017,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncIntegrity.Vacations(childComplexity), true
 
+	case "SyncResult.certificateRequests":
+		if e.ComplexityRoot.SyncResult.CertificateRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncResult.CertificateRequests(childComplexity), true
 	case "SyncResult.cursor":
 		if e.ComplexityRoot.SyncResult.Cursor == nil {
 			break
@@ -2796,6 +3171,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ActivateInput", ec.unmarshalInputActivateInput),
 			graphql.NewInputUnmarshaler("AuthPolicyInput", ec.unmarshalInputAuthPolicyInput),
 			graphql.NewInputUnmarshaler("CabinetSettingsInput", ec.unmarshalInputCabinetSettingsInput),
+			graphql.NewInputUnmarshaler("CertificateKindInput", ec.unmarshalInputCertificateKindInput),
+			graphql.NewInputUnmarshaler("CreateCertificateRequestInput", ec.unmarshalInputCreateCertificateRequestInput),
 			graphql.NewInputUnmarshaler("CreateLeaveRequestInput", ec.unmarshalInputCreateLeaveRequestInput),
 			graphql.NewInputUnmarshaler("CreateOrganizationInput", ec.unmarshalInputCreateOrganizationInput),
 			graphql.NewInputUnmarshaler("DecideLeaveRequestInput", ec.unmarshalInputDecideLeaveRequestInput),
@@ -2806,6 +3183,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LeaveRequestSettingsInput", ec.unmarshalInputLeaveRequestSettingsInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("MarkPayslipViewedInput", ec.unmarshalInputMarkPayslipViewedInput),
+			graphql.NewInputUnmarshaler("NotificationPreferenceInput", ec.unmarshalInputNotificationPreferenceInput),
 			graphql.NewInputUnmarshaler("NotificationSettingsInput", ec.unmarshalInputNotificationSettingsInput),
 			graphql.NewInputUnmarshaler("NotificationTextInput", ec.unmarshalInputNotificationTextInput),
 			graphql.NewInputUnmarshaler("PayslipInput", ec.unmarshalInputPayslipInput),
@@ -2906,6 +3284,8 @@ var sources = []*ast.Source{
 scalar DateTime
 "A calendar date, YYYY-MM-DD, with no time zone."
 scalar Date
+"A file sent in a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec)."
+scalar Upload
 "An exact decimal with at most two fractional digits, as a string: \"12345.67\". Never a float."
 scalar Decimal
 
@@ -3145,6 +3525,43 @@ type Query {
     "The employee's IANA time zone, e.g. Asia/Vladivostok; the settings' zone when omitted."
     timezone: String
   ): ArrivalPreview! @auth(role: ORGANIZATION)
+  """
+  The caller's choice, for every kind of notification, whether to be notified (docs/product.md
+  §Notification preferences); a kind never chosen is on. Mandatory kinds are always on.
+  Requires: employee access token (phone app).
+  """
+  notificationPreferences: [NotificationPreference!]! @auth(role: EMPLOYEE)
+
+  # --- Certificate requests ---
+  """
+  The kinds of certificate the caller may ask for (HR's active kinds), by code.
+  Requires: employee access token (phone app).
+  """
+  availableCertificateKinds: [CertificateKind!]! @auth(role: EMPLOYEE)
+  """
+  One of the caller's certificate requests, with a fresh fileUrl when a PDF is attached. NOT_FOUND for a
+  request that is not the caller's.
+  Requires: employee access token (phone app).
+  """
+  certificateRequest(
+    "CertificateRequest.id."
+    id: ID!
+  ): CertificateRequest! @auth(role: EMPLOYEE)
+  """
+  Every kind of certificate HR configured, active or not, by code.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  certificateKinds: [CertificateKind!]! @auth(role: ORGANIZATION)
+  """
+  HR's queue of certificate requests, oldest first. BAD_USER_INPUT for a limit outside 1–1000.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  certificateRequests(
+    "Only requests of this status; all when omitted."
+    status: CertificateRequestStatus,
+    "At most this many, 1–1000."
+    limit: Int = 100
+  ): [CertificateRequest!]! @auth(role: ORGANIZATION)
 }
 
 "Writes. Each field's description ends with the token it requires."
@@ -3502,6 +3919,74 @@ type Mutation {
     "The month, YYYY-MM."
     period: String!
   ): Int! @auth(role: ORGANIZATION)
+  """
+  Turns kinds of notifications on or off for the caller; kinds not named keep their choice. Honoured when a
+  notification is sent: one planned earlier is not sent while its kind is off. Returns every kind's choice.
+  BAD_USER_INPUT, listing every bad item in extensions.items, for a mandatory kind turned off (HR_NOTICES,
+  NEW_DEVICE) or a kind named twice; nothing changes then.
+  Requires: employee access token (phone app).
+  """
+  updateNotificationPreferences(
+    "The choices to change, at most one per kind."
+    input: [NotificationPreferenceInput!]!
+  ): [NotificationPreference!]! @auth(role: EMPLOYEE)
+
+  # --- Certificate requests ---
+  """
+  Asks HR for a certificate (an offline action), due by today plus the kind's promised days; it reaches the
+  phone's sync as a CertificateRequest. Idempotent per clientMutationId. BAD_USER_INPUT for an unknown or
+  retired kind, a missing purpose or period the kind needs, a period on a kind without one, a malformed,
+  reversed or future period; CONFLICT for a clientMutationId already used for another request.
+  Requires: employee access token (phone app).
+  """
+  createCertificateRequest(
+    "What to ask for."
+    input: CreateCertificateRequestInput!
+  ): CertificateRequest! @auth(role: EMPLOYEE)
+  """
+  Creates or replaces certificate kinds by code (a kind is retired with active: false); returns every kind.
+  All or nothing: BAD_USER_INPUT listing every bad item in extensions.items.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  upsertCertificateKinds(
+    "The kinds, at most 100."
+    input: [CertificateKindInput!]!
+  ): [CertificateKind!]! @auth(role: ORGANIZATION)
+  """
+  Marks a request in progress: HR took it. CONFLICT unless it is REQUESTED; NOT_FOUND for another
+  organisation's request.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  startCertificateRequest(
+    "CertificateRequest.id."
+    id: ID!
+  ): CertificateRequest! @auth(role: ORGANIZATION)
+  """
+  Marks a request ready, with its PDF (a GraphQL multipart request, docs/contract.md) or to be collected on
+  paper, and tells the employee by push. Exactly one of file and onPaper. BAD_USER_INPUT for neither or
+  both, a file over 5 MiB or one that is not a PDF (nothing is written then); CONFLICT when the request is
+  ready or cancelled already; NOT_FOUND for another organisation's request.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  completeCertificateRequest(
+    "CertificateRequest.id."
+    id: ID!,
+    "The certificate, a PDF of at most 5 MiB."
+    file: Upload,
+    "True: the certificate is to be collected on paper."
+    onPaper: Boolean
+  ): CertificateRequest! @auth(role: ORGANIZATION)
+  """
+  Cancels a request that is not ready, with a reason the employee sees. BAD_USER_INPUT for an empty reason;
+  CONFLICT when it is ready or cancelled already; NOT_FOUND for another organisation's request.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  cancelCertificateRequest(
+    "CertificateRequest.id."
+    id: ID!,
+    "Why, for the employee (1–500 characters)."
+    reason: String!
+  ): CertificateRequest! @auth(role: ORGANIZATION)
 }
 
 # ---------------------------------------------------------------- Operator
@@ -4326,6 +4811,8 @@ type SyncResult {
   vacations: [Vacation!]!
   "Leave requests created or changed since the cursor: the caller's own, and the pending ones waiting for the caller's decision (a decided one leaves that set with a tombstone)."
   leaveRequests: [LeaveRequest!]!
+  "The caller's certificate requests created or changed since the cursor (with their state and the PDF's size and hash, not the PDF: fetch it from fileUrl)."
+  certificateRequests: [CertificateRequest!]!
   "Records the phone must delete (withdrawn, cancelled, no longer the employee's)."
   deleted: [Tombstone!]!
   "Opaque; pass it to the next sync."
@@ -4348,6 +4835,8 @@ type SyncIntegrity {
   vacations: CollectionDigest!
   "The leave requests the phone should hold."
   leaveRequests: CollectionDigest!
+  "The certificate requests the phone should hold."
+  certificateRequests: CollectionDigest!
 }
 
 "A count and digest of one collection, to compare with the phone's copy."
@@ -4368,6 +4857,8 @@ enum TombstoneType {
   VACATION
   "A LeaveRequest."
   LEAVE_REQUEST
+  "A CertificateRequest (not used yet: a certificate request stays the employee's)."
+  CERTIFICATE_REQUEST
 }
 
 "A deleted record: the phone removes its copy."
@@ -4644,6 +5135,144 @@ type DeliveryAttempt {
   "The provider's error, when any."
   error: String
 }
+
+"A kind of notification an employee turns on or off (docs/product.md §Notification preferences)."
+enum NotificationPreferenceKind {
+  "Reminders of payslips not yet opened."
+  PAYSLIP_REMINDERS
+  "Reminders of one's own vacation, and of the team's for managers."
+  VACATION_REMINDERS
+  "What became of one's own requests: decisions, a certificate ready."
+  REQUEST_UPDATES
+  "Requests waiting for one's decision, and reminders of them."
+  APPROVALS
+  "HR's notices about pay (remindUnviewedPayslips). Mandatory: the employer must make sure employees know what they are paid."
+  HR_NOTICES
+  "A sign-in to one's Kabinet on a new device. Mandatory: a security signal."
+  NEW_DEVICE
+}
+
+"The employee's choice for one kind of notification."
+type NotificationPreference {
+  "The kind."
+  kind: NotificationPreferenceKind!
+  "Whether notifications of this kind are sent; always true for a mandatory kind."
+  enabled: Boolean!
+  "True when the kind cannot be turned off."
+  mandatory: Boolean!
+  "Why a mandatory kind cannot be turned off, for the app to show; null otherwise."
+  reason: String
+}
+
+"A choice for one kind of notification."
+input NotificationPreferenceInput {
+  "The kind."
+  kind: NotificationPreferenceKind!
+  "On or off; off is BAD_USER_INPUT for a mandatory kind."
+  enabled: Boolean!
+}
+
+# ------------------------------------------------------ Certificate requests
+
+"A kind of certificate HR issues (docs/product.md §Certificate requests)."
+type CertificateKind {
+  "HR's code, unique in the organisation."
+  code: String!
+  "What the employee sees, e.g. Справка с места работы."
+  title: String!
+  "The employee must say what it is for."
+  needsPurpose: Boolean!
+  "The employee must name the period it covers."
+  needsPeriod: Boolean!
+  "Calendar days HR promises to prepare it in."
+  promisedDays: Int!
+  "False: retired; no new requests."
+  active: Boolean!
+}
+
+"A kind of certificate as HR configures it."
+input CertificateKindInput {
+  "1–64 letters, digits, '_', '-' or '.'."
+  code: String!
+  "1–200 characters."
+  title: String!
+  "Default false."
+  needsPurpose: Boolean
+  "Default false."
+  needsPeriod: Boolean
+  "1–365."
+  promisedDays: Int!
+  "Default true."
+  active: Boolean
+}
+
+"Where a certificate request is."
+enum CertificateRequestStatus {
+  "Asked for; HR has not taken it yet."
+  REQUESTED
+  "HR is preparing it."
+  IN_PROGRESS
+  "Ready: a PDF to download (fileUrl), or paper to collect (onPaper)."
+  READY
+  "Cancelled by HR (cancelReason says why)."
+  CANCELLED
+}
+
+"An employee's request for a certificate."
+type CertificateRequest {
+  "Stable id."
+  id: ID!
+  "Who asked."
+  employee: Employee!
+  "The kind's code."
+  kindCode: String!
+  "The kind's title when it was asked for."
+  kindTitle: String!
+  "What it is for, when given."
+  purpose: String
+  "The period it covers, when the kind needs one."
+  periodFrom: Date
+  "The period's last day."
+  periodTo: Date
+  "Where it is."
+  status: CertificateRequestStatus!
+  "When it was asked for."
+  requestedAt: DateTime!
+  "The date HR promised it by."
+  dueOn: Date!
+  "When HR took it."
+  startedAt: DateTime
+  "When it became ready."
+  readyAt: DateTime
+  "When HR cancelled it."
+  cancelledAt: DateTime
+  "Why HR cancelled it."
+  cancelReason: String
+  "True when it is to be collected on paper."
+  onPaper: Boolean!
+  "The PDF's size in bytes, when one is attached."
+  fileSize: Int
+  "The PDF's SHA-256 in lower-case hex, when one is attached: the app checks its offline copy against it."
+  fileSha256: String
+  "For the employee only: where to download the PDF, a path relative to the API's base URL, valid for 10 minutes; GET it with the same Authorization header (docs/contract.md). Null without a PDF, and for HR."
+  fileUrl: String
+  "When it last changed."
+  updatedAt: DateTime!
+}
+
+"A certificate request from the phone."
+input CreateCertificateRequestInput {
+  "Makes a replay of the same offline action have the effect of once (1 to 128 bytes, unique per employee)."
+  clientMutationId: String!
+  "CertificateKind.code of an active kind."
+  kindCode: String!
+  "What it is for (at most 500 characters); required when the kind needs a purpose."
+  purpose: String
+  "Required when the kind needs a period; omitted otherwise."
+  periodFrom: Date
+  "The period's last day, not after today."
+  periodTo: Date
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4822,6 +5451,68 @@ func (ec *executionContext) childFields_CabinetSettings(ctx context.Context, fie
 		return ec.fieldContext_CabinetSettings_consentVersion(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CabinetSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_CertificateKind(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_CertificateKind_code(ctx, field)
+	case "title":
+		return ec.fieldContext_CertificateKind_title(ctx, field)
+	case "needsPurpose":
+		return ec.fieldContext_CertificateKind_needsPurpose(ctx, field)
+	case "needsPeriod":
+		return ec.fieldContext_CertificateKind_needsPeriod(ctx, field)
+	case "promisedDays":
+		return ec.fieldContext_CertificateKind_promisedDays(ctx, field)
+	case "active":
+		return ec.fieldContext_CertificateKind_active(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CertificateKind", field.Name)
+}
+
+func (ec *executionContext) childFields_CertificateRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CertificateRequest_id(ctx, field)
+	case "employee":
+		return ec.fieldContext_CertificateRequest_employee(ctx, field)
+	case "kindCode":
+		return ec.fieldContext_CertificateRequest_kindCode(ctx, field)
+	case "kindTitle":
+		return ec.fieldContext_CertificateRequest_kindTitle(ctx, field)
+	case "purpose":
+		return ec.fieldContext_CertificateRequest_purpose(ctx, field)
+	case "periodFrom":
+		return ec.fieldContext_CertificateRequest_periodFrom(ctx, field)
+	case "periodTo":
+		return ec.fieldContext_CertificateRequest_periodTo(ctx, field)
+	case "status":
+		return ec.fieldContext_CertificateRequest_status(ctx, field)
+	case "requestedAt":
+		return ec.fieldContext_CertificateRequest_requestedAt(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_CertificateRequest_dueOn(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_CertificateRequest_startedAt(ctx, field)
+	case "readyAt":
+		return ec.fieldContext_CertificateRequest_readyAt(ctx, field)
+	case "cancelledAt":
+		return ec.fieldContext_CertificateRequest_cancelledAt(ctx, field)
+	case "cancelReason":
+		return ec.fieldContext_CertificateRequest_cancelReason(ctx, field)
+	case "onPaper":
+		return ec.fieldContext_CertificateRequest_onPaper(ctx, field)
+	case "fileSize":
+		return ec.fieldContext_CertificateRequest_fileSize(ctx, field)
+	case "fileSha256":
+		return ec.fieldContext_CertificateRequest_fileSha256(ctx, field)
+	case "fileUrl":
+		return ec.fieldContext_CertificateRequest_fileUrl(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CertificateRequest_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CertificateRequest", field.Name)
 }
 
 func (ec *executionContext) childFields_CollectionDigest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5132,6 +5823,20 @@ func (ec *executionContext) childFields_LoginEvent(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type LoginEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_NotificationPreference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_NotificationPreference_kind(ctx, field)
+	case "enabled":
+		return ec.fieldContext_NotificationPreference_enabled(ctx, field)
+	case "mandatory":
+		return ec.fieldContext_NotificationPreference_mandatory(ctx, field)
+	case "reason":
+		return ec.fieldContext_NotificationPreference_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationPreference", field.Name)
+}
+
 func (ec *executionContext) childFields_NotificationSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "windowStart":
@@ -5334,6 +6039,8 @@ func (ec *executionContext) childFields_SyncIntegrity(ctx context.Context, field
 		return ec.fieldContext_SyncIntegrity_vacations(ctx, field)
 	case "leaveRequests":
 		return ec.fieldContext_SyncIntegrity_leaveRequests(ctx, field)
+	case "certificateRequests":
+		return ec.fieldContext_SyncIntegrity_certificateRequests(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncIntegrity", field.Name)
 }
@@ -5348,6 +6055,8 @@ func (ec *executionContext) childFields_SyncResult(ctx context.Context, field gr
 		return ec.fieldContext_SyncResult_vacations(ctx, field)
 	case "leaveRequests":
 		return ec.fieldContext_SyncResult_leaveRequests(ctx, field)
+	case "certificateRequests":
+		return ec.fieldContext_SyncResult_certificateRequests(ctx, field)
 	case "deleted":
 		return ec.fieldContext_SyncResult_deleted(ctx, field)
 	case "cursor":
@@ -5564,6 +6273,28 @@ func (ec *executionContext) field_Mutation_blockCabinet_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelCertificateRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelLeaveRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5622,6 +6353,36 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_completeCertificateRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (*graphql.Upload, error) {
+			return ec.unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "onPaper",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["onPaper"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createCabinets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5633,6 +6394,20 @@ func (ec *executionContext) field_Mutation_createCabinets_args(ctx context.Conte
 		return nil, err
 	}
 	args["employeeExternalIds"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCertificateRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (requests.CertificateInput, error) {
+			return ec.unmarshalNCreateCertificateRequestInput2githubᚗcomᚋkabinetᚋkabinetᚋrequestsᚐCertificateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -5932,6 +6707,20 @@ func (ec *executionContext) field_Mutation_setupQuickLogin_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_startCertificateRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unblockCabinet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5988,12 +6777,40 @@ func (ec *executionContext) field_Mutation_updateLeaveRequestSettings_args(ctx c
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateNotificationPreferences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*push.PreferenceInput, error) {
+			return ec.unmarshalNNotificationPreferenceInput2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐPreferenceInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateNotificationSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.NotificationSettingsInput, error) {
 			return ec.unmarshalNNotificationSettingsInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐNotificationSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertCertificateKinds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*requests.CertificateKindInput, error) {
+			return ec.unmarshalNCertificateKindInput2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋrequestsᚐCertificateKindInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6113,6 +6930,42 @@ func (ec *executionContext) field_Query_cabinets_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["status"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_certificateRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_certificateRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOCertificateRequestStatus2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
 	return args, nil
 }
 
@@ -7862,6 +8715,590 @@ func (ec *executionContext) _CabinetSettings_consentVersion(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_CabinetSettings_consentVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CabinetSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CertificateKind_code(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateKind) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateKind_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateKind_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateKind", field, false, false, "String")
+}
+
+func (ec *executionContext) _CertificateKind_title(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateKind) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateKind_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateKind_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateKind", field, false, false, "String")
+}
+
+func (ec *executionContext) _CertificateKind_needsPurpose(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateKind) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateKind_needsPurpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NeedsPurpose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateKind_needsPurpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateKind", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CertificateKind_needsPeriod(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateKind) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateKind_needsPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NeedsPeriod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateKind_needsPeriod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateKind", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CertificateKind_promisedDays(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateKind) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateKind_promisedDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PromisedDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateKind_promisedDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateKind", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CertificateKind_active(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateKind) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateKind_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateKind_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateKind", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CertificateRequest_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CertificateRequest_employee(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_employee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CertificateRequest().Employee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.Employee) graphql.Marshaler {
+			return ec.marshalNEmployee2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐEmployee(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CertificateRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Employee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CertificateRequest_kindCode(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_kindCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KindCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_kindCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _CertificateRequest_kindTitle(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_kindTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KindTitle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_kindTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _CertificateRequest_purpose(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_purpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CertificateRequest().Purpose(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, true, true, "String")
+}
+
+func (ec *executionContext) _CertificateRequest_periodFrom(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_periodFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CertificateRequest().PeriodFrom(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalODate2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_periodFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, true, true, "Date")
+}
+
+func (ec *executionContext) _CertificateRequest_periodTo(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_periodTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CertificateRequest().PeriodTo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalODate2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_periodTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, true, true, "Date")
+}
+
+func (ec *executionContext) _CertificateRequest_status(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCertificateRequestStatus2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "CertificateRequestStatus")
+}
+
+func (ec *executionContext) _CertificateRequest_requestedAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_requestedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_requestedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CertificateRequest_dueOn(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_dueOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNDate2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _CertificateRequest_startedAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CertificateRequest_readyAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_readyAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadyAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_readyAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CertificateRequest_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_cancelledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancelledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_cancelledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CertificateRequest_cancelReason(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_cancelReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CertificateRequest().CancelReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_cancelReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, true, true, "String")
+}
+
+func (ec *executionContext) _CertificateRequest_onPaper(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_onPaper(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnPaper, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_onPaper(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CertificateRequest_fileSize(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_fileSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CertificateRequest().FileSize(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_fileSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, true, true, "Int")
+}
+
+func (ec *executionContext) _CertificateRequest_fileSha256(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_fileSha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CertificateRequest().FileSha256(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_fileSha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, true, true, "String")
+}
+
+func (ec *executionContext) _CertificateRequest_fileUrl(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_fileUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CertificateRequest().FileURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_fileUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, true, true, "String")
+}
+
+func (ec *executionContext) _CertificateRequest_updatedAt(ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateRequest_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateRequest_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateRequest", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _CollectionDigest_count(ctx context.Context, field graphql.CollectedField, obj *sync1.CollectionDigest) (ret graphql.Marshaler) {
@@ -12568,6 +14005,470 @@ func (ec *executionContext) fieldContext_Mutation_remindUnviewedPayslips(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateNotificationPreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateNotificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateNotificationPreferences(ctx, fc.Args["input"].([]*push.PreferenceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal []*kabinet.NotificationPreference
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*kabinet.NotificationPreference
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.NotificationPreference) graphql.Marshaler {
+			return ec.marshalNNotificationPreference2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationPreferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateNotificationPreferences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreference(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateNotificationPreferences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCertificateRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCertificateRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCertificateRequest(ctx, fc.Args["input"].(requests.CertificateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal *kabinet.CertificateRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.CertificateRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.CertificateRequest) graphql.Marshaler {
+			return ec.marshalNCertificateRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCertificateRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCertificateRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertCertificateKinds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertCertificateKinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertCertificateKinds(ctx, fc.Args["input"].([]*requests.CertificateKindInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal []*kabinet.CertificateKind
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*kabinet.CertificateKind
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.CertificateKind) graphql.Marshaler {
+			return ec.marshalNCertificateKind2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertCertificateKinds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateKind(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertCertificateKinds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startCertificateRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startCertificateRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartCertificateRequest(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.CertificateRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.CertificateRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.CertificateRequest) graphql.Marshaler {
+			return ec.marshalNCertificateRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startCertificateRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startCertificateRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeCertificateRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_completeCertificateRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CompleteCertificateRequest(ctx, fc.Args["id"].(string), fc.Args["file"].(*graphql.Upload), fc.Args["onPaper"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.CertificateRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.CertificateRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.CertificateRequest) graphql.Marshaler {
+			return ec.marshalNCertificateRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_completeCertificateRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeCertificateRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelCertificateRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelCertificateRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelCertificateRequest(ctx, fc.Args["id"].(string), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.CertificateRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.CertificateRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.CertificateRequest) graphql.Marshaler {
+			return ec.marshalNCertificateRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelCertificateRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelCertificateRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationPreference_kind(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNNotificationPreferenceKind2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "NotificationPreferenceKind")
+}
+
+func (ec *executionContext) _NotificationPreference_enabled(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationPreference_mandatory(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_mandatory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mandatory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_mandatory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationPreference_reason(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationPreference().Reason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, true, true, "String")
+}
+
 func (ec *executionContext) _NotificationSettings_windowStart(ctx context.Context, field graphql.CollectedField, obj *kabinet.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14950,6 +16851,280 @@ func (ec *executionContext) fieldContext_Query_arrivalPreview(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_notificationPreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().NotificationPreferences(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal []*kabinet.NotificationPreference
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*kabinet.NotificationPreference
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.NotificationPreference) graphql.Marshaler {
+			return ec.marshalNNotificationPreference2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationPreferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notificationPreferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreference(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_availableCertificateKinds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_availableCertificateKinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().AvailableCertificateKinds(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal []*kabinet.CertificateKind
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*kabinet.CertificateKind
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.CertificateKind) graphql.Marshaler {
+			return ec.marshalNCertificateKind2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_availableCertificateKinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateKind(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_certificateRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_certificateRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CertificateRequest(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "EMPLOYEE")
+				if err != nil {
+					var zeroVal *kabinet.CertificateRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.CertificateRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.CertificateRequest) graphql.Marshaler {
+			return ec.marshalNCertificateRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_certificateRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_certificateRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_certificateKinds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_certificateKinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().CertificateKinds(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal []*kabinet.CertificateKind
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*kabinet.CertificateKind
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.CertificateKind) graphql.Marshaler {
+			return ec.marshalNCertificateKind2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_certificateKinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateKind(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_certificateRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_certificateRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CertificateRequests(ctx, fc.Args["status"].(*string), fc.Args["limit"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal []*kabinet.CertificateRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*kabinet.CertificateRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.CertificateRequest) graphql.Marshaler {
+			return ec.marshalNCertificateRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_certificateRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_certificateRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15361,6 +17536,38 @@ func (ec *executionContext) fieldContext_SyncIntegrity_leaveRequests(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _SyncIntegrity_certificateRequests(ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrity_certificateRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CertificateRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrity_certificateRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionDigest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SyncResult_payslips(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15484,6 +17691,38 @@ func (ec *executionContext) fieldContext_SyncResult_leaveRequests(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_LeaveRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncResult_certificateRequests(ctx context.Context, field graphql.CollectedField, obj *sync1.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncResult_certificateRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CertificateRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.CertificateRequest) graphql.Marshaler {
+			return ec.marshalNCertificateRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncResult_certificateRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateRequest(ctx, field)
 		},
 	}
 	return fc, nil
@@ -17246,6 +19485,153 @@ func UnmarshalCabinetSettingsInput(ctx context.Context, raw any) (activation.Set
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCertificateKindInput(ctx context.Context, obj any) (requests.CertificateKindInput, error) {
+	var it requests.CertificateKindInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "title", "needsPurpose", "needsPeriod", "promisedDays", "active"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "needsPurpose":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("needsPurpose"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NeedsPurpose = data
+		case "needsPeriod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("needsPeriod"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NeedsPeriod = data
+		case "promisedDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promisedDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PromisedDays = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCertificateKindInput unmarshals raw into the CertificateKindInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCertificateKindInput(ctx context.Context, raw any) (requests.CertificateKindInput, error) {
+	var out requests.CertificateKindInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CertificateKindInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCertificateRequestInput(ctx context.Context, obj any) (requests.CertificateInput, error) {
+	var it requests.CertificateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "kindCode", "purpose", "periodFrom", "periodTo"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "kindCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindCode = data
+		case "purpose":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purpose"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Purpose = data
+		case "periodFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodFrom"))
+			data, err := ec.unmarshalODate2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodFrom = data
+		case "periodTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodTo"))
+			data, err := ec.unmarshalODate2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodTo = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCertificateRequestInput unmarshals raw into the CreateCertificateRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCertificateRequestInput(ctx context.Context, raw any) (requests.CertificateInput, error) {
+	var out requests.CertificateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCertificateRequestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateLeaveRequestInput(ctx context.Context, obj any) (model.CreateLeaveRequestInput, error) {
 	var it model.CreateLeaveRequestInput
 	if obj == nil {
@@ -17922,6 +20308,55 @@ func (ec *executionContext) unmarshalInputMarkPayslipViewedInput(ctx context.Con
 func UnmarshalMarkPayslipViewedInput(ctx context.Context, raw any) (model.MarkPayslipViewedInput, error) {
 	var out model.MarkPayslipViewedInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MarkPayslipViewedInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNotificationPreferenceInput(ctx context.Context, obj any) (push.PreferenceInput, error) {
+	var it push.PreferenceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNNotificationPreferenceKind2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNotificationPreferenceInput unmarshals raw into the NotificationPreferenceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNotificationPreferenceInput(ctx context.Context, raw any) (push.PreferenceInput, error) {
+	var out push.PreferenceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NotificationPreferenceInput", raw, &out)
 	return out, err
 }
 
@@ -18974,6 +21409,161 @@ func (ec *executionContext) _CabinetSettings(ctx context.Context, sel ast.Select
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	})
+}
+
+var certificateKindImplementors = []string{"CertificateKind"}
+
+func (ec *executionContext) _CertificateKind(ctx context.Context, sel ast.SelectionSet, obj *kabinet.CertificateKind) graphql.Marshaler {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, certificateKindImplementors, "CertificateKind", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.CertificateKind) graphql.Marshaler {
+		switch field.Name {
+		case "code":
+			return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+		case "title":
+			return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+		case "needsPurpose":
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.NeedsPurpose)
+		case "needsPeriod":
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.NeedsPeriod)
+		case "promisedDays":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.PromisedDays)
+		case "active":
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Active)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	})
+}
+
+var certificateRequestImplementors = []string{"CertificateRequest"}
+
+func (ec *executionContext) _CertificateRequest(ctx context.Context, sel ast.SelectionSet, obj *kabinet.CertificateRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, certificateRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CertificateRequest")
+		case "id":
+			out.Values[i] = ec._CertificateRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "employee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CertificateRequest_employee(ctx, field, obj)
+				})
+		case "kindCode":
+			out.Values[i] = ec._CertificateRequest_kindCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kindTitle":
+			out.Values[i] = ec._CertificateRequest_kindTitle(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "purpose":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CertificateRequest_purpose(ctx, field, obj)
+				})
+		case "periodFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CertificateRequest_periodFrom(ctx, field, obj)
+				})
+		case "periodTo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CertificateRequest_periodTo(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._CertificateRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestedAt":
+			out.Values[i] = ec._CertificateRequest_requestedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueOn":
+			out.Values[i] = ec._CertificateRequest_dueOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._CertificateRequest_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "readyAt":
+			out.Values[i] = ec._CertificateRequest_readyAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancelledAt":
+			out.Values[i] = ec._CertificateRequest_cancelledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancelReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CertificateRequest_cancelReason(ctx, field, obj)
+				})
+		case "onPaper":
+			out.Values[i] = ec._CertificateRequest_onPaper(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fileSize":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CertificateRequest_fileSize(ctx, field, obj)
+				})
+		case "fileSha256":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CertificateRequest_fileSha256(ctx, field, obj)
+				})
+		case "fileUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CertificateRequest_fileUrl(ctx, field, obj)
+				})
+		case "updatedAt":
+			out.Values[i] = ec._CertificateRequest_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var collectionDigestImplementors = []string{"CollectionDigest"}
@@ -20057,6 +22647,97 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateNotificationPreferences":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateNotificationPreferences(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCertificateRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCertificateRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertCertificateKinds":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertCertificateKinds(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCertificateRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startCertificateRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeCertificateRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeCertificateRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelCertificateRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelCertificateRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationPreferenceImplementors = []string{"NotificationPreference"}
+
+func (ec *executionContext) _NotificationPreference(ctx context.Context, sel ast.SelectionSet, obj *kabinet.NotificationPreference) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPreferenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationPreference")
+		case "kind":
+			out.Values[i] = ec._NotificationPreference_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enabled":
+			out.Values[i] = ec._NotificationPreference_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mandatory":
+			out.Values[i] = ec._NotificationPreference_mandatory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._NotificationPreference_reason(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20458,6 +23139,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_arrivalPreview(ctx, field)
 				})
+		case "notificationPreferences":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_notificationPreferences(ctx, field)
+				})
+		case "availableCertificateKinds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_availableCertificateKinds(ctx, field)
+				})
+		case "certificateRequest":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_certificateRequest(ctx, field)
+				})
+		case "certificateKinds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_certificateKinds(ctx, field)
+				})
+		case "certificateRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_certificateRequests(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -20569,6 +23280,8 @@ func (ec *executionContext) _SyncIntegrity(ctx context.Context, sel ast.Selectio
 			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, field.Selections, obj.Vacations)
 		case "leaveRequests":
 			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, field.Selections, obj.LeaveRequests)
+		case "certificateRequests":
+			return ec.marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx, field.Selections, obj.CertificateRequests)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20603,6 +23316,11 @@ func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSe
 			}
 		case "leaveRequests":
 			out.Values[i] = ec._SyncResult_leaveRequests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "certificateRequests":
+			out.Values[i] = ec._SyncResult_certificateRequests(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21287,8 +24005,94 @@ func (ec *executionContext) marshalNCabinetStatus2string(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) marshalNCertificateKind2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateKindᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.CertificateKind) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCertificateKind2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCertificateKind2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateKind(ctx context.Context, sel ast.SelectionSet, v *kabinet.CertificateKind) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CertificateKind!")
+		return graphql.Null
+	}
+	return ec._CertificateKind(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCertificateKindInput2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋrequestsᚐCertificateKindInputᚄ(ctx context.Context, v any) ([]*requests.CertificateKindInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*requests.CertificateKindInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCertificateKindInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋrequestsᚐCertificateKindInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCertificateKindInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋrequestsᚐCertificateKindInput(ctx context.Context, v any) (*requests.CertificateKindInput, error) {
+	res, err := ec.unmarshalInputCertificateKindInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCertificateRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.CertificateRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCertificateRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCertificateRequest2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequest(ctx context.Context, sel ast.SelectionSet, v *kabinet.CertificateRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CertificateRequest!")
+		return graphql.Null
+	}
+	return ec._CertificateRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCertificateRequestStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCertificateRequestStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CertificateRequestStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNCollectionDigest2githubᚗcomᚋkabinetᚋkabinetᚋsyncᚐCollectionDigest(ctx context.Context, sel ast.SelectionSet, v sync1.CollectionDigest) graphql.Marshaler {
 	return ec._CollectionDigest(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNCreateCertificateRequestInput2githubᚗcomᚋkabinetᚋkabinetᚋrequestsᚐCertificateInput(ctx context.Context, v any) (requests.CertificateInput, error) {
+	res, err := ec.unmarshalInputCreateCertificateRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreateLeaveRequestInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCreateLeaveRequestInput(ctx context.Context, v any) (model.CreateLeaveRequestInput, error) {
@@ -21891,6 +24695,63 @@ func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋkabinetᚋkabine
 func (ec *executionContext) unmarshalNMarkPayslipViewedInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐMarkPayslipViewedInput(ctx context.Context, v any) (model.MarkPayslipViewedInput, error) {
 	res, err := ec.unmarshalInputMarkPayslipViewedInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationPreference2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationPreferenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.NotificationPreference) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationPreference2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationPreference(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationPreference2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationPreference(ctx context.Context, sel ast.SelectionSet, v *kabinet.NotificationPreference) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationPreference!")
+		return graphql.Null
+	}
+	return ec._NotificationPreference(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationPreferenceInput2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐPreferenceInputᚄ(ctx context.Context, v any) ([]*push.PreferenceInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*push.PreferenceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNotificationPreferenceInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐPreferenceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNNotificationPreferenceInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐPreferenceInput(ctx context.Context, v any) (*push.PreferenceInput, error) {
+	res, err := ec.unmarshalInputNotificationPreferenceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNNotificationPreferenceKind2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationPreferenceKind2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "NotificationPreferenceKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNNotificationSettings2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationSettings(ctx context.Context, sel ast.SelectionSet, v *kabinet.NotificationSettings) graphql.Marshaler {
@@ -22528,6 +25389,36 @@ func (ec *executionContext) marshalOCabinetStatus2ᚖstring(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalOCertificateRequestStatus2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCertificateRequestStatus2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalODate2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODate2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalODate2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -22944,6 +25835,24 @@ func (ec *executionContext) marshalOSyncIntegrity2ᚖgithubᚗcomᚋkabinetᚋka
 		return graphql.Null
 	}
 	return ec._SyncIntegrity(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalUpload(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v *graphql.Upload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalUpload(*v)
+	return res
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -77,6 +77,7 @@ func newHandler(r *Resolver, o Options, post graphql.Transport) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(jsonGET{})
 	srv.AddTransport(post)
+	srv.AddTransport(multipartPOST{})
 	docs := newByteLRU(o.QueryCacheBytes, func(q string, _ *ast.QueryDocument) int { return docCost * len(q) })
 	srv.SetQueryCache(docs)
 	if o.Introspection {

@@ -46,6 +46,8 @@ type Resolver struct {
 	Activation *activation.Service
 	// Push holds notification settings, push tokens and the delivery log.
 	Push *push.Service
+	// Certificates runs certificate requests: kinds, requests, HR's queue.
+	Certificates *requests.Certificates
 	// Leave runs leave requests.
 	Leave *requests.Service
 	// HR creates an organisation's first HR console administrator;

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
@@ -73,6 +74,50 @@ func (r *cabinetEventResolver) Channel(ctx context.Context, obj *kabinet.Cabinet
 // HasMore is the resolver for the hasMore field.
 func (r *cabinetPageResolver) HasMore(ctx context.Context, obj *kabinet.CabinetPage) (bool, error) {
 	return obj.Offset+len(obj.Items) < obj.Total, nil
+}
+
+// Employee is the resolver for the employee field.
+func (r *certificateRequestResolver) Employee(ctx context.Context, obj *kabinet.CertificateRequest) (*kabinet.Employee, error) {
+	return r.Store.Employee(ctx, obj.OrgID, obj.EmployeeID)
+}
+
+// Purpose is the resolver for the purpose field.
+func (r *certificateRequestResolver) Purpose(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(obj.Purpose), nil
+}
+
+// PeriodFrom is the resolver for the periodFrom field.
+func (r *certificateRequestResolver) PeriodFrom(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(obj.PeriodFrom), nil
+}
+
+// PeriodTo is the resolver for the periodTo field.
+func (r *certificateRequestResolver) PeriodTo(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(obj.PeriodTo), nil
+}
+
+// CancelReason is the resolver for the cancelReason field.
+func (r *certificateRequestResolver) CancelReason(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(obj.CancelReason), nil
+}
+
+// FileSize is the resolver for the fileSize field.
+func (r *certificateRequestResolver) FileSize(ctx context.Context, obj *kabinet.CertificateRequest) (*int, error) {
+	if !obj.HasFile() {
+		return nil, nil
+	}
+	n := int(obj.FileSize)
+	return &n, nil
+}
+
+// FileSha256 is the resolver for the fileSha256 field.
+func (r *certificateRequestResolver) FileSha256(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(obj.FileSHA256), nil
+}
+
+// FileURL is the resolver for the fileUrl field.
+func (r *certificateRequestResolver) FileURL(ctx context.Context, obj *kabinet.CertificateRequest) (*string, error) {
+	return nullable(r.Certificates.FileURL(obj, kabinet.ActorFrom(ctx).EmployeeID)), nil
 }
 
 // CabinetsByStatus is the resolver for the cabinetsByStatus field.
@@ -548,6 +593,47 @@ func (r *mutationResolver) RemindUnviewedPayslips(ctx context.Context, period st
 	return r.Push.RemindUnviewedPayslips(ctx, orgID(ctx), period)
 }
 
+// UpdateNotificationPreferences is the resolver for the updateNotificationPreferences field.
+func (r *mutationResolver) UpdateNotificationPreferences(ctx context.Context, input []*push.PreferenceInput) ([]*kabinet.NotificationPreference, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Push.UpdatePreferences(ctx, a.OrgID, a.EmployeeID, values(input))
+}
+
+// CreateCertificateRequest is the resolver for the createCertificateRequest field.
+func (r *mutationResolver) CreateCertificateRequest(ctx context.Context, input requests.CertificateInput) (*kabinet.CertificateRequest, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Certificates.Create(ctx, a.OrgID, a.EmployeeID, input)
+}
+
+// UpsertCertificateKinds is the resolver for the upsertCertificateKinds field.
+func (r *mutationResolver) UpsertCertificateKinds(ctx context.Context, input []*requests.CertificateKindInput) ([]*kabinet.CertificateKind, error) {
+	return r.Certificates.UpsertKinds(ctx, orgID(ctx), values(input))
+}
+
+// StartCertificateRequest is the resolver for the startCertificateRequest field.
+func (r *mutationResolver) StartCertificateRequest(ctx context.Context, id string) (*kabinet.CertificateRequest, error) {
+	return r.Certificates.Start(ctx, orgID(ctx), id)
+}
+
+// CompleteCertificateRequest is the resolver for the completeCertificateRequest field.
+func (r *mutationResolver) CompleteCertificateRequest(ctx context.Context, id string, file *graphql.Upload, onPaper *bool) (*kabinet.CertificateRequest, error) {
+	content, err := readUpload(file)
+	if err != nil {
+		return nil, err
+	}
+	return r.Certificates.Complete(ctx, orgID(ctx), id, content, deref(onPaper))
+}
+
+// CancelCertificateRequest is the resolver for the cancelCertificateRequest field.
+func (r *mutationResolver) CancelCertificateRequest(ctx context.Context, id string, reason string) (*kabinet.CertificateRequest, error) {
+	return r.Certificates.Cancel(ctx, orgID(ctx), id, reason)
+}
+
+// Reason is the resolver for the reason field.
+func (r *notificationPreferenceResolver) Reason(ctx context.Context, obj *kabinet.NotificationPreference) (*string, error) {
+	return nullable(obj.Why), nil
+}
+
 // SendDelaySeconds is the resolver for the sendDelaySeconds field.
 func (r *notificationSettingsResolver) SendDelaySeconds(ctx context.Context, obj *kabinet.NotificationSettings) (int, error) {
 	return int(obj.SendDelay / time.Second), nil
@@ -699,6 +785,37 @@ func (r *queryResolver) ArrivalPreview(ctx context.Context, settings *model.Noti
 	return r.Push.PreviewArrival(ctx, orgID(ctx), in, deref(timezone))
 }
 
+// NotificationPreferences is the resolver for the notificationPreferences field.
+func (r *queryResolver) NotificationPreferences(ctx context.Context) ([]*kabinet.NotificationPreference, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Push.Preferences(ctx, a.OrgID, a.EmployeeID)
+}
+
+// AvailableCertificateKinds is the resolver for the availableCertificateKinds field.
+func (r *queryResolver) AvailableCertificateKinds(ctx context.Context) ([]*kabinet.CertificateKind, error) {
+	return r.Certificates.Kinds(ctx, orgID(ctx), true)
+}
+
+// CertificateRequest is the resolver for the certificateRequest field.
+func (r *queryResolver) CertificateRequest(ctx context.Context, id string) (*kabinet.CertificateRequest, error) {
+	a := kabinet.ActorFrom(ctx)
+	return r.Certificates.Mine(ctx, a.OrgID, a.EmployeeID, id)
+}
+
+// CertificateKinds is the resolver for the certificateKinds field.
+func (r *queryResolver) CertificateKinds(ctx context.Context) ([]*kabinet.CertificateKind, error) {
+	return r.Certificates.Kinds(ctx, orgID(ctx), false)
+}
+
+// CertificateRequests is the resolver for the certificateRequests field.
+func (r *queryResolver) CertificateRequests(ctx context.Context, status *string, limit *int) ([]*kabinet.CertificateRequest, error) {
+	n, err := limitArg(limit, requests.MaxCertificateQueue)
+	if err != nil {
+		return nil, err
+	}
+	return r.Certificates.Queue(ctx, orgID(ctx), deref(status), n)
+}
+
 // Name is the resolver for the name field.
 func (r *teamAbsenceResolver) Name(ctx context.Context, obj *kabinet.Absence) (string, error) {
 	return strings.TrimSpace(obj.LastName + " " + obj.FirstName), nil
@@ -723,6 +840,11 @@ func (r *Resolver) CabinetEvent() CabinetEventResolver { return &cabinetEventRes
 
 // CabinetPage returns CabinetPageResolver implementation.
 func (r *Resolver) CabinetPage() CabinetPageResolver { return &cabinetPageResolver{r} }
+
+// CertificateRequest returns CertificateRequestResolver implementation.
+func (r *Resolver) CertificateRequest() CertificateRequestResolver {
+	return &certificateRequestResolver{r}
+}
 
 // Dashboard returns DashboardResolver implementation.
 func (r *Resolver) Dashboard() DashboardResolver { return &dashboardResolver{r} }
@@ -753,6 +875,11 @@ func (r *Resolver) LeaveRequestEvent() LeaveRequestEventResolver {
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
+// NotificationPreference returns NotificationPreferenceResolver implementation.
+func (r *Resolver) NotificationPreference() NotificationPreferenceResolver {
+	return &notificationPreferenceResolver{r}
+}
+
 // NotificationSettings returns NotificationSettingsResolver implementation.
 func (r *Resolver) NotificationSettings() NotificationSettingsResolver {
 	return &notificationSettingsResolver{r}
@@ -765,21 +892,23 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) TeamAbsence() TeamAbsenceResolver { return &teamAbsenceResolver{r} }
 
 type (
-	arrivalPreviewResolver       struct{ *Resolver }
-	auditEntryResolver           struct{ *Resolver }
-	cabinetResolver              struct{ *Resolver }
-	cabinetEventResolver         struct{ *Resolver }
-	cabinetPageResolver          struct{ *Resolver }
-	dashboardResolver            struct{ *Resolver }
-	deliveryResolver             struct{ *Resolver }
-	deliveryAttemptResolver      struct{ *Resolver }
-	departmentResolver           struct{ *Resolver }
-	deviceResolver               struct{ *Resolver }
-	employeeResolver             struct{ *Resolver }
-	leaveRequestResolver         struct{ *Resolver }
-	leaveRequestEventResolver    struct{ *Resolver }
-	mutationResolver             struct{ *Resolver }
-	notificationSettingsResolver struct{ *Resolver }
-	queryResolver                struct{ *Resolver }
-	teamAbsenceResolver          struct{ *Resolver }
+	arrivalPreviewResolver         struct{ *Resolver }
+	auditEntryResolver             struct{ *Resolver }
+	cabinetResolver                struct{ *Resolver }
+	cabinetEventResolver           struct{ *Resolver }
+	cabinetPageResolver            struct{ *Resolver }
+	certificateRequestResolver     struct{ *Resolver }
+	dashboardResolver              struct{ *Resolver }
+	deliveryResolver               struct{ *Resolver }
+	deliveryAttemptResolver        struct{ *Resolver }
+	departmentResolver             struct{ *Resolver }
+	deviceResolver                 struct{ *Resolver }
+	employeeResolver               struct{ *Resolver }
+	leaveRequestResolver           struct{ *Resolver }
+	leaveRequestEventResolver      struct{ *Resolver }
+	mutationResolver               struct{ *Resolver }
+	notificationPreferenceResolver struct{ *Resolver }
+	notificationSettingsResolver   struct{ *Resolver }
+	queryResolver                  struct{ *Resolver }
+	teamAbsenceResolver            struct{ *Resolver }
 )

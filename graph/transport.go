@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/kabinet/kabinet"
 )
@@ -19,8 +20,14 @@ func transportGuard(next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodPost:
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if err != nil || mt != mediaJSON {
-				refuse(w, http.StatusUnsupportedMediaType, "POST /graphql takes Content-Type: application/json")
+			switch {
+			case err == nil && mt == mediaMultipart && r.Header.Get("Authorization") == "":
+				// A browser posts multipart forms across sites without a
+				// preflight; an upload must carry the key, which no form can.
+				refuse(w, http.StatusBadRequest, "a multipart request (file upload) needs Authorization: Bearer <key>")
+				return
+			case err != nil || mt != mediaJSON && mt != mediaMultipart:
+				refuse(w, http.StatusUnsupportedMediaType, "POST /graphql takes Content-Type: application/json (or multipart/form-data for file uploads)")
 				return
 			}
 		case http.MethodGet, http.MethodOptions:
@@ -32,6 +39,70 @@ func transportGuard(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// mediaMultipart is the GraphQL multipart request's media type (file
+// uploads: completeCertificateRequest).
+const mediaMultipart = "multipart/form-data"
+
+// multipartPOST is the GraphQL multipart request transport: the
+// operations, the map and the files, held in memory (a certificate is at
+// most 5 MiB; the server's body limit bounds the whole request before this
+// runs). gqlgen's refusals of a malformed request (HTTP 422) get their
+// extensions.code like every other error.
+type multipartPOST struct{}
+
+var multipart = transport.MultipartForm{MaxUploadSize: maxUpload, MaxMemory: maxUpload}
+
+// Supports reports a multipart POST.
+func (multipartPOST) Supports(r *http.Request) bool { return multipart.Supports(r) }
+
+// Do runs one multipart request.
+func (multipartPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	cw := &codeWriter{ResponseWriter: w}
+	multipart.Do(cw, r, exec)
+	cw.flush()
+}
+
+// codeWriter holds back an answer refused before execution (422) and adds
+// extensions.code BAD_USER_INPUT to its errors where they have none.
+type codeWriter struct {
+	http.ResponseWriter
+	refused bool
+	body    bytes.Buffer
+}
+
+func (c *codeWriter) WriteHeader(status int) {
+	c.refused = status == http.StatusUnprocessableEntity
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *codeWriter) Write(b []byte) (int, error) {
+	if c.refused {
+		return c.body.Write(b)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+func (c *codeWriter) flush() {
+	if !c.refused {
+		return
+	}
+	var resp struct {
+		Errors []map[string]any `json:"errors"`
+	}
+	if json.Unmarshal(c.body.Bytes(), &resp) != nil || len(resp.Errors) == 0 {
+		resp.Errors = []map[string]any{{"message": "the multipart request is malformed"}}
+	}
+	for _, e := range resp.Errors {
+		if _, ok := e["extensions"]; !ok {
+			e["extensions"] = map[string]any{"code": kabinet.EBADINPUT}
+		}
+	}
+	json.NewEncoder(c.ResponseWriter).Encode(resp)
+}
+
+// maxUpload bounds a multipart request: one certificate and its operation.
+const maxUpload = kabinet.MaxCertificateFile + 1<<20
 
 // jsonGET is the GET transport: query, operationName, and variables and
 // extensions as JSON objects in the URL; answered as jsonPOST answers, and

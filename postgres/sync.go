@@ -90,7 +90,7 @@ const (
 func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kabinet.SyncRecords, error) {
 	var out kabinet.SyncRecords
 	var ps, lb, vac []any
-	var lr []string
+	var lr, cr []string
 	for _, ref := range refs {
 		switch ref.Entity {
 		case kabinet.EntityPayslip:
@@ -101,6 +101,8 @@ func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kab
 			vac = append(vac, ref.ID)
 		case kabinet.EntityLeaveRequest:
 			lr = append(lr, ref.ID)
+		case kabinet.EntityCertificateRequest:
+			cr = append(cr, ref.ID)
 		}
 	}
 	var err error
@@ -122,7 +124,10 @@ func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kab
 			return out, err
 		}
 	}
-	out.LeaveRequests, err = sqlstore.SyncLeaveRequests(ctx, r.tx, r.org, r.emp, lr)
+	if out.LeaveRequests, err = sqlstore.SyncLeaveRequests(ctx, r.tx, r.org, r.emp, lr); err != nil {
+		return out, err
+	}
+	out.CertificateRequests, err = sqlstore.SyncCertificateRequests(ctx, r.tx, r.org, r.emp, cr)
 	return out, err
 }
 
@@ -186,6 +191,13 @@ func (r *syncReader) Snapshot(ctx context.Context, after kabinet.RecordRef, chan
 	}
 	if id, ok := from(kabinet.EntityLeaveRequest); ok && limit > 0 {
 		out.LeaveRequests, err = sqlstore.SnapshotLeaveRequests(ctx, r.tx, r.org, r.emp, id, changedAfter, limit)
+		if err != nil {
+			return out, err
+		}
+		limit -= len(out.LeaveRequests)
+	}
+	if id, ok := from(kabinet.EntityCertificateRequest); ok && limit > 0 {
+		out.CertificateRequests, err = sqlstore.SnapshotCertificateRequests(ctx, r.tx, r.org, r.emp, id, changedAfter, limit)
 	}
 	return out, err
 }
@@ -207,7 +219,10 @@ func (r *syncReader) IDs(ctx context.Context) (kabinet.SyncIDs, error) {
 		*q.dst = ids
 	}
 	var err error
-	out.LeaveRequests, err = sqlstore.LeaveRequestIDs(ctx, r.tx, r.org, r.emp)
+	if out.LeaveRequests, err = sqlstore.LeaveRequestIDs(ctx, r.tx, r.org, r.emp); err != nil {
+		return out, err
+	}
+	out.CertificateRequests, err = sqlstore.CertificateRequestIDs(ctx, r.tx, r.org, r.emp)
 	return out, err
 }
 

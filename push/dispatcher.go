@@ -63,6 +63,13 @@ type Dispatcher struct {
 	Settings func(ctx context.Context, orgID string) (*kabinet.NotificationSettings, error)
 	Logger   *slog.Logger
 	Metrics  *Metrics
+	// Recipients tells, once per claimed batch, which categories its
+	// recipients turned off (push/preferences.go); nil: everything is on.
+	Recipients RecipientStore
+	// Waiting are the counts the badge adds up (unviewed payslips,
+	// approvals to do), each read once per claimed batch of deliveries;
+	// none: notifications carry no badge.
+	Waiting []WaitingCount
 
 	ID          string // this instance; default random
 	Concurrency int    // sends in flight at once; default 32
@@ -215,6 +222,8 @@ type cache struct {
 	windows  map[string]Window
 	gate     map[string]error
 	zones    map[string]*time.Location
+	// recipients is what was read of the batch's recipients (badges).
+	recipients recipients
 }
 
 func (d *Dispatcher) newCache() *cache {
@@ -289,9 +298,14 @@ func (d *Dispatcher) expand(ctx context.Context, st *Stats) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	rs, err := d.readRecipients(ctx, outboxRecipients(items), false)
+	if err != nil {
+		return 0, err
+	}
 	c := d.newCache()
 	decisions := make([]kabinet.OutboxDecision, 0, len(items))
 	for _, it := range items {
+		it.Facts.Muted = rs.muted[it.RecipientID]
 		it.Gone, it.Zone = reasonGone(it.Kind, &it.Facts, now), deliveryZone(&it.Facts)
 		dec, err := d.decideOutbox(ctx, c, it, now)
 		if err != nil {
@@ -376,10 +390,16 @@ func (d *Dispatcher) claimDeliveries(ctx context.Context, p *pipeline) (int, err
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	rs, err := d.readRecipients(ctx, deliveryRecipients(items), true)
+	if err != nil {
+		return 0, err
+	}
 	for _, it := range items {
+		it.Facts.Muted = rs.muted[it.RecipientID]
 		it.Gone, it.Zone = reasonGone(it.Kind, &it.Facts, now), deliveryZone(&it.Facts)
 	}
 	c := d.newCache()
+	c.recipients = rs
 	var st Stats
 	pre := make([]kabinet.DeliveryUpdate, 0, len(items))
 	jobs := make([]*job, 0, len(items))
@@ -451,7 +471,7 @@ func (d *Dispatcher) decideDelivery(ctx context.Context, c *cache, it *kabinet.D
 	if at := sendAt(w, it.DueAt, it.LocalDate, s.SendDelay, loc, now); at.After(now) {
 		return kabinet.DeliveryUpdate{ID: it.ID, Status: "PENDING", NextAttemptAt: at}, nil, nil
 	}
-	return kabinet.DeliveryUpdate{}, d.notification(it, s, loc, now), nil
+	return kabinet.DeliveryUpdate{}, d.notification(it, s, loc, now, c.recipients.badge(it.RecipientID)), nil
 }
 
 // record maps a send's result to the delivery's next state.

@@ -102,7 +102,7 @@ func (m *Metrics) cancelled(provider, kind, note string) {
 	}
 	reason := "other"
 	for _, r := range []struct{ substr, label string }{
-		{"viewed", "viewed"}, {"withdrawn", "withdrawn"}, {"vacation cancelled", "vacation_cancelled"},
+		{"turned off", "turned_off"}, {"viewed", "viewed"}, {"withdrawn", "withdrawn"}, {"vacation cancelled", "vacation_cancelled"},
 		{"moved", "moved"}, {"superseded", "superseded"}, {"day is over", "expired"}, {"too old", "expired"},
 		{"no active cabinet", "no_active_cabinet"}, {"cannot be reached", "blocked"}, {"dismissed", "blocked"}, {"signed out", "device_revoked"},
 		{"no push token", "no_token"}, {"settings", "settings_changed"}, {"gone", "gone"},

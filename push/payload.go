@@ -3,6 +3,7 @@ package push
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"time"
 
 	"firebase.google.com/go/v4/messaging"
@@ -15,6 +16,7 @@ const (
 	DataKind     = "kind"     // the Kind constant
 	DataDeepLink = "deepLink" // e.g. "kabinet://payslips/ps_abc"
 	DataID       = "id"       // the delivery id
+	DataBadge    = "badge"    // things waiting for the employee, in decimal (also aps.badge on iOS)
 )
 
 // MaxFCMTTL is the longest time FCM keeps a message for an offline device.
@@ -38,7 +40,8 @@ func FCMMessage(n *Notification) *messaging.Message {
 //   - android.priority "normal" unless n.Priority is "high";
 //   - android.ttl = n.Expiry − now in whole seconds, clamped to [0, 28 days];
 //     absent when n.Expiry is zero (FCM's default of four weeks);
-//   - data: kind, deepLink (when set) and id (when set).
+//   - data: kind, deepLink (when set), id (when set) and badge (when
+//     n.Badge is set: the count in decimal, for the app's launcher badge).
 func FCMMessageAt(n *Notification, now time.Time) *messaging.Message {
 	title, body := n.Text()
 	android := &messaging.AndroidConfig{
@@ -64,7 +67,8 @@ func FCMMessageAt(n *Notification, now time.Time) *messaging.Message {
 // APNsNotification builds the APNs request for n. It is pure:
 //   - payload aps.alert {title, body} from n.Text(); aps.badge = *n.Badge
 //     (negative counts as 0) when n.Badge is set; aps.thread-id = n.Kind so
-//     iOS groups reminders of one kind; custom keys kind, deepLink, id;
+//     iOS groups reminders of one kind; custom keys kind, deepLink, id (the
+//     badge only in aps);
 //   - apns-topic = topic (the app's bundle id); apns-push-type alert;
 //   - apns-id = n.ID when it is a canonical UUID, else empty so that APNs
 //     assigns one;
@@ -82,7 +86,9 @@ func APNsNotification(n *Notification, topic string) *apns2.Notification {
 		p.ThreadID(n.Kind)
 	}
 	for k, v := range customData(n) {
-		p.Custom(k, v)
+		if k != DataBadge {
+			p.Custom(k, v)
+		}
 	}
 	prio := apns2.PriorityLow
 	if priority(n) == PriorityHigh {
@@ -129,6 +135,9 @@ func customData(n *Notification) map[string]string {
 	}
 	if n.ID != "" {
 		d[DataID] = n.ID
+	}
+	if n.Badge != nil {
+		d[DataBadge] = strconv.Itoa(max(*n.Badge, 0))
 	}
 	return d
 }

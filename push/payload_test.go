@@ -53,7 +53,7 @@ func TestFCMMessage(t *testing.T) {
 			"token": "tok-1",
 			"notification": {"title": "Расчётный листок", "body": "Ваш расчётный листок за октябрь 2026 ждёт вас. Нажмите, чтобы открыть."},
 			"android": {"collapse_key": "payslip:ps_abc", "priority": "normal", "ttl": "259201s", "notification": {"tag": "payslip:ps_abc"}},
-			"data": {"kind": "PAYSLIP_REMINDER", "deepLink": "kabinet://payslips/ps_abc", "id": "dl_1"}
+			"data": {"kind": "PAYSLIP_REMINDER", "deepLink": "kabinet://payslips/ps_abc", "id": "dl_1", "badge": "3"}
 		}`},
 		{"HighPriorityEnglishCustomText", push.Notification{
 			Kind: kabinet.NotifyNewDevice, Token: "tok-2", Locale: "en", Title: "Hello", Priority: push.PriorityHigh,

@@ -57,8 +57,9 @@ type Notification struct {
 	// CollapseKey is one per reason, e.g. "payslip:ps_abc": a newer
 	// reminder replaces an older one on the lock screen.
 	CollapseKey string
-	// Badge is the iOS badge: the employee's unviewed payslips. Nil leaves
-	// the badge alone.
+	// Badge is what waits for the employee (unviewed payslips and approvals
+	// to do): aps.badge on iOS, the data field "badge" on Android. Nil
+	// leaves the badge alone.
 	Badge *int
 	// Expiry is when the provider may drop the notification if the device
 	// is offline. Zero: the provider's default. Senders do not send a

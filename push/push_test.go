@@ -32,8 +32,8 @@ func TestPayslipReminders(t *testing.T) {
 		}
 		n := got[0].N
 		if n.Kind != "PAYSLIP_REMINDER" || n.Token != fcmToken("E-1", "device-1") || n.Provider != "FCM" ||
-			n.CollapseKey == "" || n.DeepLink == "" || n.Params["period"] != "2026-10" || n.Badge != nil {
-			t.Errorf("got notification %+v, want an FCM payslip reminder for 2026-10 with collapse key and deep link, no badge", n)
+			n.CollapseKey == "" || n.DeepLink == "" || n.Params["period"] != "2026-10" || n.Badge == nil || *n.Badge != 1 {
+			t.Errorf("got notification %+v, want an FCM payslip reminder for 2026-10 with collapse key, deep link and badge 1", n)
 		}
 		f.env.Clock.Add(3 * 24 * time.Hour)
 		f.dispatch(t)

@@ -39,7 +39,7 @@ func reasonGone(kind string, f *kabinet.ReasonFacts, now time.Time) string {
 			return "vacation moved"
 		}
 	}
-	return ""
+	return mutedGone(kind, f.Muted)
 }
 
 // deliveryZone is the zone a notification is delivered in: the employee's

@@ -30,6 +30,7 @@ type Store interface {
 	SettingsStore
 	PlanStore
 	OverviewStore
+	PreferenceStore
 	EmployeeByExternalID(ctx context.Context, orgID, externalID string) (*kabinet.Employee, error)
 	// SaveNotificationSettings stores the organisation's settings and
 	// applies re in the same transaction (see kabinet.Replan).
@@ -112,10 +113,15 @@ const (
 	maxBody      = 500
 )
 
-// Kinds lists the notification kinds HR can word.
-var Kinds = []string{kabinet.NotifyPayslipReminder, kabinet.NotifyVacationReminder, kabinet.NotifyManagerVacationReminder,
-	kabinet.NotifyNewDevice, kabinet.NotifyPayslipBroadcast,
-	kabinet.NotifyLeaveApproval, kabinet.NotifyLeaveApprovalReminder, kabinet.NotifyLeaveDecision}
+// Kinds lists the notification kinds HR can word: every kind
+// (kabinet.NotificationKinds).
+var Kinds = func() []string {
+	out := make([]string, len(kabinet.NotificationKinds))
+	for i, k := range kabinet.NotificationKinds {
+		out[i] = k.Kind
+	}
+	return out
+}()
 
 var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
 

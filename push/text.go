@@ -101,6 +101,28 @@ func DefaultText(kind, locale string, params map[string]string) (title, body str
 		}
 		return "Вход с нового устройства", fmt.Sprintf("В ваш Кабинет вошли с устройства %s. Если это были не вы, обратитесь в отдел кадров.", model)
 
+	case kabinet.NotifyCertificateReady:
+		title, paper := p("title"), p("onPaper") == "true"
+		if en {
+			switch {
+			case paper && title != "":
+				return "Certificate ready", fmt.Sprintf("Your certificate \"%s\" is ready: collect it from HR.", title)
+			case paper:
+				return "Certificate ready", "Your certificate is ready: collect it from HR."
+			case title != "":
+				return "Certificate ready", fmt.Sprintf("Your certificate \"%s\" is ready. Tap to download it.", title)
+			}
+			return "Certificate ready", "Your certificate is ready. Tap to download it."
+		}
+		switch {
+		case paper && title != "":
+			return "Справка готова", fmt.Sprintf("Справка «%s» готова: заберите её в отделе кадров.", title)
+		case paper:
+			return "Справка готова", "Ваша справка готова: заберите её в отделе кадров."
+		case title != "":
+			return "Справка готова", fmt.Sprintf("Справка «%s» готова. Нажмите, чтобы скачать.", title)
+		}
+		return "Справка готова", "Ваша справка готова. Нажмите, чтобы скачать."
 	case kabinet.NotifyLeaveApproval, kabinet.NotifyLeaveApprovalReminder:
 		return leaveApprovalText(kind == kabinet.NotifyLeaveApprovalReminder, p("name"), formatDate(p("startsOn"), en), formatDate(p("endsOn"), en), en)
 

@@ -13,8 +13,9 @@ import (
 // defaults, Notification.Text); a deep
 // link to the record; a collapse key per reason, so a newer reminder (a
 // later stage, HR's one-off, a resend after a crash) replaces the older one
-// on the lock screen; an expiry; the badge (unviewed payslips) on iOS.
-func (d *Dispatcher) notification(it *kabinet.DeliveryItem, s *kabinet.NotificationSettings, loc *time.Location, now time.Time) *Notification {
+// on the lock screen; an expiry; the badge (what waits for the recipient,
+// Dispatcher.Waiting), on both platforms.
+func (d *Dispatcher) notification(it *kabinet.DeliveryItem, s *kabinet.NotificationSettings, loc *time.Location, now time.Time, badge *int) *Notification {
 	params := make(map[string]string, len(it.Params)+1)
 	for k, v := range it.Params {
 		params[k] = v
@@ -33,6 +34,8 @@ func (d *Dispatcher) notification(it *kabinet.DeliveryItem, s *kabinet.Notificat
 		n.DeepLink, n.CollapseKey = "kabinet://vacations/"+it.SubjectID, "team-vacation:"+it.SubjectID
 	case kabinet.NotifyNewDevice:
 		n.DeepLink, n.CollapseKey = "kabinet://devices", "device:"+it.SubjectID
+	case kabinet.NotifyCertificateReady:
+		n.DeepLink, n.CollapseKey = "kabinet://certificates/"+it.SubjectID, "certificate:"+it.SubjectID
 	case kabinet.NotifyLeaveApproval, kabinet.NotifyLeaveApprovalReminder:
 		// The reminder replaces the first notice on the lock screen.
 		n.DeepLink, n.CollapseKey = "kabinet://leave-requests/"+it.SubjectID, "leave-approval:"+it.SubjectID
@@ -44,10 +47,7 @@ func (d *Dispatcher) notification(it *kabinet.DeliveryItem, s *kabinet.Notificat
 			n.Expiry = end
 		}
 	}
-	if it.Platform == kabinet.PlatformIOS {
-		b := it.Unviewed
-		n.Badge = &b
-	}
+	n.Badge = badge
 	for _, t := range s.Texts {
 		if t.Kind == it.Kind && t.Locale == n.Locale {
 			n.Title, n.Body = fill(t.Title, params), fill(t.Body, params)

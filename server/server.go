@@ -66,6 +66,9 @@ type Config struct {
 	// SlowRequest: a request that takes longer is logged at warn level
 	// (see accesslog.go); zero: none is.
 	SlowRequest time.Duration
+	// Certificate, if set, serves certificate PDFs at CertificatePath
+	// (files.go) to callers authenticated like /graphql's.
+	Certificate CertificateFunc
 }
 
 // Server is the HTTP server.
@@ -108,7 +111,12 @@ func New(cfg Config) *Server {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
-		ErrorHandler:          s.errorHandler,
+		// fasthttp would parse a multipart body on arrival and hand the
+		// net/http side a copy re-encoded from a map, with its parts in
+		// random order: a GraphQL multipart request must keep "operations"
+		// first.
+		DisablePreParseMultipartForm: true,
+		ErrorHandler:                 s.errorHandler,
 	})
 	m := newHTTPMetrics(cfg.Registry)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
@@ -145,6 +153,9 @@ func New(cfg Config) *Server {
 	s.mountDocs(app)
 	gql := adaptor.HTTPHandler(s.authenticate(cfg.GraphQL))
 	app.All("/graphql", s.requestContext, gql)
+	if cfg.Certificate != nil {
+		app.Get(CertificatePath+"*", s.requestContext, adaptor.HTTPHandler(s.authenticate(http.HandlerFunc(s.serveCertificate))))
+	}
 	s.app = app
 	return s
 }

@@ -41,6 +41,8 @@ func Run(t *testing.T, open Opener) {
 		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
 		{"CabinetSearch", testCabinetSearch},
+		{"NotificationPreferences", testNotificationPreferences},
+		{"CertificateRequests", testCertificateRequests},
 		{"ApplyOutbox", testApplyOutbox},
 		{"LeaveCreateOnce", testLeaveCreateOnce},
 		{"LeaveConcurrentCreates", testLeaveConcurrentCreates},

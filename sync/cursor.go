@@ -90,7 +90,8 @@ const macSize = 16
 var cursorEncoding = base64.RawURLEncoding
 
 // entityByRank inverts kabinet.EntityRank for the cursor's compact form.
-var entityByRank = []string{kabinet.EntityPayslip, kabinet.EntityLeaveBalance, kabinet.EntityVacation, kabinet.EntityLeaveRequest}
+var entityByRank = []string{kabinet.EntityPayslip, kabinet.EntityLeaveBalance, kabinet.EntityVacation, kabinet.EntityLeaveRequest,
+	kabinet.EntityCertificateRequest}
 
 // encodeCursor returns the opaque form of c for the employee: a binary
 // payload (version, flags, position, snapshot key) followed by an

@@ -87,6 +87,8 @@ type Result struct {
 	// LeaveRequests are the employee's own requests and those waiting for
 	// their decision.
 	LeaveRequests []*kabinet.LeaveRequest
+	// CertificateRequests are the employee's certificate requests.
+	CertificateRequests []*kabinet.CertificateRequest
 	// Deleted lists records the phone must drop: withdrawn, or no longer
 	// the employee's. It may name a record the phone never had.
 	Deleted []kabinet.Tombstone
@@ -105,10 +107,11 @@ type Result struct {
 // Integrity describes the records an employee sees, so that a phone can
 // check its copy after a full sync and reset if it drifted.
 type Integrity struct {
-	Payslips      CollectionDigest
-	LeaveBalances CollectionDigest
-	Vacations     CollectionDigest
-	LeaveRequests CollectionDigest
+	Payslips            CollectionDigest
+	LeaveBalances       CollectionDigest
+	Vacations           CollectionDigest
+	LeaveRequests       CollectionDigest
+	CertificateRequests CollectionDigest
 }
 
 // CollectionDigest is the count of a collection's records and the digest
@@ -296,6 +299,8 @@ func checkPosition(pos int64, h kabinet.SyncHead) error {
 // reference of the new last one.
 func trimLast(recs *kabinet.SyncRecords) kabinet.RecordRef {
 	switch {
+	case len(recs.CertificateRequests) > 0:
+		recs.CertificateRequests = recs.CertificateRequests[:len(recs.CertificateRequests)-1]
 	case len(recs.LeaveRequests) > 0:
 		recs.LeaveRequests = recs.LeaveRequests[:len(recs.LeaveRequests)-1]
 	case len(recs.Vacations) > 0:
@@ -306,6 +311,8 @@ func trimLast(recs *kabinet.SyncRecords) kabinet.RecordRef {
 		recs.Payslips = recs.Payslips[:len(recs.Payslips)-1]
 	}
 	switch {
+	case len(recs.CertificateRequests) > 0:
+		return kabinet.RecordRef{Entity: kabinet.EntityCertificateRequest, ID: recs.CertificateRequests[len(recs.CertificateRequests)-1].ID}
 	case len(recs.LeaveRequests) > 0:
 		return kabinet.RecordRef{Entity: kabinet.EntityLeaveRequest, ID: recs.LeaveRequests[len(recs.LeaveRequests)-1].ID}
 	case len(recs.Vacations) > 0:
@@ -335,6 +342,9 @@ func tombstones(refs []kabinet.RecordRef, recs *kabinet.SyncRecords) []kabinet.T
 	for _, r := range recs.LeaveRequests {
 		live[kabinet.RecordRef{Entity: kabinet.EntityLeaveRequest, ID: r.ID}] = true
 	}
+	for _, r := range recs.CertificateRequests {
+		live[kabinet.RecordRef{Entity: kabinet.EntityCertificateRequest, ID: r.ID}] = true
+	}
 	var out []kabinet.Tombstone
 	for _, ref := range refs {
 		if !live[ref] {
@@ -346,7 +356,7 @@ func tombstones(refs []kabinet.RecordRef, recs *kabinet.SyncRecords) []kabinet.T
 
 func (res *Result) setRecords(recs kabinet.SyncRecords) {
 	res.Payslips, res.LeaveBalances, res.Vacations = recs.Payslips, recs.LeaveBalances, recs.Vacations
-	res.LeaveRequests = recs.LeaveRequests
+	res.LeaveRequests, res.CertificateRequests = recs.LeaveRequests, recs.CertificateRequests
 }
 
 func (res *Result) integrity(ctx context.Context, r kabinet.SyncReader) error {
@@ -355,7 +365,7 @@ func (res *Result) integrity(ctx context.Context, r kabinet.SyncReader) error {
 		return err
 	}
 	res.Integrity = &Integrity{Payslips: Digest(ids.Payslips), LeaveBalances: Digest(ids.LeaveBalances), Vacations: Digest(ids.Vacations),
-		LeaveRequests: Digest(ids.LeaveRequests)}
+		LeaveRequests: Digest(ids.LeaveRequests), CertificateRequests: Digest(ids.CertificateRequests)}
 	return nil
 }
 

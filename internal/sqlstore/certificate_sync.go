@@ -1,0 +1,46 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/kabinet/kabinet"
+)
+
+// The certificate requests an employee sees in sync (their own), read
+// inside the store's sync transaction (sqlite/sync.go and postgres/sync.go
+// call these from their kabinet.SyncReader), like leave requests.
+
+// SyncCertificateRequests returns the employee's requests of ids, in id
+// order.
+func SyncCertificateRequests(ctx context.Context, tx Tx, orgID, employeeID string, ids []string) ([]*kabinet.CertificateRequest, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return queryAll(ctx, tx, scanCertificate, `SELECT `+certificateColumns+certificateFrom+`
+		WHERE c.org_id = ? AND c.employee_id = ? AND c.id IN (`+placeholders(len(ids))+`) ORDER BY c.id`,
+		append([]any{orgID, employeeID}, anys(ids)...)...)
+}
+
+// SnapshotCertificateRequests returns the employee's requests with an id
+// after after, in id order, at most limit; with changedAfter >= 0, those
+// with a change after that position are left out (kabinet.SyncReader's
+// Snapshot).
+func SnapshotCertificateRequests(ctx context.Context, tx Tx, orgID, employeeID, after string, changedAfter int64, limit int) ([]*kabinet.CertificateRequest, error) {
+	q := `SELECT ` + certificateColumns + certificateFrom + ` WHERE c.org_id = ? AND c.employee_id = ? AND c.id > ?`
+	args := []any{orgID, employeeID, after}
+	if changedAfter >= 0 {
+		q += ` AND NOT EXISTS (SELECT 1 FROM changes ch WHERE ch.employee_id = ? AND ch.seq > ? AND ch.entity = '` +
+			kabinet.EntityCertificateRequest + `' AND ch.entity_id = c.id)`
+		args = append(args, employeeID, changedAfter)
+	}
+	return queryAll(ctx, tx, scanCertificate, q+` ORDER BY c.id LIMIT ?`, append(args, limit)...)
+}
+
+// CertificateRequestIDs lists the ids of every request of the employee, in
+// ascending order.
+func CertificateRequestIDs(ctx context.Context, tx Tx, orgID, employeeID string) ([]string, error) {
+	return queryAll(ctx, tx, func(s scanner) (string, error) {
+		var id string
+		return id, s.Scan(&id)
+	}, `SELECT c.id FROM certificate_requests c WHERE c.org_id = ? AND c.employee_id = ? ORDER BY c.id`, orgID, employeeID)
+}
