@@ -117,10 +117,10 @@ func TestPagesInBrowser(t *testing.T) {
 	t.Run("WindowMovesThePreview", func(t *testing.T) {
 		step(t, "settings", chromedp.Navigate(env.URL+"/hr/settings"), chromedp.WaitVisible(chromedp.CSS(`#oneoff-at`)),
 			setField(`#preview_zone`, "Asia/Vladivostok"),
-			waitText(`#oneoff-at`, "02.11.2026 19:00"), // 09:00 UTC is 19:00 there: inside 09:00–21:00
+			waitElementText(`#oneoff-at`, "02.11.2026 19:00"), // 09:00 UTC is 19:00 there: inside 09:00–21:00
 		)
 		step(t, "narrow the window", setField(`#window_end`, "18:00"),
-			waitText(`#oneoff-at`, "03.11.2026 09:00"), // outside 09:00–18:00: the next morning
+			waitElementText(`#oneoff-at`, "03.11.2026 09:00"), // outside 09:00–18:00: the next morning
 		)
 		shoot(t, ctx, "settings")
 		step(t, "save", chromedp.Click(chromedp.CSS(`#settings-form button.primary`)), chromedp.WaitVisible(chromedp.CSS(`p.success`)))
@@ -216,7 +216,7 @@ func waitJS(cond string) chromedp.Action[chromedp.Void] {
 }
 
 // waitText waits until the element's text is want.
-func waitText(sel, want string) chromedp.Action[chromedp.Void] {
+func waitElementText(sel, want string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		js := fmt.Sprintf(`(() => { const el = document.querySelector(%q); return !!el && el.textContent.trim() === %q; })()`, sel, want)
 		ok, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(10*time.Second))(ctx, t)
