@@ -215,7 +215,7 @@ func waitJS(cond string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// waitText waits until the element's text is want.
+// waitElementText waits until the element's text is want.
 func waitElementText(sel, want string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		js := fmt.Sprintf(`(() => { const el = document.querySelector(%q); return !!el && el.textContent.trim() === %q; })()`, sel, want)
