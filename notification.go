@@ -67,7 +67,9 @@ type Delivery struct {
 	Kind               string
 	Stage              int
 	EmployeeExternalID string
+	EmployeeName       string // the recipient's last and first name
 	Platform           string // "" before fan-out to devices
+	Provider           string // FCM or APNS; "" before fan-out
 	Status             string
 	PlannedAt          time.Time
 	SentAt             *time.Time
@@ -288,11 +290,11 @@ type VacationFactFilter struct {
 }
 
 // Reach is what is known of how an employee can be reached: the state of
-// their cabinet ("" when they have none) and how many of their devices are
-// active and hold a push token.
+// their cabinet ("" when they have none) and every device of theirs (push
+// decides which can receive a notification).
 type Reach struct {
 	CabinetStatus string
-	PushDevices   int
+	Devices       []FanOutDevice
 }
 
 // Replan is what a change of the notification settings does to what is

@@ -40,18 +40,24 @@ func ValidTimezone(name string) bool {
 }
 
 // AuditEntry is one mutation made with an organisation key or the operator
-// token. It names its targets by external ID and never holds amounts,
+// token, or one change made by an HR user in the console. It names its targets by external ID and never holds amounts,
 // tokens, codes or passwords.
 type AuditEntry struct {
-	ID        int64
-	OrgID     string
-	Actor     string // "operator" or "key:<key id>"
+	ID    int64
+	OrgID string
+	// Actor is "operator", "key:<key id>" or "hr:<HR user id>";
+	// ActorName the HR user's full name at the time, or the key's name.
+	Actor     string
+	ActorName string
 	Operation string
 	Targets   []string
 	Outcome   string // "OK" or an error code
 	Address   string
 	RequestID string
 	At        time.Time
+	// Detail is a settings change's before and after, as JSON
+	// {"before": …, "after": …}; "" for other changes.
+	Detail string
 }
 
 // PendingAudit carries a mutation's audit entry to the store, which writes

@@ -88,6 +88,7 @@ type Sessions interface {
 // package auth's.
 type Service struct {
 	Store    Store
+	Search   SearchStore // HR's search and figures
 	Sessions Sessions
 	Clock    kabinet.Clock
 	Logger   *slog.Logger

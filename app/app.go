@@ -69,6 +69,11 @@ type Config struct {
 	SMTPURL       string // KABINET_SMTP_URL
 	SMTPFrom      string // KABINET_SMTP_FROM
 	SMSWebhookURL string // KABINET_SMS_WEBHOOK_URL
+	// PublicURL is the HR console's public base URL (KABINET_PUBLIC_URL,
+	// e.g. https://kabinet.example.ru): set-password links in emails and
+	// on the command line start with it. Unset: the console uses the
+	// origin an admin reached it at, the command line prints paths.
+	PublicURL string
 	// Development is KABINET_ENV=development (serve --demo sets it): the
 	// developer conveniences are on by default (GraphiQL, introspection,
 	// "Did you mean" suggestions).
@@ -169,6 +174,10 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "") {
 			return fmt.Errorf("KABINET_CORS_ORIGINS: %q is not an origin such as https://hr.example.com", o)
 		}
+	}
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		strings.Trim(u.Path, "/") != "" || u.RawQuery != "") {
+		return fmt.Errorf("KABINET_PUBLIC_URL: %q is not a base URL such as https://kabinet.example.ru", c.PublicURL)
 	}
 	if _, err := c.invitationSenders(nil); err != nil {
 		return err
@@ -301,7 +310,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	// dispatcher share, so auth needs no activation service and activation,
 	// which signs in through auth, no cycle.
 	gate := &activation.Gate{Store: db, Clock: opt.Clock}
-	a.Tenancy = &tenancy.Service{Store: db}
+	a.Tenancy = &tenancy.Service{Store: db, Clock: opt.Clock}
 	if err := a.newPush(ctx, opt, gate); err != nil {
 		db.Close()
 		return nil, err
@@ -322,7 +331,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Compactor = &ksync.Compactor{Store: db, Clock: opt.Clock, Logger: opt.Logger,
 		Retention: time.Duration(cfg.SyncRetentionDays) * 24 * time.Hour}
 	a.Activation = &activation.Service{
-		Store: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
+		Store: db, Search: db, Sessions: a.Auth, Clock: opt.Clock, Logger: opt.Logger,
 		CodeKey: ring.Derive("activation-code"),
 		Limiter: limiter, Senders: senders,
 	}
@@ -330,12 +339,18 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Listeners: append([]payroll.Listener{a.Activation, a.Push}, opt.Listeners...)}
 
 	a.Leave = &requests.Service{Store: db, Clock: opt.Clock, Notify: a.Push}
+	// HR invitations go by email only where SMTP is configured; without it
+	// the admin is shown the link to hand over (rather than the log).
+	var hrMail activation.Sender
+	if cfg.SMTPURL != "" {
+		hrMail = senders[kabinet.ChannelEmail]
+	}
 	a.HR = &hr.Service{Store: db, Clock: opt.Clock, Logger: opt.Logger, Hasher: hasher, Pepper: ring.Derive("hr-password-pepper"),
-		SealKey: ring.Derive("hr-totp-seal"), Throttle: a.Auth, Mail: senders[kabinet.ChannelEmail]}
+		SealKey: ring.Derive("hr-totp-seal"), Throttle: a.Auth, Mail: hrMail}
 
 	ops := newOperationMetrics(a.Registry)
 	gql := graph.NewHandler(&graph.Resolver{Store: db, Tenancy: a.Tenancy, Payroll: a.Payroll, Auth: a.Auth, SyncService: a.Sync,
-		Activation: a.Activation, Push: a.Push, Leave: a.Leave}, graph.Options{
+		Activation: a.Activation, Push: a.Push, Leave: a.Leave, HR: a.HR, PublicURL: cfg.PublicURL}, graph.Options{
 		Logger:        opt.Logger,
 		Auditor:       db,
 		Metrics:       ops.observe,
@@ -358,7 +373,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		SlowRequest:    cfg.LogSlow,
 	})
 	a.Console, err = console.New(console.Config{Logger: opt.Logger, Clock: opt.Clock, Server: a.Server, CSRFKey: ring.Derive("hr-console-csrf"),
-		HR: a.HR, Tenancy: a.Tenancy, Auth: a.Auth, Payroll: a.Payroll, Activation: a.Activation, Push: a.Push})
+		HR: a.HR, Tenancy: a.Tenancy, Auth: a.Auth, Payroll: a.Payroll, Activation: a.Activation, Push: a.Push,
+		Audit: db, PublicURL: cfg.PublicURL})
 	if err != nil {
 		db.Close()
 		return nil, err

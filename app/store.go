@@ -30,6 +30,7 @@ type Store interface {
 	auth.QuickLoginStore
 	auth.CredentialStore
 	activation.Store
+	activation.SearchStore
 	throttle.Store
 	keys.Store
 	ksync.Store

@@ -33,6 +33,15 @@ const (
 	absoluteSessionLimit           = 365 * 24 * time.Hour
 )
 
+// PolicyBounds are the ranges of the policy's numbers, by GraphQL field
+// name (forms show them).
+var PolicyBounds = map[string][2]int{
+	"pinLength":              {minPINLength, maxPINLength},
+	"maxPinAttempts":         {minPINAttempts, maxPINAttempts},
+	"accessTokenTtlSeconds":  {minAccessTTL, maxAccessTTL},
+	"refreshTokenTtlSeconds": {minRefreshTTL, maxRefreshTTL},
+}
+
 // PolicyInput changes some fields of a policy; nil fields keep their value.
 type PolicyInput struct {
 	QuickLoginMethods      []string
@@ -78,7 +87,9 @@ func (s *Service) UpdatePolicy(ctx context.Context, orgID string, in PolicyInput
 			return nil
 		}
 		if *v < lo || *v > hi {
-			return kabinet.Errorf(kabinet.EBADINPUT, "%s must be between %d and %d (got %d)", name, lo, hi, *v)
+			e := kabinet.Errorf(kabinet.EBADINPUT, "%s must be between %d and %d (got %d)", name, lo, hi, *v)
+			e.Items = []kabinet.ItemError{{Field: name, Reason: e.Message}} // the console shows it next to the field
+			return e
 		}
 		*dst = *v
 		return nil

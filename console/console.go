@@ -104,6 +104,11 @@ type Config struct {
 	Payroll    *payroll.Service
 	Activation *activation.Service
 	Push       *push.Service
+	// Audit records the console's changes and reads the audit log.
+	Audit AuditLog
+	// PublicURL is the console's public base URL for links in emails
+	// (KABINET_PUBLIC_URL); "": the origin of the admin's request.
+	PublicURL string
 }
 
 // Console is the HR console.
@@ -169,6 +174,8 @@ func (c *Console) Mount() {
 func (c *Console) routes() {
 	c.accountRoutes()
 	c.pageRoutes()
+	c.adminRoutes()
+	c.auditRoutes()
 }
 
 // get registers a GET page needing perm.
@@ -209,6 +216,8 @@ type Request struct {
 	ctx     context.Context
 	// stepUser is the user of a session at the TOTP step.
 	stepUser *hr.User
+	// audit is the entry of a signed-in user's POST.
+	audit *kabinet.AuditEntry
 }
 
 // Context carries the request's actor: pass it to services.
@@ -326,7 +335,15 @@ var errForbidden = kabinet.Errorf(kabinet.EFORBIDDEN, "your role may not do this
 func (c *Console) wrap(perm hr.Permission, h Handler) fiber.Handler {
 	return func(fc *fiber.Ctx) error {
 		r := &Request{C: fc, console: c, ctx: server.Context(fc), Lang: c.language(fc)}
-		if err := c.session(r, perm); err != nil {
+		err := c.session(r, perm)
+		if r.User != nil && fc.Method() == fiber.MethodPost {
+			var pending *kabinet.PendingAudit
+			base := r.ctx
+			r.audit = r.auditEntry()
+			r.ctx, pending = kabinet.WithPendingAudit(r.ctx, r.audit)
+			defer func() { r.finishAudit(base, pending, err) }()
+		}
+		if err != nil {
 			if errors.Is(err, errSignIn) {
 				return r.Redirect(Prefix + "/signin?next=" + url.QueryEscape(nextPath(fc)))
 			}
@@ -335,7 +352,7 @@ func (c *Console) wrap(perm hr.Permission, h Handler) fiber.Handler {
 			}
 			return r.fail(err)
 		}
-		if err := h(r); err != nil {
+		if err = h(r); err != nil {
 			return r.fail(err)
 		}
 		return nil

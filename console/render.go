@@ -26,6 +26,13 @@ type templates struct {
 	sets map[string]*template.Template
 }
 
+// staticFuncs are the template functions that do not depend on the
+// request.
+var staticFuncs = template.FuncMap{
+	// list makes a list of its arguments, for {{range list "a" "b"}}.
+	"list": func(v ...any) []any { return v },
+}
+
 // stubFuncs are the request functions' signatures for parsing.
 var stubFuncs = template.FuncMap{
 	"t":         func(string) string { return "" },
@@ -50,7 +57,7 @@ func loadTemplates(fsys fs.FS) (*templates, error) {
 			pages = append(pages, f)
 		}
 	}
-	base, err := template.New("").Funcs(stubFuncs).ParseFS(fsys, shared...)
+	base, err := template.New("").Funcs(staticFuncs).Funcs(stubFuncs).ParseFS(fsys, shared...)
 	if err != nil {
 		return nil, err
 	}

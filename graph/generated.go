@@ -20,6 +20,7 @@ import (
 	"github.com/kabinet/kabinet/graph/model"
 	"github.com/kabinet/kabinet/graph/scalar"
 	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/requests"
 	sync1 "github.com/kabinet/kabinet/sync"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -36,9 +37,12 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ArrivalPreview() ArrivalPreviewResolver
 	AuditEntry() AuditEntryResolver
 	Cabinet() CabinetResolver
 	CabinetEvent() CabinetEventResolver
+	CabinetPage() CabinetPageResolver
+	Dashboard() DashboardResolver
 	Delivery() DeliveryResolver
 	DeliveryAttempt() DeliveryAttemptResolver
 	Department() DepartmentResolver
@@ -57,10 +61,22 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ArrivalPreview struct {
+		Now              func(childComplexity int) int
+		OneOff           func(childComplexity int) int
+		Payslip          func(childComplexity int) int
+		SendDelaySeconds func(childComplexity int) int
+		WindowEnd        func(childComplexity int) int
+		WindowStart      func(childComplexity int) int
+		Zone             func(childComplexity int) int
+	}
+
 	AuditEntry struct {
 		Actor     func(childComplexity int) int
+		ActorName func(childComplexity int) int
 		Address   func(childComplexity int) int
 		At        func(childComplexity int) int
+		Detail    func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Operation func(childComplexity int) int
 		Outcome   func(childComplexity int) int
@@ -103,6 +119,14 @@ type ComplexityRoot struct {
 		Status  func(childComplexity int) int
 	}
 
+	CabinetPage struct {
+		HasMore func(childComplexity int) int
+		Items   func(childComplexity int) int
+		Limit   func(childComplexity int) int
+		Offset  func(childComplexity int) int
+		Total   func(childComplexity int) int
+	}
+
 	CabinetResult struct {
 		ActivationCode     func(childComplexity int) int
 		EmployeeExternalID func(childComplexity int) int
@@ -129,18 +153,37 @@ type ComplexityRoot struct {
 	}
 
 	CreateOrganizationPayload struct {
-		APIKey       func(childComplexity int) int
-		Organization func(childComplexity int) int
+		APIKey               func(childComplexity int) int
+		AdminSetPasswordLink func(childComplexity int) int
+		Organization         func(childComplexity int) int
+	}
+
+	Dashboard struct {
+		ActivationRate           func(childComplexity int) int
+		Activity                 func(childComplexity int) int
+		CabinetsByStatus         func(childComplexity int) int
+		Employees                func(childComplexity int) int
+		EmployeesWithoutContacts func(childComplexity int) int
+		LatestPeriod             func(childComplexity int) int
+	}
+
+	DayActivity struct {
+		Day    func(childComplexity int) int
+		Failed func(childComplexity int) int
+		Held   func(childComplexity int) int
+		Sent   func(childComplexity int) int
 	}
 
 	Delivery struct {
 		Attempts           func(childComplexity int) int
 		EmployeeExternalID func(childComplexity int) int
+		EmployeeName       func(childComplexity int) int
 		Error              func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Kind               func(childComplexity int) int
 		PlannedAt          func(childComplexity int) int
 		Platform           func(childComplexity int) int
+		Provider           func(childComplexity int) int
 		SentAt             func(childComplexity int) int
 		Stage              func(childComplexity int) int
 		Status             func(childComplexity int) int
@@ -349,6 +392,21 @@ type ComplexityRoot struct {
 		Title   func(childComplexity int) int
 	}
 
+	PayslipReminderPreview struct {
+		ArrivesAt func(childComplexity int) int
+		Period    func(childComplexity int) int
+		Reachable func(childComplexity int) int
+		Repeat    func(childComplexity int) int
+		Unviewed  func(childComplexity int) int
+		Zone      func(childComplexity int) int
+	}
+
+	PeriodViews struct {
+		Period    func(childComplexity int) int
+		Published func(childComplexity int) int
+		Unviewed  func(childComplexity int) int
+	}
+
 	PublishResult struct {
 		Created   func(childComplexity int) int
 		Unchanged func(childComplexity int) int
@@ -357,23 +415,27 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog             func(childComplexity int, before *string, limit *int) int
-		AuthPolicy           func(childComplexity int) int
-		CabinetSettings      func(childComplexity int) int
-		Cabinets             func(childComplexity int, status *string) int
-		Deliveries           func(childComplexity int, employeeExternalID *string, limit *int) int
-		Departments          func(childComplexity int) int
-		Devices              func(childComplexity int) int
-		Employees            func(childComplexity int, externalIds []string, after *string, limit *int) int
-		LeaveRequestSettings func(childComplexity int) int
-		LeaveRequests        func(childComplexity int, status *string, employeeExternalID *string, hrQueue *bool, since *string, limit *int) int
-		LoginHistory         func(childComplexity int, limit *int) int
-		Me                   func(childComplexity int) int
-		NotificationSettings func(childComplexity int) int
-		Organization         func(childComplexity int) int
-		Payslips             func(childComplexity int, employeeExternalID *string, period *string, limit *int) int
-		Sync                 func(childComplexity int, cursor *string, limit *int) int
-		TeamLeaveRequests    func(childComplexity int) int
+		ArrivalPreview         func(childComplexity int, settings *model.NotificationSettingsInput, timezone *string) int
+		AuditLog               func(childComplexity int, before *string, limit *int) int
+		AuthPolicy             func(childComplexity int) int
+		CabinetSettings        func(childComplexity int) int
+		Cabinets               func(childComplexity int, status *string) int
+		Dashboard              func(childComplexity int) int
+		Deliveries             func(childComplexity int, employeeExternalID *string, kind *string, status *string, provider *model.PushProvider, from *time.Time, to *time.Time, limit *int) int
+		Departments            func(childComplexity int) int
+		Devices                func(childComplexity int) int
+		Employees              func(childComplexity int, externalIds []string, after *string, limit *int) int
+		LeaveRequestSettings   func(childComplexity int) int
+		LeaveRequests          func(childComplexity int, status *string, employeeExternalID *string, hrQueue *bool, since *string, limit *int) int
+		LoginHistory           func(childComplexity int, limit *int) int
+		Me                     func(childComplexity int) int
+		NotificationSettings   func(childComplexity int) int
+		Organization           func(childComplexity int) int
+		PayslipReminderPreview func(childComplexity int, period string) int
+		Payslips               func(childComplexity int, employeeExternalID *string, period *string, limit *int) int
+		SearchCabinets         func(childComplexity int, query *string, status *string, departmentExternalID *string, withoutContacts *bool, offset *int, limit *int) int
+		Sync                   func(childComplexity int, cursor *string, limit *int) int
+		TeamLeaveRequests      func(childComplexity int) int
 	}
 
 	QuickLoginChallenge struct {
@@ -385,6 +447,16 @@ type ComplexityRoot struct {
 		DeviceID     func(childComplexity int) int
 		DeviceSecret func(childComplexity int) int
 		Method       func(childComplexity int) int
+	}
+
+	StageArrival struct {
+		At   func(childComplexity int) int
+		Days func(childComplexity int) int
+	}
+
+	StatusCount struct {
+		Count  func(childComplexity int) int
+		Status func(childComplexity int) int
 	}
 
 	SyncIntegrity struct {
@@ -433,6 +505,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ArrivalPreviewResolver interface {
+	WindowStart(ctx context.Context, obj *push.ArrivalPreview) (string, error)
+	WindowEnd(ctx context.Context, obj *push.ArrivalPreview) (string, error)
+	SendDelaySeconds(ctx context.Context, obj *push.ArrivalPreview) (int, error)
+}
 type AuditEntryResolver interface {
 	ID(ctx context.Context, obj *kabinet.AuditEntry) (string, error)
 }
@@ -445,8 +522,20 @@ type CabinetResolver interface {
 type CabinetEventResolver interface {
 	Channel(ctx context.Context, obj *kabinet.CabinetEvent) (*string, error)
 }
+type CabinetPageResolver interface {
+	HasMore(ctx context.Context, obj *kabinet.CabinetPage) (bool, error)
+}
+type DashboardResolver interface {
+	CabinetsByStatus(ctx context.Context, obj *model.Dashboard) ([]*model.StatusCount, error)
+	Employees(ctx context.Context, obj *model.Dashboard) (int, error)
+	ActivationRate(ctx context.Context, obj *model.Dashboard) (float64, error)
+	EmployeesWithoutContacts(ctx context.Context, obj *model.Dashboard) (int, error)
+	LatestPeriod(ctx context.Context, obj *model.Dashboard) (*kabinet.PeriodViews, error)
+	Activity(ctx context.Context, obj *model.Dashboard) ([]*push.DayActivity, error)
+}
 type DeliveryResolver interface {
 	Platform(ctx context.Context, obj *kabinet.Delivery) (*model.Platform, error)
+	Provider(ctx context.Context, obj *kabinet.Delivery) (*model.PushProvider, error)
 
 	Error(ctx context.Context, obj *kabinet.Delivery) (*string, error)
 }
@@ -553,7 +642,11 @@ type QueryResolver interface {
 	LeaveRequests(ctx context.Context, status *string, employeeExternalID *string, hrQueue *bool, since *string, limit *int) (*requests.LeavePage, error)
 	LeaveRequestSettings(ctx context.Context) (*kabinet.LeaveRequestSettings, error)
 	NotificationSettings(ctx context.Context) (*kabinet.NotificationSettings, error)
-	Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*kabinet.Delivery, error)
+	Deliveries(ctx context.Context, employeeExternalID *string, kind *string, status *string, provider *model.PushProvider, from *time.Time, to *time.Time, limit *int) ([]*kabinet.Delivery, error)
+	SearchCabinets(ctx context.Context, query *string, status *string, departmentExternalID *string, withoutContacts *bool, offset *int, limit *int) (*kabinet.CabinetPage, error)
+	Dashboard(ctx context.Context) (*model.Dashboard, error)
+	PayslipReminderPreview(ctx context.Context, period string) (*push.BroadcastPreview, error)
+	ArrivalPreview(ctx context.Context, settings *model.NotificationSettingsInput, timezone *string) (*push.ArrivalPreview, error)
 }
 type TeamAbsenceResolver interface {
 	Name(ctx context.Context, obj *kabinet.Absence) (string, error)
@@ -579,12 +672,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "ArrivalPreview.now":
+		if e.ComplexityRoot.ArrivalPreview.Now == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArrivalPreview.Now(childComplexity), true
+	case "ArrivalPreview.oneOff":
+		if e.ComplexityRoot.ArrivalPreview.OneOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArrivalPreview.OneOff(childComplexity), true
+	case "ArrivalPreview.payslipReminders":
+		if e.ComplexityRoot.ArrivalPreview.Payslip == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArrivalPreview.Payslip(childComplexity), true
+	case "ArrivalPreview.sendDelaySeconds":
+		if e.ComplexityRoot.ArrivalPreview.SendDelaySeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArrivalPreview.SendDelaySeconds(childComplexity), true
+	case "ArrivalPreview.windowEnd":
+		if e.ComplexityRoot.ArrivalPreview.WindowEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArrivalPreview.WindowEnd(childComplexity), true
+	case "ArrivalPreview.windowStart":
+		if e.ComplexityRoot.ArrivalPreview.WindowStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArrivalPreview.WindowStart(childComplexity), true
+	case "ArrivalPreview.timezone":
+		if e.ComplexityRoot.ArrivalPreview.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArrivalPreview.Zone(childComplexity), true
+
 	case "AuditEntry.actor":
 		if e.ComplexityRoot.AuditEntry.Actor == nil {
 			break
 		}
 
 		return e.ComplexityRoot.AuditEntry.Actor(childComplexity), true
+	case "AuditEntry.actorName":
+		if e.ComplexityRoot.AuditEntry.ActorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ActorName(childComplexity), true
 	case "AuditEntry.address":
 		if e.ComplexityRoot.AuditEntry.Address == nil {
 			break
@@ -597,6 +739,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.detail":
+		if e.ComplexityRoot.AuditEntry.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Detail(childComplexity), true
 	case "AuditEntry.id":
 		if e.ComplexityRoot.AuditEntry.ID == nil {
 			break
@@ -770,6 +918,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CabinetEvent.Status(childComplexity), true
 
+	case "CabinetPage.hasMore":
+		if e.ComplexityRoot.CabinetPage.HasMore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetPage.HasMore(childComplexity), true
+	case "CabinetPage.items":
+		if e.ComplexityRoot.CabinetPage.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetPage.Items(childComplexity), true
+	case "CabinetPage.limit":
+		if e.ComplexityRoot.CabinetPage.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetPage.Limit(childComplexity), true
+	case "CabinetPage.offset":
+		if e.ComplexityRoot.CabinetPage.Offset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetPage.Offset(childComplexity), true
+	case "CabinetPage.total":
+		if e.ComplexityRoot.CabinetPage.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CabinetPage.Total(childComplexity), true
+
 	case "CabinetResult.activationCode":
 		if e.ComplexityRoot.CabinetResult.ActivationCode == nil {
 			break
@@ -875,12 +1054,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateOrganizationPayload.APIKey(childComplexity), true
+	case "CreateOrganizationPayload.adminSetPasswordLink":
+		if e.ComplexityRoot.CreateOrganizationPayload.AdminSetPasswordLink == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateOrganizationPayload.AdminSetPasswordLink(childComplexity), true
 	case "CreateOrganizationPayload.organization":
 		if e.ComplexityRoot.CreateOrganizationPayload.Organization == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CreateOrganizationPayload.Organization(childComplexity), true
+
+	case "Dashboard.activationRate":
+		if e.ComplexityRoot.Dashboard.ActivationRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.ActivationRate(childComplexity), true
+	case "Dashboard.activity":
+		if e.ComplexityRoot.Dashboard.Activity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Activity(childComplexity), true
+	case "Dashboard.cabinetsByStatus":
+		if e.ComplexityRoot.Dashboard.CabinetsByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.CabinetsByStatus(childComplexity), true
+	case "Dashboard.employees":
+		if e.ComplexityRoot.Dashboard.Employees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Employees(childComplexity), true
+	case "Dashboard.employeesWithoutContacts":
+		if e.ComplexityRoot.Dashboard.EmployeesWithoutContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.EmployeesWithoutContacts(childComplexity), true
+	case "Dashboard.latestPeriod":
+		if e.ComplexityRoot.Dashboard.LatestPeriod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.LatestPeriod(childComplexity), true
+
+	case "DayActivity.day":
+		if e.ComplexityRoot.DayActivity.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayActivity.Day(childComplexity), true
+	case "DayActivity.failed":
+		if e.ComplexityRoot.DayActivity.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayActivity.Failed(childComplexity), true
+	case "DayActivity.held":
+		if e.ComplexityRoot.DayActivity.Held == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayActivity.Held(childComplexity), true
+	case "DayActivity.sent":
+		if e.ComplexityRoot.DayActivity.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayActivity.Sent(childComplexity), true
 
 	case "Delivery.attempts":
 		if e.ComplexityRoot.Delivery.Attempts == nil {
@@ -894,6 +1141,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Delivery.EmployeeExternalID(childComplexity), true
+	case "Delivery.employeeName":
+		if e.ComplexityRoot.Delivery.EmployeeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.EmployeeName(childComplexity), true
 	case "Delivery.error":
 		if e.ComplexityRoot.Delivery.Error == nil {
 			break
@@ -924,6 +1177,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Delivery.Platform(childComplexity), true
+	case "Delivery.provider":
+		if e.ComplexityRoot.Delivery.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Provider(childComplexity), true
 	case "Delivery.sentAt":
 		if e.ComplexityRoot.Delivery.SentAt == nil {
 			break
@@ -2042,6 +2301,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PayslipLine.Title(childComplexity), true
 
+	case "PayslipReminderPreview.arrivesAt":
+		if e.ComplexityRoot.PayslipReminderPreview.ArrivesAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayslipReminderPreview.ArrivesAt(childComplexity), true
+	case "PayslipReminderPreview.period":
+		if e.ComplexityRoot.PayslipReminderPreview.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayslipReminderPreview.Period(childComplexity), true
+	case "PayslipReminderPreview.reachable":
+		if e.ComplexityRoot.PayslipReminderPreview.Reachable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayslipReminderPreview.Reachable(childComplexity), true
+	case "PayslipReminderPreview.repeat":
+		if e.ComplexityRoot.PayslipReminderPreview.Repeat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayslipReminderPreview.Repeat(childComplexity), true
+	case "PayslipReminderPreview.unviewed":
+		if e.ComplexityRoot.PayslipReminderPreview.Unviewed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayslipReminderPreview.Unviewed(childComplexity), true
+	case "PayslipReminderPreview.timezone":
+		if e.ComplexityRoot.PayslipReminderPreview.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayslipReminderPreview.Zone(childComplexity), true
+
+	case "PeriodViews.period":
+		if e.ComplexityRoot.PeriodViews.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodViews.Period(childComplexity), true
+	case "PeriodViews.published":
+		if e.ComplexityRoot.PeriodViews.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodViews.Published(childComplexity), true
+	case "PeriodViews.unviewed":
+		if e.ComplexityRoot.PeriodViews.Unviewed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodViews.Unviewed(childComplexity), true
+
 	case "PublishResult.created":
 		if e.ComplexityRoot.PublishResult.Created == nil {
 			break
@@ -2067,6 +2382,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PublishResult.Warnings(childComplexity), true
 
+	case "Query.arrivalPreview":
+		if e.ComplexityRoot.Query.ArrivalPreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_arrivalPreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ArrivalPreview(childComplexity, args["settings"].(*model.NotificationSettingsInput), args["timezone"].(*string)), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -2101,6 +2427,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cabinets(childComplexity, args["status"].(*string)), true
+	case "Query.dashboard":
+		if e.ComplexityRoot.Query.Dashboard == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Dashboard(childComplexity), true
 	case "Query.deliveries":
 		if e.ComplexityRoot.Query.Deliveries == nil {
 			break
@@ -2111,7 +2443,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Deliveries(childComplexity, args["employeeExternalId"].(*string), args["limit"].(*int)), true
+		return e.ComplexityRoot.Query.Deliveries(childComplexity, args["employeeExternalId"].(*string), args["kind"].(*string), args["status"].(*string), args["provider"].(*model.PushProvider), args["from"].(*time.Time), args["to"].(*time.Time), args["limit"].(*int)), true
 	case "Query.departments":
 		if e.ComplexityRoot.Query.Departments == nil {
 			break
@@ -2182,6 +2514,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organization(childComplexity), true
+	case "Query.payslipReminderPreview":
+		if e.ComplexityRoot.Query.PayslipReminderPreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_payslipReminderPreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PayslipReminderPreview(childComplexity, args["period"].(string)), true
 	case "Query.payslips":
 		if e.ComplexityRoot.Query.Payslips == nil {
 			break
@@ -2193,6 +2536,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Payslips(childComplexity, args["employeeExternalId"].(*string), args["period"].(*string), args["limit"].(*int)), true
+	case "Query.searchCabinets":
+		if e.ComplexityRoot.Query.SearchCabinets == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchCabinets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchCabinets(childComplexity, args["query"].(*string), args["status"].(*string), args["departmentExternalId"].(*string), args["withoutContacts"].(*bool), args["offset"].(*int), args["limit"].(*int)), true
 	case "Query.sync":
 		if e.ComplexityRoot.Query.Sync == nil {
 			break
@@ -2242,6 +2596,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.QuickLoginSetup.Method(childComplexity), true
+
+	case "StageArrival.at":
+		if e.ComplexityRoot.StageArrival.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageArrival.At(childComplexity), true
+	case "StageArrival.days":
+		if e.ComplexityRoot.StageArrival.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageArrival.Days(childComplexity), true
+
+	case "StatusCount.count":
+		if e.ComplexityRoot.StatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusCount.Count(childComplexity), true
+	case "StatusCount.status":
+		if e.ComplexityRoot.StatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusCount.Status(childComplexity), true
 
 	case "SyncIntegrity.leaveBalances":
 		if e.ComplexityRoot.SyncIntegrity.LeaveBalances == nil {
@@ -2701,16 +3081,79 @@ type Query {
   deliveries(
     "Only notifications to this employee."
     employeeExternalId: String,
+    "Only this kind: PAYSLIP_REMINDER, VACATION_REMINDER, MANAGER_VACATION_REMINDER, NEW_DEVICE or PAYSLIP_BROADCAST."
+    kind: String,
+    "Only lines in this status."
+    status: DeliveryStatus,
+    "Only deliveries to devices of this provider (notifications not yet fanned out to devices have none)."
+    provider: PushProvider,
+    "Only notifications due at or after this instant."
+    from: DateTime,
+    "Only notifications due before this instant."
+    to: DateTime,
     "At most this many, 1–1000."
     limit: Int = 100
   ): [Delivery!]! @auth(role: ORGANIZATION)
+
+  # --- HR console: search, figures, previews ---
+  """
+  Searches the organisation's employees, with their cabinets (NOT_CREATED when there is none), ordered by name,
+  one page at a time with the number of all matches. Every word of ` + "`" + `query` + "`" + ` must occur, in any letter case, in
+  the employee's last, first or middle name, external ID, email or phone. BAD_USER_INPUT (extensions.items name
+  the argument) for more than 5 words or 200 characters, a limit outside 1–200 or an offset outside 0–100000.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  searchCabinets(
+    "Words to look for; everyone when omitted."
+    query: String,
+    "Only cabinets in this status."
+    status: CabinetStatus,
+    "Only employees of this department (its external ID)."
+    departmentExternalId: String,
+    "Only employees with neither email nor phone (who can get no invitation)."
+    withoutContacts: Boolean = false,
+    "Skip this many matches, 0–100000."
+    offset: Int = 0,
+    "Page size, 1–200."
+    limit: Int = 50
+  ): CabinetPage! @auth(role: ORGANIZATION)
+  """
+  The organisation's figures for HR: cabinets by status, the activation rate, employees without contacts, the
+  latest period's unviewed payslips and the reminders of the last 7 days by day.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  dashboard: Dashboard! @auth(role: ORGANIZATION)
+  """
+  What remindUnviewedPayslips(period) would do now, without doing it: how many payslips of the period are
+  unviewed, how many reminders it would plan (employees with an active cabinet and a push device), whether it
+  repeats one of the last 12 hours, and when the reminder arrives. BAD_USER_INPUT for a malformed period.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  payslipReminderPreview(
+    "The month, YYYY-MM."
+    period: String!
+  ): PayslipReminderPreview! @auth(role: ORGANIZATION)
+  """
+  When reminders planned now would reach an employee in a time zone, under the organisation's reminder settings
+  changed by ` + "`" + `settings` + "`" + ` (checked like updateNotificationSettings, not saved): computed by the dispatcher's own
+  window and due-time rules. BAD_USER_INPUT listing every invalid setting, or for an unknown zone.
+  Requires: organisation API key (payroll integration, HR).
+  """
+  arrivalPreview(
+    "Settings to try instead of the saved ones; omitted fields keep the saved value."
+    settings: NotificationSettingsInput,
+    "The employee's IANA time zone, e.g. Asia/Vladivostok; the settings' zone when omitted."
+    timezone: String
+  ): ArrivalPreview! @auth(role: ORGANIZATION)
 }
 
 "Writes. Each field's description ends with the token it requires."
 type Mutation {
   # --- Operator ---
   """
-  Creates an organisation and its first API key. BAD_USER_INPUT for an empty name or an unknown time zone.
+  Creates an organisation and its first API key, and with adminEmail its first HR console administrator.
+  BAD_USER_INPUT for an empty name, an unknown time zone, or a bad admin email or name; CONFLICT when an HR user
+  has that email already (checked before anything is created).
   Requires: operator bootstrap token (KABINET_BOOTSTRAP_TOKEN).
   """
   createOrganization(
@@ -3069,6 +3512,10 @@ input CreateOrganizationInput {
   name: String!
   "IANA time zone of the organisation; Europe/Moscow when omitted."
   timezone: String
+  "Email of the organisation's first HR console administrator (role ADMIN); none is created when omitted."
+  adminEmail: String
+  "Full name of that administrator, 1–200 characters; required with adminEmail."
+  adminName: String
 }
 
 "A created organisation with its API key."
@@ -3077,6 +3524,12 @@ type CreateOrganizationPayload {
   organization: Organization!
   "The organisation's API key. Shown once: only its hash is stored."
   apiKey: String!
+  """
+  One-time link (good for 72 hours, once) for the first administrator to set their password at /hr/, then set up
+  their second factor; null without adminEmail. It starts with KABINET_PUBLIC_URL when that is set, else it is a
+  path on this server.
+  """
+  adminSetPasswordLink: String
 }
 
 "A tenant: an employer whose data no other organisation can see."
@@ -3091,12 +3544,16 @@ type Organization {
   createdAt: DateTime!
 }
 
-"One mutation made with an organisation key or the operator token. Amounts, codes and passwords are never recorded."
+"One mutation made with an organisation key or the operator token, or one change made in the HR console. Amounts, codes and passwords are never recorded."
 type AuditEntry {
   "Stable id; pass it as auditLog(before:) to page back."
   id: ID!
-  "operator, or key:<key id>"
+  "operator, key:<key id>, or hr:<HR user id> for a change made in the HR console"
   actor: String!
+  "Who acted, by name: the HR user's full name at the time, or the API key's name; empty for the operator and the unnamed first key."
+  actorName: String!
+  "A settings change's values before and after, as JSON {\"before\": …, \"after\": …}; empty for other changes."
+  detail: String!
   "The mutation's root field, e.g. publishPayslips."
   operation: String!
   "External IDs the mutation named."
@@ -4054,8 +4511,12 @@ type Delivery {
   stage: Int!
   "The recipient."
   employeeExternalId: String!
+  "The recipient's last and first name."
+  employeeName: String!
   "The device's platform; null until the notification is fanned out to devices."
   platform: Platform
+  "The device's push provider; null until the notification is fanned out to devices."
+  provider: PushProvider
   "Where it stands."
   status: DeliveryStatus!
   "When it is (or was) due to go out, window applied."
@@ -4066,6 +4527,112 @@ type Delivery {
   error: String
   "Every attempt to hand it to the provider, oldest first."
   attempts: [DeliveryAttempt!]!
+}
+
+"One page of a cabinet search."
+type CabinetPage {
+  "The employees of this page, with their cabinets."
+  items: [Cabinet!]!
+  "How many employees match the search in all."
+  total: Int!
+  "The offset of this page."
+  offset: Int!
+  "The page size asked for."
+  limit: Int!
+  "More matches follow this page."
+  hasMore: Boolean!
+}
+
+"The organisation's figures for HR."
+type Dashboard {
+  "Employees by cabinet status (NOT_CREATED: no cabinet), every status listed."
+  cabinetsByStatus: [StatusCount!]!
+  "All published employees."
+  employees: Int!
+  "Share of the cabinets created (any status but NOT_CREATED) that are ACTIVE, 0–1."
+  activationRate: Float!
+  "Employees with neither email nor phone: they can get no invitation."
+  employeesWithoutContacts: Int!
+  "The payslips of the latest published period; null when none is published."
+  latestPeriod: PeriodViews
+  """
+  Reminders of the last 7 days (today included), oldest first, by day in the organisation's reminder zone:
+  deliveries sent and failed, and notifications held by quiet hours (due outside the window in the
+  recipient's zone, so sent at its next opening; judged with the current window).
+  """
+  activity: [DayActivity!]!
+}
+
+"A number of employees in one cabinet status."
+type StatusCount {
+  "The status."
+  status: CabinetStatus!
+  "How many employees."
+  count: Int!
+}
+
+"The payslips of one period."
+type PeriodViews {
+  "The month, YYYY-MM."
+  period: String!
+  "Payslips published and not withdrawn."
+  published: Int!
+  "Of them, not yet viewed on a phone."
+  unviewed: Int!
+}
+
+"One day of reminder activity."
+type DayActivity {
+  "The day, in the organisation's reminder zone."
+  day: Date!
+  "Deliveries the provider accepted."
+  sent: Int!
+  "Deliveries that failed or could not be delivered."
+  failed: Int!
+  "Notifications due in quiet hours, held until the window opened."
+  held: Int!
+}
+
+"What a one-off payslip reminder would do now."
+type PayslipReminderPreview {
+  "The month, YYYY-MM."
+  period: String!
+  "Payslips of the period not yet viewed."
+  unviewed: Int!
+  "Reminders it would plan: employees with an active cabinet and a device with a push token."
+  reachable: Int!
+  "A reminder of this period was sent in the last 12 hours: pressing again reminds only of payslips published since."
+  repeat: Boolean!
+  "When it reaches an employee in the organisation's reminder zone."
+  arrivesAt: DateTime!
+  "That zone."
+  timezone: String!
+}
+
+"When reminders planned now would arrive."
+type ArrivalPreview {
+  "The employee's zone the times are computed in."
+  timezone: String!
+  "The instant the preview was computed at."
+  now: DateTime!
+  "When a one-off reminder sent now arrives."
+  oneOff: DateTime!
+  "When the reminders of a payslip published now, and not viewed, arrive: one per reminder day."
+  payslipReminders: [StageArrival!]!
+  "The window the times were computed with, HH:MM."
+  windowStart: String!
+  "The window's end, HH:MM."
+  windowEnd: String!
+  "The send delay the times were computed with, seconds."
+  sendDelaySeconds: Int!
+}
+
+"When one reminder stage arrives."
+type StageArrival {
+  "Days after publication."
+  days: Int!
+  "When it arrives."
+  at: DateTime!
 }
 
 "One attempt to hand a notification to the provider."
@@ -4085,12 +4652,36 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_ArrivalPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "timezone":
+		return ec.fieldContext_ArrivalPreview_timezone(ctx, field)
+	case "now":
+		return ec.fieldContext_ArrivalPreview_now(ctx, field)
+	case "oneOff":
+		return ec.fieldContext_ArrivalPreview_oneOff(ctx, field)
+	case "payslipReminders":
+		return ec.fieldContext_ArrivalPreview_payslipReminders(ctx, field)
+	case "windowStart":
+		return ec.fieldContext_ArrivalPreview_windowStart(ctx, field)
+	case "windowEnd":
+		return ec.fieldContext_ArrivalPreview_windowEnd(ctx, field)
+	case "sendDelaySeconds":
+		return ec.fieldContext_ArrivalPreview_sendDelaySeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArrivalPreview", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_AuditEntry_id(ctx, field)
 	case "actor":
 		return ec.fieldContext_AuditEntry_actor(ctx, field)
+	case "actorName":
+		return ec.fieldContext_AuditEntry_actorName(ctx, field)
+	case "detail":
+		return ec.fieldContext_AuditEntry_detail(ctx, field)
 	case "operation":
 		return ec.fieldContext_AuditEntry_operation(ctx, field)
 	case "targets":
@@ -4177,6 +4768,22 @@ func (ec *executionContext) childFields_CabinetEvent(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type CabinetEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_CabinetPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_CabinetPage_items(ctx, field)
+	case "total":
+		return ec.fieldContext_CabinetPage_total(ctx, field)
+	case "offset":
+		return ec.fieldContext_CabinetPage_offset(ctx, field)
+	case "limit":
+		return ec.fieldContext_CabinetPage_limit(ctx, field)
+	case "hasMore":
+		return ec.fieldContext_CabinetPage_hasMore(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CabinetPage", field.Name)
+}
+
 func (ec *executionContext) childFields_CabinetResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "employeeExternalId":
@@ -4233,8 +4840,42 @@ func (ec *executionContext) childFields_CreateOrganizationPayload(ctx context.Co
 		return ec.fieldContext_CreateOrganizationPayload_organization(ctx, field)
 	case "apiKey":
 		return ec.fieldContext_CreateOrganizationPayload_apiKey(ctx, field)
+	case "adminSetPasswordLink":
+		return ec.fieldContext_CreateOrganizationPayload_adminSetPasswordLink(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateOrganizationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Dashboard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cabinetsByStatus":
+		return ec.fieldContext_Dashboard_cabinetsByStatus(ctx, field)
+	case "employees":
+		return ec.fieldContext_Dashboard_employees(ctx, field)
+	case "activationRate":
+		return ec.fieldContext_Dashboard_activationRate(ctx, field)
+	case "employeesWithoutContacts":
+		return ec.fieldContext_Dashboard_employeesWithoutContacts(ctx, field)
+	case "latestPeriod":
+		return ec.fieldContext_Dashboard_latestPeriod(ctx, field)
+	case "activity":
+		return ec.fieldContext_Dashboard_activity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Dashboard", field.Name)
+}
+
+func (ec *executionContext) childFields_DayActivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_DayActivity_day(ctx, field)
+	case "sent":
+		return ec.fieldContext_DayActivity_sent(ctx, field)
+	case "failed":
+		return ec.fieldContext_DayActivity_failed(ctx, field)
+	case "held":
+		return ec.fieldContext_DayActivity_held(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DayActivity", field.Name)
 }
 
 func (ec *executionContext) childFields_Delivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4247,8 +4888,12 @@ func (ec *executionContext) childFields_Delivery(ctx context.Context, field grap
 		return ec.fieldContext_Delivery_stage(ctx, field)
 	case "employeeExternalId":
 		return ec.fieldContext_Delivery_employeeExternalId(ctx, field)
+	case "employeeName":
+		return ec.fieldContext_Delivery_employeeName(ctx, field)
 	case "platform":
 		return ec.fieldContext_Delivery_platform(ctx, field)
+	case "provider":
+		return ec.fieldContext_Delivery_provider(ctx, field)
 	case "status":
 		return ec.fieldContext_Delivery_status(ctx, field)
 	case "plannedAt":
@@ -4593,6 +5238,36 @@ func (ec *executionContext) childFields_PayslipLine(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type PayslipLine", field.Name)
 }
 
+func (ec *executionContext) childFields_PayslipReminderPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_PayslipReminderPreview_period(ctx, field)
+	case "unviewed":
+		return ec.fieldContext_PayslipReminderPreview_unviewed(ctx, field)
+	case "reachable":
+		return ec.fieldContext_PayslipReminderPreview_reachable(ctx, field)
+	case "repeat":
+		return ec.fieldContext_PayslipReminderPreview_repeat(ctx, field)
+	case "arrivesAt":
+		return ec.fieldContext_PayslipReminderPreview_arrivesAt(ctx, field)
+	case "timezone":
+		return ec.fieldContext_PayslipReminderPreview_timezone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PayslipReminderPreview", field.Name)
+}
+
+func (ec *executionContext) childFields_PeriodViews(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_PeriodViews_period(ctx, field)
+	case "published":
+		return ec.fieldContext_PeriodViews_published(ctx, field)
+	case "unviewed":
+		return ec.fieldContext_PeriodViews_unviewed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PeriodViews", field.Name)
+}
+
 func (ec *executionContext) childFields_PublishResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "created":
@@ -4627,6 +5302,26 @@ func (ec *executionContext) childFields_QuickLoginSetup(ctx context.Context, fie
 		return ec.fieldContext_QuickLoginSetup_deviceSecret(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type QuickLoginSetup", field.Name)
+}
+
+func (ec *executionContext) childFields_StageArrival(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "days":
+		return ec.fieldContext_StageArrival_days(ctx, field)
+	case "at":
+		return ec.fieldContext_StageArrival_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StageArrival", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_StatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_StatusCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusCount", field.Name)
 }
 
 func (ec *executionContext) childFields_SyncIntegrity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5363,6 +6058,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_arrivalPreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "settings",
+		func(ctx context.Context, v any) (*model.NotificationSettingsInput, error) {
+			return ec.unmarshalONotificationSettingsInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐNotificationSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["settings"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "timezone",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timezone"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5410,14 +6127,54 @@ func (ec *executionContext) field_Query_deliveries_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["employeeExternalId"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalODeliveryStatus2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (*model.PushProvider, error) {
+			return ec.unmarshalOPushProvider2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐPushProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["limit"] = arg1
+	args["limit"] = arg6
 	return args, nil
 }
 
@@ -5511,6 +6268,20 @@ func (ec *executionContext) field_Query_loginHistory_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_payslipReminderPreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_payslips_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5538,6 +6309,60 @@ func (ec *executionContext) field_Query_payslips_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["limit"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_searchCabinets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOCabinetStatus2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "departmentExternalId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["departmentExternalId"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "withoutContacts",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withoutContacts"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg5
 	return args, nil
 }
 
@@ -5637,6 +6462,176 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _ArrivalPreview_timezone(ctx context.Context, field graphql.CollectedField, obj *push.ArrivalPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArrivalPreview_timezone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Zone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArrivalPreview_timezone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArrivalPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _ArrivalPreview_now(ctx context.Context, field graphql.CollectedField, obj *push.ArrivalPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArrivalPreview_now(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Now, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArrivalPreview_now(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArrivalPreview", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ArrivalPreview_oneOff(ctx context.Context, field graphql.CollectedField, obj *push.ArrivalPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArrivalPreview_oneOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OneOff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArrivalPreview_oneOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArrivalPreview", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ArrivalPreview_payslipReminders(ctx context.Context, field graphql.CollectedField, obj *push.ArrivalPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArrivalPreview_payslipReminders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payslip, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []push.StageArrival) graphql.Marshaler {
+			return ec.marshalNStageArrival2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐStageArrivalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArrivalPreview_payslipReminders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ArrivalPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageArrival(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ArrivalPreview_windowStart(ctx context.Context, field graphql.CollectedField, obj *push.ArrivalPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArrivalPreview_windowStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ArrivalPreview().WindowStart(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArrivalPreview_windowStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArrivalPreview", field, true, true, "String")
+}
+
+func (ec *executionContext) _ArrivalPreview_windowEnd(ctx context.Context, field graphql.CollectedField, obj *push.ArrivalPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArrivalPreview_windowEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ArrivalPreview().WindowEnd(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArrivalPreview_windowEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArrivalPreview", field, true, true, "String")
+}
+
+func (ec *executionContext) _ArrivalPreview_sendDelaySeconds(ctx context.Context, field graphql.CollectedField, obj *push.ArrivalPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArrivalPreview_sendDelaySeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ArrivalPreview().SendDelaySeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArrivalPreview_sendDelaySeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArrivalPreview", field, true, true, "Int")
+}
+
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5680,6 +6675,52 @@ func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_actorName(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_actorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_actorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_detail(ctx context.Context, field graphql.CollectedField, obj *kabinet.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
@@ -6377,6 +7418,130 @@ func (ec *executionContext) fieldContext_CabinetEvent_at(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("CabinetEvent", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _CabinetPage_items(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetPage_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*kabinet.Cabinet) graphql.Marshaler {
+			return ec.marshalNCabinet2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetPage_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CabinetPage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cabinet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CabinetPage_total(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetPage_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetPage_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CabinetPage_offset(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetPage_offset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Offset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetPage_offset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CabinetPage_limit(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetPage_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetPage_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CabinetPage_hasMore(ctx context.Context, field graphql.CollectedField, obj *kabinet.CabinetPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CabinetPage_hasMore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CabinetPage().HasMore(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CabinetPage_hasMore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CabinetPage", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _CabinetResult_employeeExternalId(ctx context.Context, field graphql.CollectedField, obj *model.CabinetResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6800,6 +7965,286 @@ func (ec *executionContext) fieldContext_CreateOrganizationPayload_apiKey(_ cont
 	return graphql.NewScalarFieldContext("CreateOrganizationPayload", field, false, false, "String")
 }
 
+func (ec *executionContext) _CreateOrganizationPayload_adminSetPasswordLink(ctx context.Context, field graphql.CollectedField, obj *model.CreateOrganizationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateOrganizationPayload_adminSetPasswordLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdminSetPasswordLink, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateOrganizationPayload_adminSetPasswordLink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateOrganizationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dashboard_cabinetsByStatus(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_cabinetsByStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().CabinetsByStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StatusCount) graphql.Marshaler {
+			return ec.marshalNStatusCount2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐStatusCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_cabinetsByStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_employees(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_employees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().Employees(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_employees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dashboard", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Dashboard_activationRate(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_activationRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().ActivationRate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_activationRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dashboard", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Dashboard_employeesWithoutContacts(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_employeesWithoutContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().EmployeesWithoutContacts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_employeesWithoutContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dashboard", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Dashboard_latestPeriod(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_latestPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().LatestPeriod(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.PeriodViews) graphql.Marshaler {
+			return ec.marshalOPeriodViews2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐPeriodViews(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_latestPeriod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodViews(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_activity(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_activity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().Activity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*push.DayActivity) graphql.Marshaler {
+			return ec.marshalNDayActivity2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐDayActivityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DayActivity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DayActivity_day(ctx context.Context, field graphql.CollectedField, obj *push.DayActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayActivity_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNDate2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayActivity_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayActivity", field, false, false, "Date")
+}
+
+func (ec *executionContext) _DayActivity_sent(ctx context.Context, field graphql.CollectedField, obj *push.DayActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayActivity_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayActivity_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayActivity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayActivity_failed(ctx context.Context, field graphql.CollectedField, obj *push.DayActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayActivity_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayActivity_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayActivity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayActivity_held(ctx context.Context, field graphql.CollectedField, obj *push.DayActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayActivity_held(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Held, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayActivity_held(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayActivity", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Delivery_id(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6892,6 +8337,29 @@ func (ec *executionContext) fieldContext_Delivery_employeeExternalId(_ context.C
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, "String")
 }
 
+func (ec *executionContext) _Delivery_employeeName(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_employeeName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmployeeName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_employeeName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, "String")
+}
+
 func (ec *executionContext) _Delivery_platform(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6913,6 +8381,29 @@ func (ec *executionContext) _Delivery_platform(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Delivery_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Delivery", field, true, true, "Platform")
+}
+
+func (ec *executionContext) _Delivery_provider(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Delivery().Provider(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PushProvider) graphql.Marshaler {
+			return ec.marshalOPushProvider2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐPushProvider(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, true, true, "PushProvider")
 }
 
 func (ec *executionContext) _Delivery_status(ctx context.Context, field graphql.CollectedField, obj *kabinet.Delivery) (ret graphql.Marshaler) {
@@ -11969,6 +13460,213 @@ func (ec *executionContext) fieldContext_PayslipLine_period(_ context.Context, f
 	return graphql.NewScalarFieldContext("PayslipLine", field, false, false, "String")
 }
 
+func (ec *executionContext) _PayslipReminderPreview_period(ctx context.Context, field graphql.CollectedField, obj *push.BroadcastPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayslipReminderPreview_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayslipReminderPreview_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayslipReminderPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _PayslipReminderPreview_unviewed(ctx context.Context, field graphql.CollectedField, obj *push.BroadcastPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayslipReminderPreview_unviewed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unviewed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayslipReminderPreview_unviewed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayslipReminderPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PayslipReminderPreview_reachable(ctx context.Context, field graphql.CollectedField, obj *push.BroadcastPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayslipReminderPreview_reachable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reachable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayslipReminderPreview_reachable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayslipReminderPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PayslipReminderPreview_repeat(ctx context.Context, field graphql.CollectedField, obj *push.BroadcastPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayslipReminderPreview_repeat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Repeat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayslipReminderPreview_repeat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayslipReminderPreview", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PayslipReminderPreview_arrivesAt(ctx context.Context, field graphql.CollectedField, obj *push.BroadcastPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayslipReminderPreview_arrivesAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArrivesAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayslipReminderPreview_arrivesAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayslipReminderPreview", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PayslipReminderPreview_timezone(ctx context.Context, field graphql.CollectedField, obj *push.BroadcastPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayslipReminderPreview_timezone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Zone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayslipReminderPreview_timezone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayslipReminderPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodViews_period(ctx context.Context, field graphql.CollectedField, obj *kabinet.PeriodViews) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodViews_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodViews_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodViews", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodViews_published(ctx context.Context, field graphql.CollectedField, obj *kabinet.PeriodViews) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodViews_published(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Published, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodViews_published(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodViews", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PeriodViews_unviewed(ctx context.Context, field graphql.CollectedField, obj *kabinet.PeriodViews) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodViews_unviewed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unviewed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodViews_unviewed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodViews", field, false, false, "Int")
+}
+
 func (ec *executionContext) _PublishResult_created(ctx context.Context, field graphql.CollectedField, obj *kabinet.PublishResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12964,7 +14662,7 @@ func (ec *executionContext) _Query_deliveries(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Deliveries(ctx, fc.Args["employeeExternalId"].(*string), fc.Args["limit"].(*int))
+			return ec.Resolvers.Query().Deliveries(ctx, fc.Args["employeeExternalId"].(*string), fc.Args["kind"].(*string), fc.Args["status"].(*string), fc.Args["provider"].(*model.PushProvider), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["limit"].(*int))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -13010,6 +14708,242 @@ func (ec *executionContext) fieldContext_Query_deliveries(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_deliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_searchCabinets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchCabinets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchCabinets(ctx, fc.Args["query"].(*string), fc.Args["status"].(*string), fc.Args["departmentExternalId"].(*string), fc.Args["withoutContacts"].(*bool), fc.Args["offset"].(*int), fc.Args["limit"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *kabinet.CabinetPage
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *kabinet.CabinetPage
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *kabinet.CabinetPage) graphql.Marshaler {
+			return ec.marshalNCabinetPage2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchCabinets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CabinetPage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchCabinets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dashboard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dashboard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Dashboard(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *model.Dashboard
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Dashboard
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Dashboard) graphql.Marshaler {
+			return ec.marshalNDashboard2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDashboard(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dashboard(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dashboard(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_payslipReminderPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_payslipReminderPreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PayslipReminderPreview(ctx, fc.Args["period"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *push.BroadcastPreview
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *push.BroadcastPreview
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *push.BroadcastPreview) graphql.Marshaler {
+			return ec.marshalNPayslipReminderPreview2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐBroadcastPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_payslipReminderPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PayslipReminderPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_payslipReminderPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_arrivalPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_arrivalPreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ArrivalPreview(ctx, fc.Args["settings"].(*model.NotificationSettingsInput), fc.Args["timezone"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐRole(ctx, "ORGANIZATION")
+				if err != nil {
+					var zeroVal *push.ArrivalPreview
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *push.ArrivalPreview
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *push.ArrivalPreview) graphql.Marshaler {
+			return ec.marshalNArrivalPreview2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐArrivalPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_arrivalPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArrivalPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_arrivalPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13205,6 +15139,98 @@ func (ec *executionContext) _QuickLoginSetup_deviceSecret(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_QuickLoginSetup_deviceSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("QuickLoginSetup", field, false, false, "String")
+}
+
+func (ec *executionContext) _StageArrival_days(ctx context.Context, field graphql.CollectedField, obj *push.StageArrival) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageArrival_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageArrival_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageArrival", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StageArrival_at(ctx context.Context, field graphql.CollectedField, obj *push.StageArrival) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageArrival_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageArrival_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageArrival", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _StatusCount_status(ctx context.Context, field graphql.CollectedField, obj *model.StatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCabinetStatus2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusCount", field, false, false, "CabinetStatus")
+}
+
+func (ec *executionContext) _StatusCount_count(ctx context.Context, field graphql.CollectedField, obj *model.StatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SyncIntegrity_payslips(ctx context.Context, field graphql.CollectedField, obj *sync1.Integrity) (ret graphql.Marshaler) {
@@ -15301,7 +17327,7 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "timezone"}
+	fieldsInOrder := [...]string{"name", "timezone", "adminEmail", "adminName"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15322,6 +17348,20 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 				return it, err
 			}
 			it.Timezone = data
+		case "adminEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adminEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdminEmail = data
+		case "adminName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adminName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdminName = data
 		}
 	}
 	return it, nil
@@ -16488,6 +18528,72 @@ func UnmarshalVacationInput(ctx context.Context, raw any) (payroll.VacationInput
 
 // region    **************************** object.gotpl ****************************
 
+var arrivalPreviewImplementors = []string{"ArrivalPreview"}
+
+func (ec *executionContext) _ArrivalPreview(ctx context.Context, sel ast.SelectionSet, obj *push.ArrivalPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, arrivalPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ArrivalPreview")
+		case "timezone":
+			out.Values[i] = ec._ArrivalPreview_timezone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "now":
+			out.Values[i] = ec._ArrivalPreview_now(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "oneOff":
+			out.Values[i] = ec._ArrivalPreview_oneOff(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "payslipReminders":
+			out.Values[i] = ec._ArrivalPreview_payslipReminders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "windowStart":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ArrivalPreview_windowStart(ctx, field, obj)
+				})
+		case "windowEnd":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ArrivalPreview_windowEnd(ctx, field, obj)
+				})
+		case "sendDelaySeconds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ArrivalPreview_sendDelaySeconds(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEntryImplementors = []string{"AuditEntry"}
 
 func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *kabinet.AuditEntry) graphql.Marshaler {
@@ -16507,6 +18613,16 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 				})
 		case "actor":
 			out.Values[i] = ec._AuditEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actorName":
+			out.Values[i] = ec._AuditEntry_actorName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "detail":
+			out.Values[i] = ec._AuditEntry_detail(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16723,6 +18839,60 @@ func (ec *executionContext) _CabinetEvent(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var cabinetPageImplementors = []string{"CabinetPage"}
+
+func (ec *executionContext) _CabinetPage(ctx context.Context, sel ast.SelectionSet, obj *kabinet.CabinetPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cabinetPageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CabinetPage")
+		case "items":
+			out.Values[i] = ec._CabinetPage_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "total":
+			out.Values[i] = ec._CabinetPage_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "offset":
+			out.Values[i] = ec._CabinetPage_offset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "limit":
+			out.Values[i] = ec._CabinetPage_limit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hasMore":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CabinetPage_hasMore(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var cabinetResultImplementors = []string{"CabinetResult"}
 
 func (ec *executionContext) _CabinetResult(ctx context.Context, sel ast.SelectionSet, obj *model.CabinetResult) graphql.Marshaler {
@@ -16801,6 +18971,92 @@ func (ec *executionContext) _CreateOrganizationPayload(ctx context.Context, sel 
 			return ec.marshalNOrganization2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐOrganization(ctx, field.Selections, obj.Organization)
 		case "apiKey":
 			return ec.marshalNString2string(ctx, field.Selections, obj.APIKey)
+		case "adminSetPasswordLink":
+			return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.AdminSetPasswordLink)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	})
+}
+
+var dashboardImplementors = []string{"Dashboard"}
+
+func (ec *executionContext) _Dashboard(ctx context.Context, sel ast.SelectionSet, obj *model.Dashboard) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Dashboard")
+		case "cabinetsByStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_cabinetsByStatus(ctx, field, obj)
+				})
+		case "employees":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_employees(ctx, field, obj)
+				})
+		case "activationRate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_activationRate(ctx, field, obj)
+				})
+		case "employeesWithoutContacts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_employeesWithoutContacts(ctx, field, obj)
+				})
+		case "latestPeriod":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_latestPeriod(ctx, field, obj)
+				})
+		case "activity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_activity(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dayActivityImplementors = []string{"DayActivity"}
+
+func (ec *executionContext) _DayActivity(ctx context.Context, sel ast.SelectionSet, obj *push.DayActivity) graphql.Marshaler {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, dayActivityImplementors, "DayActivity", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *push.DayActivity) graphql.Marshaler {
+		switch field.Name {
+		case "day":
+			return ec.marshalNDate2string(ctx, field.Selections, obj.Day)
+		case "sent":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Sent)
+		case "failed":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Failed)
+		case "held":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Held)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16838,11 +19094,22 @@ func (ec *executionContext) _Delivery(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "employeeName":
+			out.Values[i] = ec._Delivery_employeeName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "platform":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Delivery_platform(ctx, field, obj)
+				})
+		case "provider":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Delivery_provider(ctx, field, obj)
 				})
 		case "status":
 			out.Values[i] = ec._Delivery_status(ctx, field, obj)
@@ -17928,6 +20195,48 @@ func (ec *executionContext) _PayslipLine(ctx context.Context, sel ast.SelectionS
 	})
 }
 
+var payslipReminderPreviewImplementors = []string{"PayslipReminderPreview"}
+
+func (ec *executionContext) _PayslipReminderPreview(ctx context.Context, sel ast.SelectionSet, obj *push.BroadcastPreview) graphql.Marshaler {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, payslipReminderPreviewImplementors, "PayslipReminderPreview", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *push.BroadcastPreview) graphql.Marshaler {
+		switch field.Name {
+		case "period":
+			return ec.marshalNString2string(ctx, field.Selections, obj.Period)
+		case "unviewed":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Unviewed)
+		case "reachable":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Reachable)
+		case "repeat":
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Repeat)
+		case "arrivesAt":
+			return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.ArrivesAt)
+		case "timezone":
+			return ec.marshalNString2string(ctx, field.Selections, obj.Zone)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	})
+}
+
+var periodViewsImplementors = []string{"PeriodViews"}
+
+func (ec *executionContext) _PeriodViews(ctx context.Context, sel ast.SelectionSet, obj *kabinet.PeriodViews) graphql.Marshaler {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, periodViewsImplementors, "PeriodViews", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *kabinet.PeriodViews) graphql.Marshaler {
+		switch field.Name {
+		case "period":
+			return ec.marshalNString2string(ctx, field.Selections, obj.Period)
+		case "published":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Published)
+		case "unviewed":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Unviewed)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	})
+}
+
 var publishResultImplementors = []string{"PublishResult"}
 
 func (ec *executionContext) _PublishResult(ctx context.Context, sel ast.SelectionSet, obj *kabinet.PublishResult) graphql.Marshaler {
@@ -18069,6 +20378,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_deliveries(ctx, field)
 				})
+		case "searchCabinets":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchCabinets(ctx, field)
+				})
+		case "dashboard":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dashboard(ctx, field)
+				})
+		case "payslipReminderPreview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_payslipReminderPreview(ctx, field)
+				})
+		case "arrivalPreview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_arrivalPreview(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -18128,6 +20461,38 @@ func (ec *executionContext) _QuickLoginSetup(ctx context.Context, sel ast.Select
 			return ec.marshalNString2string(ctx, field.Selections, obj.DeviceID)
 		case "deviceSecret":
 			return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeviceSecret)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	})
+}
+
+var stageArrivalImplementors = []string{"StageArrival"}
+
+func (ec *executionContext) _StageArrival(ctx context.Context, sel ast.SelectionSet, obj *push.StageArrival) graphql.Marshaler {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, stageArrivalImplementors, "StageArrival", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *push.StageArrival) graphql.Marshaler {
+		switch field.Name {
+		case "days":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Days)
+		case "at":
+			return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.At)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	})
+}
+
+var statusCountImplementors = []string{"StatusCount"}
+
+func (ec *executionContext) _StatusCount(ctx context.Context, sel ast.SelectionSet, obj *model.StatusCount) graphql.Marshaler {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, statusCountImplementors, "StatusCount", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *model.StatusCount) graphql.Marshaler {
+		switch field.Name {
+		case "status":
+			return ec.marshalNCabinetStatus2string(ctx, field.Selections, obj.Status)
+		case "count":
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18649,6 +21014,14 @@ func (ec *executionContext) unmarshalNActivateInput2githubᚗcomᚋkabinetᚋkab
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNArrivalPreview2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐArrivalPreview(ctx context.Context, sel ast.SelectionSet, v *push.ArrivalPreview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ArrivalPreview!")
+		return graphql.Null
+	}
+	return ec._ArrivalPreview(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*kabinet.AuditEntry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18756,6 +21129,14 @@ func (ec *executionContext) marshalNCabinetEvent2ᚖgithubᚗcomᚋkabinetᚋkab
 	return ec._CabinetEvent(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCabinetPage2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐCabinetPage(ctx context.Context, sel ast.SelectionSet, v *kabinet.CabinetPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CabinetPage!")
+		return graphql.Null
+	}
+	return ec._CabinetPage(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCabinetResult2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐCabinetResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CabinetResult) graphql.Marshaler {
 	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18829,6 +21210,14 @@ func (ec *executionContext) marshalNCreateOrganizationPayload2ᚖgithubᚗcomᚋ
 	return ec._CreateOrganizationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDashboard2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDashboard(ctx context.Context, sel ast.SelectionSet, v *model.Dashboard) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Dashboard!")
+		return graphql.Null
+	}
+	return ec._Dashboard(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDate2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18855,6 +21244,30 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNDayActivity2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐDayActivityᚄ(ctx context.Context, sel ast.SelectionSet, v []*push.DayActivity) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDayActivity2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐDayActivity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDayActivity2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐDayActivity(ctx context.Context, sel ast.SelectionSet, v *push.DayActivity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DayActivity!")
+		return graphql.Null
+	}
+	return ec._DayActivity(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDecideLeaveRequestInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐDecideLeaveRequestInput(ctx context.Context, v any) (model.DecideLeaveRequestInput, error) {
@@ -19061,6 +21474,20 @@ func (ec *executionContext) unmarshalNEmployeeInput2ᚕᚖgithubᚗcomᚋkabinet
 func (ec *executionContext) unmarshalNEmployeeInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpayrollᚐEmployeeInput(ctx context.Context, v any) (*payroll.EmployeeInput, error) {
 	res, err := ec.unmarshalInputEmployeeInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -19481,6 +21908,14 @@ func (ec *executionContext) unmarshalNPayslipLineInput2githubᚗcomᚋkabinetᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNPayslipReminderPreview2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐBroadcastPreview(ctx context.Context, sel ast.SelectionSet, v *push.BroadcastPreview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PayslipReminderPreview!")
+		return graphql.Null
+	}
+	return ec._PayslipReminderPreview(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPayslipSection2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19606,6 +22041,50 @@ func (ec *executionContext) marshalNRole2githubᚗcomᚋkabinetᚋkabinetᚋgrap
 func (ec *executionContext) unmarshalNSetupQuickLoginInput2githubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐSetupQuickLoginInput(ctx context.Context, v any) (model.SetupQuickLoginInput, error) {
 	res, err := ec.unmarshalInputSetupQuickLoginInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStageArrival2githubᚗcomᚋkabinetᚋkabinetᚋpushᚐStageArrival(ctx context.Context, sel ast.SelectionSet, v push.StageArrival) graphql.Marshaler {
+	return ec._StageArrival(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStageArrival2ᚕgithubᚗcomᚋkabinetᚋkabinetᚋpushᚐStageArrivalᚄ(ctx context.Context, sel ast.SelectionSet, v []push.StageArrival) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStageArrival2githubᚗcomᚋkabinetᚋkabinetᚋpushᚐStageArrival(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatusCount2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StatusCount) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatusCount2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐStatusCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatusCount2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐStatusCount(ctx context.Context, sel ast.SelectionSet, v *model.StatusCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StatusCount!")
+		return graphql.Null
+	}
+	return ec._StatusCount(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -20022,6 +22501,24 @@ func (ec *executionContext) marshalODecimal2ᚖstring(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalODeliveryStatus2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODeliveryStatus2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
 func (ec *executionContext) marshalOEmployee2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐEmployee(ctx context.Context, sel ast.SelectionSet, v *kabinet.Employee) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -20143,6 +22640,14 @@ func (ec *executionContext) marshalOLeaveRequestStatus2ᚖstring(ctx context.Con
 	return res
 }
 
+func (ec *executionContext) unmarshalONotificationSettingsInput2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐNotificationSettingsInput(ctx context.Context, v any) (*model.NotificationSettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputNotificationSettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalONotificationTextInput2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐNotificationTextᚄ(ctx context.Context, v any) ([]*kabinet.NotificationText, error) {
 	if v == nil {
 		return nil, nil
@@ -20177,6 +22682,13 @@ func (ec *executionContext) unmarshalOPayslipLineInput2ᚕgithubᚗcomᚋkabinet
 	return res, nil
 }
 
+func (ec *executionContext) marshalOPeriodViews2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐPeriodViews(ctx context.Context, sel ast.SelectionSet, v *kabinet.PeriodViews) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PeriodViews(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOPlatform2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐPlatform(ctx context.Context, v any) (*model.Platform, error) {
 	if v == nil {
 		return nil, nil
@@ -20187,6 +22699,22 @@ func (ec *executionContext) unmarshalOPlatform2ᚖgithubᚗcomᚋkabinetᚋkabin
 }
 
 func (ec *executionContext) marshalOPlatform2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐPlatform(ctx context.Context, sel ast.SelectionSet, v *model.Platform) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOPushProvider2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐPushProvider(ctx context.Context, v any) (*model.PushProvider, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.PushProvider)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPushProvider2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋgraphᚋmodelᚐPushProvider(ctx context.Context, sel ast.SelectionSet, v *model.PushProvider) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

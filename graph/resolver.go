@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
+	"github.com/kabinet/kabinet/hr"
 	"github.com/kabinet/kabinet/payroll"
 	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/requests"
@@ -47,4 +48,8 @@ type Resolver struct {
 	Push *push.Service
 	// Leave runs leave requests.
 	Leave *requests.Service
+	// HR creates an organisation's first HR console administrator;
+	// PublicURL (KABINET_PUBLIC_URL) starts the set-password link.
+	HR        *hr.Service
+	PublicURL string
 }

@@ -15,10 +15,27 @@ import (
 	"github.com/kabinet/kabinet/activation"
 	"github.com/kabinet/kabinet/auth"
 	"github.com/kabinet/kabinet/graph/model"
+	"github.com/kabinet/kabinet/hr"
 	"github.com/kabinet/kabinet/payroll"
+	"github.com/kabinet/kabinet/push"
 	"github.com/kabinet/kabinet/requests"
 	sync1 "github.com/kabinet/kabinet/sync"
 )
+
+// WindowStart is the resolver for the windowStart field.
+func (r *arrivalPreviewResolver) WindowStart(ctx context.Context, obj *push.ArrivalPreview) (string, error) {
+	return obj.Settings.WindowStart, nil
+}
+
+// WindowEnd is the resolver for the windowEnd field.
+func (r *arrivalPreviewResolver) WindowEnd(ctx context.Context, obj *push.ArrivalPreview) (string, error) {
+	return obj.Settings.WindowEnd, nil
+}
+
+// SendDelaySeconds is the resolver for the sendDelaySeconds field.
+func (r *arrivalPreviewResolver) SendDelaySeconds(ctx context.Context, obj *push.ArrivalPreview) (int, error) {
+	return int(obj.Settings.SendDelay / time.Second), nil
+}
 
 // ID is the resolver for the id field.
 func (r *auditEntryResolver) ID(ctx context.Context, obj *kabinet.AuditEntry) (string, error) {
@@ -53,9 +70,81 @@ func (r *cabinetEventResolver) Channel(ctx context.Context, obj *kabinet.Cabinet
 	return nullable(obj.Channel), nil
 }
 
+// HasMore is the resolver for the hasMore field.
+func (r *cabinetPageResolver) HasMore(ctx context.Context, obj *kabinet.CabinetPage) (bool, error) {
+	return obj.Offset+len(obj.Items) < obj.Total, nil
+}
+
+// CabinetsByStatus is the resolver for the cabinetsByStatus field.
+func (r *dashboardResolver) CabinetsByStatus(ctx context.Context, obj *model.Dashboard) ([]*model.StatusCount, error) {
+	o, err := r.dashboardCabinets(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.StatusCount, 0, len(activation.Statuses))
+	for _, st := range activation.Statuses {
+		out = append(out, &model.StatusCount{Status: st, Count: o.ByStatus[st]})
+	}
+	return out, nil
+}
+
+// Employees is the resolver for the employees field.
+func (r *dashboardResolver) Employees(ctx context.Context, obj *model.Dashboard) (int, error) {
+	o, err := r.dashboardCabinets(ctx, obj)
+	if err != nil {
+		return 0, err
+	}
+	return o.Employees, nil
+}
+
+// ActivationRate is the resolver for the activationRate field.
+func (r *dashboardResolver) ActivationRate(ctx context.Context, obj *model.Dashboard) (float64, error) {
+	o, err := r.dashboardCabinets(ctx, obj)
+	if err != nil {
+		return 0, err
+	}
+	return o.ActivationRate, nil
+}
+
+// EmployeesWithoutContacts is the resolver for the employeesWithoutContacts field.
+func (r *dashboardResolver) EmployeesWithoutContacts(ctx context.Context, obj *model.Dashboard) (int, error) {
+	o, err := r.dashboardCabinets(ctx, obj)
+	if err != nil {
+		return 0, err
+	}
+	return o.WithoutContacts, nil
+}
+
+// LatestPeriod is the resolver for the latestPeriod field.
+func (r *dashboardResolver) LatestPeriod(ctx context.Context, obj *model.Dashboard) (*kabinet.PeriodViews, error) {
+	p, err := r.Push.LatestPeriod(ctx, obj.OrgID)
+	if err != nil || p.Period == "" {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Activity is the resolver for the activity field.
+func (r *dashboardResolver) Activity(ctx context.Context, obj *model.Dashboard) ([]*push.DayActivity, error) {
+	days, err := r.Push.Activity(ctx, obj.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	return pointers(days), nil
+}
+
 // Platform is the resolver for the platform field.
 func (r *deliveryResolver) Platform(ctx context.Context, obj *kabinet.Delivery) (*model.Platform, error) {
 	return platformPtr(obj.Platform), nil
+}
+
+// Provider is the resolver for the provider field.
+func (r *deliveryResolver) Provider(ctx context.Context, obj *kabinet.Delivery) (*model.PushProvider, error) {
+	if obj.Provider == "" {
+		return nil, nil
+	}
+	p := model.PushProvider(obj.Provider)
+	return &p, nil
 }
 
 // Error is the resolver for the error field.
@@ -203,12 +292,28 @@ func (r *leaveRequestEventResolver) Comment(ctx context.Context, obj *kabinet.Le
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*model.CreateOrganizationPayload, error) {
+	var admin *hr.NewUserInput
+	if input.AdminEmail != nil {
+		admin = &hr.NewUserInput{Email: *input.AdminEmail, FullName: deref(input.AdminName), Role: string(hr.RoleAdmin)}
+		if err := r.HR.CheckNewUser(ctx, *admin); err != nil {
+			return nil, err
+		}
+	}
 	org, key, err := r.Tenancy.CreateOrganization(ctx, input.Name, deref(input.Timezone))
 	if err != nil {
 		return nil, err
 	}
 	noteAuditOrg(ctx, org.ID)
-	return &model.CreateOrganizationPayload{Organization: org, APIKey: key}, nil
+	out := &model.CreateOrganizationPayload{Organization: org, APIKey: key}
+	if admin != nil {
+		_, token, err := r.HR.AddUser(ctx, org.ID, *admin)
+		if err != nil {
+			return nil, err
+		}
+		link := hr.LinkURL(r.PublicURL, token)
+		out.AdminSetPasswordLink = &link
+	}
+	return out, nil
 }
 
 // UpsertDepartments is the resolver for the upsertDepartments field.
@@ -564,12 +669,34 @@ func (r *queryResolver) NotificationSettings(ctx context.Context) (*kabinet.Noti
 }
 
 // Deliveries is the resolver for the deliveries field.
-func (r *queryResolver) Deliveries(ctx context.Context, employeeExternalID *string, limit *int) ([]*kabinet.Delivery, error) {
-	n, err := limitArg(limit, 1000)
-	if err != nil {
-		return nil, err
+func (r *queryResolver) Deliveries(ctx context.Context, employeeExternalID *string, kind *string, status *string, provider *model.PushProvider, from *time.Time, to *time.Time, limit *int) ([]*kabinet.Delivery, error) {
+	return r.Push.Deliveries(ctx, orgID(ctx), push.DeliveryQuery{EmployeeExternalID: deref(employeeExternalID), Kind: deref(kind),
+		Status: deref(status), Provider: string(deref(provider)), From: deref(from), To: deref(to), Limit: deref(limit)})
+}
+
+// SearchCabinets is the resolver for the searchCabinets field.
+func (r *queryResolver) SearchCabinets(ctx context.Context, query *string, status *string, departmentExternalID *string, withoutContacts *bool, offset *int, limit *int) (*kabinet.CabinetPage, error) {
+	return r.Activation.SearchCabinets(ctx, orgID(ctx), activation.SearchInput{Text: deref(query), Status: deref(status),
+		DepartmentExternalID: deref(departmentExternalID), NoContact: deref(withoutContacts), Offset: deref(offset), Limit: deref(limit)})
+}
+
+// Dashboard is the resolver for the dashboard field.
+func (r *queryResolver) Dashboard(ctx context.Context) (*model.Dashboard, error) {
+	return &model.Dashboard{OrgID: orgID(ctx)}, nil
+}
+
+// PayslipReminderPreview is the resolver for the payslipReminderPreview field.
+func (r *queryResolver) PayslipReminderPreview(ctx context.Context, period string) (*push.BroadcastPreview, error) {
+	return r.Push.PreviewBroadcast(ctx, orgID(ctx), period)
+}
+
+// ArrivalPreview is the resolver for the arrivalPreview field.
+func (r *queryResolver) ArrivalPreview(ctx context.Context, settings *model.NotificationSettingsInput, timezone *string) (*push.ArrivalPreview, error) {
+	var in push.SettingsInput
+	if settings != nil {
+		in = settingsInput(*settings)
 	}
-	return r.Push.Deliveries(ctx, orgID(ctx), deref(employeeExternalID), n)
+	return r.Push.PreviewArrival(ctx, orgID(ctx), in, deref(timezone))
 }
 
 // Name is the resolver for the name field.
@@ -582,6 +709,9 @@ func (r *teamAbsenceResolver) Status(ctx context.Context, obj *kabinet.Absence) 
 	return nullable(obj.Status), nil
 }
 
+// ArrivalPreview returns ArrivalPreviewResolver implementation.
+func (r *Resolver) ArrivalPreview() ArrivalPreviewResolver { return &arrivalPreviewResolver{r} }
+
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
 
@@ -590,6 +720,12 @@ func (r *Resolver) Cabinet() CabinetResolver { return &cabinetResolver{r} }
 
 // CabinetEvent returns CabinetEventResolver implementation.
 func (r *Resolver) CabinetEvent() CabinetEventResolver { return &cabinetEventResolver{r} }
+
+// CabinetPage returns CabinetPageResolver implementation.
+func (r *Resolver) CabinetPage() CabinetPageResolver { return &cabinetPageResolver{r} }
+
+// Dashboard returns DashboardResolver implementation.
+func (r *Resolver) Dashboard() DashboardResolver { return &dashboardResolver{r} }
 
 // Delivery returns DeliveryResolver implementation.
 func (r *Resolver) Delivery() DeliveryResolver { return &deliveryResolver{r} }
@@ -629,9 +765,12 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) TeamAbsence() TeamAbsenceResolver { return &teamAbsenceResolver{r} }
 
 type (
+	arrivalPreviewResolver       struct{ *Resolver }
 	auditEntryResolver           struct{ *Resolver }
 	cabinetResolver              struct{ *Resolver }
 	cabinetEventResolver         struct{ *Resolver }
+	cabinetPageResolver          struct{ *Resolver }
+	dashboardResolver            struct{ *Resolver }
 	deliveryResolver             struct{ *Resolver }
 	deliveryAttemptResolver      struct{ *Resolver }
 	departmentResolver           struct{ *Resolver }

@@ -70,7 +70,8 @@ type Service struct {
 	SealKey []byte
 	// Throttle counts failed sign-ins (auth.Service.Guard).
 	Throttle Guarder
-	// Mail delivers invitations (the activation service's email sender).
+	// Mail delivers invitations (the activation service's email sender);
+	// nil: none is sent, and the admin hands the link over.
 	Mail activation.Sender
 }
 
@@ -159,6 +160,26 @@ func (s *Service) newLink(u *User) (*Link, string) {
 		ExpiresAt: now.Add(LinkLifetime)}, token
 }
 
+// CheckNewUser validates a new user and checks that the email is free,
+// before the caller creates anything else with them (createOrganization).
+// BAD_USER_INPUT, CONFLICT for a taken email.
+func (s *Service) CheckNewUser(ctx context.Context, in NewUserInput) error {
+	u, err := in.user("", s.Clock.Now())
+	if err != nil {
+		return err
+	}
+	_, err = s.Store.HRUserByEmail(ctx, NormalizeEmail(u.Email))
+	switch kabinet.ErrorCode(err) {
+	case kabinet.ENOTFOUND:
+		return nil
+	case "":
+		return errEmailTaken
+	}
+	return err
+}
+
+var errEmailTaken = kabinet.Errorf(kabinet.ECONFLICT, "an HR user with this email already exists")
+
 // AddUser creates an HR user of the organisation with a one-time
 // set-password link, for the operator (createOrganization, the command
 // line): no HR permission is checked, the caller is trusted. It returns
@@ -172,7 +193,7 @@ func (s *Service) AddUser(ctx context.Context, orgID string, in NewUserInput) (*
 	link, token := s.newLink(u)
 	if err := s.Store.CreateHRUser(ctx, u, link); err != nil {
 		if kabinet.ErrorCode(err) == kabinet.ECONFLICT {
-			return nil, "", kabinet.Errorf(kabinet.ECONFLICT, "an HR user with this email already exists")
+			return nil, "", errEmailTaken
 		}
 		return nil, "", err
 	}

@@ -28,6 +28,9 @@ type Store interface {
 	PublishVacations(ctx context.Context, orgID string, vacs []kabinet.Vacation) (kabinet.PublishResult, []string, error)
 	CancelVacation(ctx context.Context, orgID, externalID string) (id string, err error)
 	Employee(ctx context.Context, orgID, id string) (*kabinet.Employee, error)
+	// Departments and Payslips list what was published (read.go).
+	Departments(ctx context.Context, orgID string) ([]*kabinet.Department, error)
+	Payslips(ctx context.Context, orgID string, f kabinet.PayslipFilter) ([]*kabinet.Payslip, error)
 	// OrgChart returns the organisation's departments, with the employee id
 	// of each published head, and its head: facts for the manager rule.
 	OrgChart(ctx context.Context, orgID string) (*kabinet.OrgChart, error)

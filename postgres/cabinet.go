@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/sqlstore"
 	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
@@ -89,7 +90,7 @@ func (db *DB) Cabinets(ctx context.Context, orgID, status string) ([]*kabinet.Ca
 }
 
 func employeeColumnsAs(alias string) string {
-	cols := strings.Split(employeeColumns, ",")
+	cols := strings.Split(sqlstore.EmployeeColumns, ",")
 	for i, c := range cols {
 		cols[i] = alias + "." + strings.TrimSpace(c)
 	}

@@ -2,25 +2,24 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
-	"time"
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // The dispatcher's side of the outbox that is PostgreSQL's own: the
-// delivery outcomes (ApplyDeliveries, over unnest'ed arrays) and the gauges
-// (OutboxStats). The claims and the fan-out (ClaimOutbox, ApplyOutbox,
-// ClaimDeliveries) are written once for both stores in internal/sqlstore:
-// claims take rows FOR UPDATE SKIP LOCKED, so instances share the work
-// without waiting on each other, and store a lease (claimed_by = the
-// instance, the lease end in not_before / next_attempt_at), so rows of an
-// instance that died come due again by themselves. Every later write is
-// fenced by claimed_by: an instance whose lease ran out and whose rows were
-// taken over cannot overwrite the new owner's result (its writes come back
-// as lost). Wake-ups between instances are not needed for correctness: a
-// claim that finds nothing waits for the dispatcher's polling interval.
+// delivery outcomes (ApplyDeliveries, over unnest'ed arrays). The claims,
+// the fan-out, the gauges and HR's delivery log (ClaimOutbox, ApplyOutbox,
+// ClaimDeliveries, OutboxStats, DeliveryLog) are written once for both
+// stores in internal/sqlstore: claims take rows FOR UPDATE SKIP LOCKED, so
+// instances share the work without waiting on each other, and store a
+// lease (claimed_by = the instance, the lease end in not_before /
+// next_attempt_at), so rows of an instance that died come due again by
+// themselves. Every later write is fenced by claimed_by: an instance whose
+// lease ran out and whose rows were taken over cannot overwrite the new
+// owner's result (its writes come back as lost). Wake-ups between instances
+// are not needed for correctness: a claim that finds nothing waits for the
+// dispatcher's polling interval.
 
 // ApplyDeliveries writes changes of deliveries claimed by owner, each with
 // its attempt in the log, in one transaction of three set-based statements
@@ -77,26 +76,4 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 		return nil
 	})
 	return lost, err
-}
-
-// OutboxStats reports the work waiting at now: planned notifications and
-// undelivered deliveries, and the due time of the oldest of them that is due.
-func (db *DB) OutboxStats(ctx context.Context, now time.Time) (depth int, oldestDue time.Time, err error) {
-	var a, b int
-	var o1, o2 sql.NullInt64
-	err = db.conn.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM push_outbox WHERE status = 'PLANNED'),
-		(SELECT count(*) FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')),
-		(SELECT min(not_before) FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ?1),
-		(SELECT min(next_attempt_at) FROM push_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1)`, storecodec.MS(now)).
-		Scan(&a, &b, &o1, &o2)
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	for _, o := range []sql.NullInt64{o1, o2} {
-		if o.Valid && (oldestDue.IsZero() || storecodec.FromMS(o.Int64).Before(oldestDue)) {
-			oldestDue = storecodec.FromMS(o.Int64)
-		}
-	}
-	return a + b, oldestDue, nil
 }

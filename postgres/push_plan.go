@@ -79,31 +79,6 @@ func (db *DB) OrgChart(ctx context.Context, orgID string) (*kabinet.OrgChart, er
 	return kabinet.NewOrgChart(units, head), nil
 }
 
-// Reach returns, for the given employees, the state of their cabinet and
-// how many of their devices are active with a push token. Employees with
-// neither are absent.
-func (db *DB) Reach(ctx context.Context, orgID string, employeeIDs []string) (map[string]kabinet.Reach, error) {
-	rows, err := db.conn.QueryContext(ctx, `SELECT e.id, COALESCE(c.status, ''),
-		(SELECT count(*) FROM devices d JOIN push_tokens t ON t.device_id = d.id WHERE d.employee_id = e.id AND d.revoked_at IS NULL)
-		FROM unnest(?::text[]) AS e(id) LEFT JOIN cabinets c ON c.employee_id = e.id AND c.org_id = ?`, employeeIDs, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := make(map[string]kabinet.Reach, len(employeeIDs))
-	for rows.Next() {
-		var id string
-		var r kabinet.Reach
-		if err := rows.Scan(&id, &r.CabinetStatus, &r.PushDevices); err != nil {
-			return nil, err
-		}
-		if r != (kabinet.Reach{}) {
-			out[id] = r
-		}
-	}
-	return out, rows.Err()
-}
-
 // BroadcastStages returns the highest stage of the organisation's payslip
 // broadcasts, and the highest stage of a broadcast about period planned
 // after since; 0 for none.

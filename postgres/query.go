@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"strings"
 )
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -38,4 +39,9 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 }
 func queryStrings(ctx context.Context, tx *txn, q string, args ...any) ([]string, error) {
 	return queryAll(ctx, tx, scanString, q, args...)
+}
+
+// placeholders is n comma-separated ? marks, for an IN list.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }

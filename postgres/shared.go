@@ -18,6 +18,8 @@ func (r runner) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
 	return r.db.ReadTx(ctx, func(tx *txn) error { return fn(tx) })
 }
 
+func (r runner) Reader() sqlstore.Querier { return r.db.conn }
+
 // RecordChange adds a change to the transaction (sqlstore.Tx); it gets its
 // position at commit.
 func (t *txn) RecordChange(ctx context.Context, orgID, employeeID, entity, entityID, op string, at time.Time) error {

@@ -78,7 +78,7 @@ func (r *syncReader) Changes(ctx context.Context, after, upTo int64, limit int) 
 // redundant with the employee's (globally unique) id; it is kept so that a
 // mistake elsewhere can never cross tenants.
 const (
-	syncPayslips = `SELECT ` + payslipColumns + ` FROM payslips p JOIN employees e ON e.id = p.employee_id
+	syncPayslips = `SELECT ` + sqlstore.PayslipColumns + ` FROM payslips p JOIN employees e ON e.id = p.employee_id
 		WHERE p.employee_id = ? AND p.org_id = ? AND p.retracted_at IS NULL`
 	syncBalances = `SELECT id, leave_type_code, leave_type_title, as_of, entitled, used, remaining, updated_at
 		FROM leave_balances WHERE employee_id = ? AND org_id = ?`
@@ -229,7 +229,7 @@ func (r *syncReader) payslips(ctx context.Context, query string, args ...any) ([
 	defer rows.Close()
 	var out []*kabinet.Payslip
 	for rows.Next() {
-		p, err := scanPayslip(rows)
+		p, err := sqlstore.ScanPayslip(rows)
 		if err != nil {
 			return nil, err
 		}

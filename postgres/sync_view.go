@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/kabinet/kabinet"
+	"github.com/kabinet/kabinet/internal/sqlstore"
 	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
@@ -82,7 +83,7 @@ func (db *DB) MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *
 
 // visiblePayslip reads the payslip if the employee still sees it.
 func visiblePayslip(ctx context.Context, tx *txn, v kabinet.PayslipView) (*kabinet.Payslip, error) {
-	p, err := scanPayslip(tx.QueryRowContext(ctx, `SELECT `+payslipColumns+` FROM payslips p JOIN employees e ON e.id = p.employee_id
+	p, err := sqlstore.ScanPayslip(tx.QueryRowContext(ctx, `SELECT `+sqlstore.PayslipColumns+` FROM payslips p JOIN employees e ON e.id = p.employee_id
 		WHERE p.id = ? AND p.org_id = ? AND p.employee_id = ? AND p.retracted_at IS NULL`, v.PayslipID, v.OrgID, v.EmployeeID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, payslipNotFound(v.PayslipID)

@@ -169,12 +169,7 @@ func BenchmarkDispatchFakeFCM100k(b *testing.B) {
 func benchDispatch(b *testing.B, n int, newSender func(*testkit.Clock) push.Sender) {
 	db, clock, orgID, ids := seedOrg(b, n)
 	ctx := context.Background()
-	settings := push.DefaultSettings("Europe/Moscow")
-	settings.PayslipDays = []int{5}
-	planner := &push.Service{Store: db, Clock: clock}
-	if _, err := planner.UpdateSettings(ctx, orgID, push.SettingsInput{PayslipDays: settings.PayslipDays}); err != nil {
-		b.Fatal(err)
-	}
+	planner, settings := stage5Planner(b, db, clock, orgID)
 	snd := newSender(clock)
 	var peak uint64
 	var total, planned, cpu time.Duration
@@ -248,12 +243,7 @@ func BenchmarkDispatchVsSDK(b *testing.B) {
 			db, clock, orgID, ids := seedOrgOn(b, n, provider)
 			snd := benchSender(b, provider, clock)
 			ctx := context.Background()
-			settings := push.DefaultSettings("Europe/Moscow")
-			settings.PayslipDays = []int{5}
-			planner := &push.Service{Store: db, Clock: clock}
-			if _, err := planner.UpdateSettings(ctx, orgID, push.SettingsInput{PayslipDays: settings.PayslipDays}); err != nil {
-				b.Fatal(err)
-			}
+			planner, settings := stage5Planner(b, db, clock, orgID)
 			var bare, disp, bareCPU, dispCPU time.Duration
 			cs := &countingStore{DispatchStore: db}
 			b.StopTimer()
@@ -267,13 +257,8 @@ func BenchmarkDispatchVsSDK(b *testing.B) {
 				clock.Add(5 * 24 * time.Hour)
 				d := &push.Dispatcher{Store: cs, Sender: snd, Clock: clock, Concurrency: concurrency,
 					Settings: func(context.Context, string) (*kabinet.NotificationSettings, error) { return settings, nil }}
-				runtime.GC()
-				start, cpu0 := time.Now(), cpuTime()
-				b.StartTimer()
-				st, err := d.DispatchDue(ctx)
-				b.StopTimer()
-				disp += time.Since(start)
-				dispCPU += cpuTime() - cpu0
+				st, wall, cpu, err := timedDispatch(b, d)
+				disp, dispCPU = disp+wall, dispCPU+cpu
 				if err != nil || st.Sent != n {
 					b.Fatalf("got %+v, %v, want %d sent", st, err, n)
 				}
@@ -359,4 +344,64 @@ func (c *countingStore) ApplyDeliveries(ctx context.Context, owner string, ups [
 	c.writes.Add(1)
 	c.updates.Add(int64(len(ups)))
 	return c.DispatchStore.ApplyDeliveries(ctx, owner, ups)
+}
+
+// expandOnlyStore is the store of a dispatcher that fans out and never
+// finds a delivery to send, so that the fan-out is measured alone.
+type expandOnlyStore struct{ push.DispatchStore }
+
+func (expandOnlyStore) ClaimDeliveries(context.Context, string, time.Time, time.Time, int) ([]*kabinet.DeliveryItem, error) {
+	return nil, nil
+}
+
+// BenchmarkExpand20k fans out the stage-5 reminders of 20,000 employees
+// (one device each) into deliveries: the outbox claims, the reason
+// re-checks and ApplyOutbox, without sending, and reports the CPU time of
+// the process per outbox row.
+func BenchmarkExpand20k(b *testing.B) {
+	const n = 20_000
+	db, clock, orgID, ids := seedOrg(b, n)
+	ctx := context.Background()
+	planner, settings := stage5Planner(b, db, clock, orgID)
+	var cpu, total time.Duration
+	b.StopTimer()
+	for range b.N {
+		clearOutbox(b, db)
+		clock.Set(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+		planner.Published(ctx, payroll.Event{OrgID: orgID, Kind: payroll.EventPayslips, IDs: ids})
+		clock.Add(5 * 24 * time.Hour)
+		d := &push.Dispatcher{Store: expandOnlyStore{db}, Sender: &countingSender{}, Clock: clock, Concurrency: 32,
+			Settings: func(context.Context, string) (*kabinet.NotificationSettings, error) { return settings, nil }}
+		st, wall, c, err := timedDispatch(b, d)
+		total, cpu = total+wall, cpu+c
+		if err != nil || st.Expanded != n {
+			b.Fatalf("got %+v, %v, want %d expanded", st, err, n)
+		}
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/row")
+	b.ReportMetric(float64(n*b.N)/total.Seconds(), "rows/s")
+}
+
+// stage5Planner sets the organisation's payslip reminders to one stage, 5
+// days after publication, and returns the planner and those settings.
+func stage5Planner(b *testing.B, db *sqlite.DB, clock *testkit.Clock, orgID string) (*push.Service, *kabinet.NotificationSettings) {
+	b.Helper()
+	settings := push.DefaultSettings("Europe/Moscow")
+	settings.PayslipDays = []int{5}
+	planner := &push.Service{Store: db, Clock: clock}
+	if _, err := planner.UpdateSettings(context.Background(), orgID, push.SettingsInput{PayslipDays: settings.PayslipDays}); err != nil {
+		b.Fatal(err)
+	}
+	return planner, settings
+}
+
+// timedDispatch runs d.DispatchDue once, timed, after a collection, and
+// returns its stats, its wall-clock time and the process's CPU time.
+func timedDispatch(b *testing.B, d *push.Dispatcher) (push.Stats, time.Duration, time.Duration, error) {
+	runtime.GC()
+	start, cpu0 := time.Now(), cpuTime()
+	b.StartTimer()
+	st, err := d.DispatchDue(context.Background())
+	b.StopTimer()
+	return st, time.Since(start), cpuTime() - cpu0, err
 }

@@ -338,7 +338,7 @@ func (d *Dispatcher) decideOutbox(ctx context.Context, c *cache, it *kabinet.Out
 		dec.Note = "too old to be useful"
 		return dec, nil
 	}
-	at := deliverAt(w, later(exactDue(it.DueAt, it.LocalDate, s.SendDelay, loc), now), loc)
+	at := sendAt(w, it.DueAt, it.LocalDate, s.SendDelay, loc, now)
 	if at.After(now) {
 		return kabinet.OutboxDecision{ID: it.ID, Action: kabinet.OutboxReplan, NotBefore: at}, nil
 	}
@@ -448,7 +448,7 @@ func (d *Dispatcher) decideDelivery(ctx context.Context, c *cache, it *kabinet.D
 	if dayOver(it.LocalDate, now, loc) {
 		return cancel("", "its day is over (the vacation has begun or the day passed)")
 	}
-	if at := deliverAt(w, later(exactDue(it.DueAt, it.LocalDate, s.SendDelay, loc), now), loc); at.After(now) {
+	if at := sendAt(w, it.DueAt, it.LocalDate, s.SendDelay, loc, now); at.After(now) {
 		return kabinet.DeliveryUpdate{ID: it.ID, Status: "PENDING", NextAttemptAt: at}, nil, nil
 	}
 	return kabinet.DeliveryUpdate{}, d.notification(it, s, loc, now), nil

@@ -54,8 +54,14 @@ func fanOut(f *kabinet.FanOutFacts) kabinet.FanOut {
 	return out
 }
 
-// receives tells whether device d gets notification n: it is active, has a
-// push token, and is not the subject of a new-device notice.
+// receives tells whether device d gets notification n: it can receive
+// notifications, and is not the subject of a new-device notice.
 func receives(n *kabinet.FanOutNotification, d *kabinet.FanOutDevice) bool {
-	return !d.Revoked && d.Provider != "" && !(n.Kind == kabinet.NotifyNewDevice && d.ID == n.SubjectID)
+	return deliverable(d) && !(n.Kind == kabinet.NotifyNewDevice && d.ID == n.SubjectID)
+}
+
+// deliverable tells whether device d can receive notifications: it is
+// active (not revoked) and has a push token.
+func deliverable(d *kabinet.FanOutDevice) bool {
+	return !d.Revoked && d.Provider != ""
 }

@@ -101,3 +101,24 @@ func TestFanOut(t *testing.T) {
 		})
 	}
 }
+
+func TestReachable(t *testing.T) {
+	phone := kabinet.FanOutDevice{ID: "phone", Platform: kabinet.PlatformAndroid, Provider: kabinet.ProviderFCM}
+	noToken := kabinet.FanOutDevice{ID: "no-token", Platform: kabinet.PlatformAndroid}
+	revoked := kabinet.FanOutDevice{ID: "old", Platform: kabinet.PlatformAndroid, Provider: kabinet.ProviderFCM, Revoked: true}
+	for _, tt := range []struct {
+		name string
+		r    kabinet.Reach
+		want bool
+	}{
+		{"ActiveWithToken", kabinet.Reach{CabinetStatus: kabinet.CabinetActive, Devices: []kabinet.FanOutDevice{noToken, phone}}, true},
+		{"NoDevice", kabinet.Reach{CabinetStatus: kabinet.CabinetActive}, false},
+		{"OnlyRevokedOrTokenless", kabinet.Reach{CabinetStatus: kabinet.CabinetActive, Devices: []kabinet.FanOutDevice{noToken, revoked}}, false},
+		{"Blocked", kabinet.Reach{CabinetStatus: kabinet.CabinetBlocked, Devices: []kabinet.FanOutDevice{phone}}, false},
+		{"NoCabinet", kabinet.Reach{Devices: []kabinet.FanOutDevice{phone}}, false},
+	} {
+		if got := reachable(tt.r); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package push
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -287,47 +288,15 @@ const broadcastDedup = 12 * time.Hour
 // what the first did not (payslips published since). BAD_USER_INPUT for a
 // malformed period.
 func (s *Service) RemindUnviewedPayslips(ctx context.Context, orgID, period string) (int, error) {
-	period = strings.TrimSpace(period)
-	if _, err := time.Parse(kabinet.PeriodLayout, period); err != nil || len(period) != 7 {
-		return 0, kabinet.Errorf(kabinet.EBADINPUT, "period must be a month, YYYY-MM (got %q)", period)
-	}
-	st, err := s.Settings(ctx, orgID)
-	if err != nil {
+	b, err := s.broadcast(ctx, orgID, period)
+	if err != nil || len(b.rows) == 0 {
 		return 0, err
 	}
-	now := s.now()
-	last, repeat, err := s.Store.BroadcastStages(ctx, orgID, period, now.Add(-broadcastDedup))
-	if err != nil {
-		return 0, err
-	}
-	stage := last + 1
-	if repeat > 0 {
-		stage = repeat // the unique key drops what the first one planned
-	}
-	facts, err := s.Store.UnviewedPayslips(ctx, orgID, kabinet.PayslipFactFilter{Period: period})
-	if err != nil || len(facts) == 0 {
-		return 0, err
-	}
-	reach, err := s.Store.Reach(ctx, orgID, employeesOf(facts))
-	if err != nil {
-		return 0, err
-	}
-	rows := make([]kabinet.PlannedNotification, 0, len(facts))
-	for _, p := range facts {
-		if !reachable(reach[p.EmployeeID]) {
-			continue
-		}
-		rows = append(rows, kabinet.PlannedNotification{Kind: kabinet.NotifyPayslipBroadcast, SubjectID: p.ID, Stage: stage,
-			RecipientID: p.EmployeeID, EmployeeID: p.EmployeeID, BaseAt: now, DueAt: now.Add(st.SendDelay),
-			Params: paramsJSON(struct {
-				Period string `json:"period"`
-			}{p.Period})})
-	}
-	if skipped := len(facts) - len(rows); skipped > 0 {
-		s.logger().InfoContext(ctx, "push: broadcast skips employees who cannot be reached", "org", orgID, "period", period,
+	if skipped := b.unviewed - len(b.rows); skipped > 0 {
+		s.logger().InfoContext(ctx, "push: broadcast skips employees who cannot be reached", "org", orgID, "period", b.period,
 			"unreachable", skipped)
 	}
-	n, err := s.Store.PlanNotifications(ctx, orgID, rows, false)
+	n, err := s.Store.PlanNotifications(ctx, orgID, b.rows, false)
 	if err != nil {
 		return 0, err
 	}
@@ -335,11 +304,64 @@ func (s *Service) RemindUnviewedPayslips(ctx context.Context, orgID, period stri
 	return int(n), nil
 }
 
+// plannedBroadcast is what RemindUnviewedPayslips would plan now: one row
+// per unviewed payslip of the period whose employee can be reached.
+type plannedBroadcast struct {
+	period   string
+	unviewed int  // unviewed payslips of the period
+	repeat   bool // a broadcast of the period was planned within broadcastDedup
+	rows     []kabinet.PlannedNotification
+	settings *kabinet.NotificationSettings
+}
+
+// broadcast decides the rows of a one-off reminder about period, now.
+func (s *Service) broadcast(ctx context.Context, orgID, period string) (*plannedBroadcast, error) {
+	period = strings.TrimSpace(period)
+	if _, err := time.Parse(kabinet.PeriodLayout, period); err != nil || len(period) != 7 {
+		return nil, kabinet.Errorf(kabinet.EBADINPUT, "period must be a month, YYYY-MM (got %q)", period)
+	}
+	st, err := s.Settings(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	last, repeat, err := s.Store.BroadcastStages(ctx, orgID, period, now.Add(-broadcastDedup))
+	if err != nil {
+		return nil, err
+	}
+	b := &plannedBroadcast{period: period, repeat: repeat > 0, settings: st}
+	stage := last + 1
+	if repeat > 0 {
+		stage = repeat // the unique key drops what the first one planned
+	}
+	facts, err := s.Store.UnviewedPayslips(ctx, orgID, kabinet.PayslipFactFilter{Period: period})
+	if err != nil || len(facts) == 0 {
+		return b, err
+	}
+	b.unviewed = len(facts)
+	reach, err := s.Store.Reach(ctx, orgID, employeesOf(facts))
+	if err != nil {
+		return nil, err
+	}
+	b.rows = make([]kabinet.PlannedNotification, 0, len(facts))
+	for _, p := range facts {
+		if !reachable(reach[p.EmployeeID]) {
+			continue
+		}
+		b.rows = append(b.rows, kabinet.PlannedNotification{Kind: kabinet.NotifyPayslipBroadcast, SubjectID: p.ID, Stage: stage,
+			RecipientID: p.EmployeeID, EmployeeID: p.EmployeeID, BaseAt: now, DueAt: now.Add(st.SendDelay),
+			Params: paramsJSON(struct {
+				Period string `json:"period"`
+			}{p.Period})})
+	}
+	return b, nil
+}
+
 // reachable reports whether a notification planned now can reach the
 // employee: an active cabinet and at least one active device with a push
 // token. Planning for anyone else would only be cancelled at sending.
 func reachable(r kabinet.Reach) bool {
-	return r.CabinetStatus == kabinet.CabinetActive && r.PushDevices > 0
+	return r.CabinetStatus == kabinet.CabinetActive && slices.ContainsFunc(r.Devices, func(d kabinet.FanOutDevice) bool { return deliverable(&d) })
 }
 
 func employeesOf(facts []kabinet.PayslipFact) []string {
@@ -348,31 +370,4 @@ func employeesOf(facts []kabinet.PayslipFact) []string {
 		ids = append(ids, p.EmployeeID)
 	}
 	return ids
-}
-
-// Deliveries is HR's delivery log: the organisation's notifications (of one
-// employee when employeeExternalID is set), newest first, with every
-// attempt. NOT_FOUND for an unknown employee.
-func (s *Service) Deliveries(ctx context.Context, orgID, employeeExternalID string, limit int) ([]*kabinet.Delivery, error) {
-	var empID string
-	if employeeExternalID != "" {
-		e, err := s.Store.EmployeeByExternalID(ctx, orgID, employeeExternalID)
-		if err != nil {
-			return nil, err
-		}
-		empID = e.ID
-	}
-	st, err := s.Settings(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	w, err := ParseWindow(st.WindowStart, st.WindowEnd)
-	if err != nil {
-		return nil, err
-	}
-	return s.Store.DeliveryLog(ctx, orgID, empID, limit, func(due, notBefore time.Time, localDate string, zones *kabinet.ReasonFacts) time.Time {
-		loc := location(deliveryZone(zones)) // the dispatcher's zone rule
-		exact := exactDue(due, localDate, st.SendDelay, loc)
-		return deliverAt(w, later(exact, notBefore), loc)
-	})
 }

@@ -29,12 +29,15 @@ import (
 type Store interface {
 	SettingsStore
 	PlanStore
+	OverviewStore
 	EmployeeByExternalID(ctx context.Context, orgID, externalID string) (*kabinet.Employee, error)
 	// SaveNotificationSettings stores the organisation's settings and
 	// applies re in the same transaction (see kabinet.Replan).
 	SaveNotificationSettings(ctx context.Context, orgID string, s *kabinet.NotificationSettings, re *kabinet.Replan) error
 	RegisterPushToken(ctx context.Context, orgID, employeeID, deviceID, provider, token string) error
-	DeliveryLog(ctx context.Context, orgID, employeeID string, limit int,
+	// DeliveryLog lists the notifications f selects, newest first (see
+	// sqlstore.Store.DeliveryLog).
+	DeliveryLog(ctx context.Context, orgID string, f kabinet.DeliveryFilter,
 		plannedAt func(due, notBefore time.Time, localDate string, zones *kabinet.ReasonFacts) time.Time) ([]*kabinet.Delivery, error)
 }
 
@@ -127,6 +130,24 @@ func (s *Service) UpdateSettings(ctx context.Context, orgID string, in SettingsI
 	if err != nil {
 		return nil, err
 	}
+	next, err := merge(cur, in)
+	if err != nil {
+		return nil, err
+	}
+	re, err := s.replan(ctx, orgID, cur, next)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.SaveNotificationSettings(ctx, orgID, next, re); err != nil {
+		return nil, err
+	}
+	s.wake()
+	return next, nil
+}
+
+// merge returns cur changed by in, or BAD_USER_INPUT listing every invalid
+// field (Items name them: windowStart, sendDelaySeconds, …).
+func merge(cur *kabinet.NotificationSettings, in SettingsInput) (*kabinet.NotificationSettings, error) {
 	next := *cur
 	b := kabinet.NewBatchError("settings")
 	set := func(dst *string, v *string) {
@@ -185,14 +206,6 @@ func (s *Service) UpdateSettings(ctx context.Context, orgID string, in SettingsI
 	if err := b.Err(); err != nil {
 		return nil, err
 	}
-	re, err := s.replan(ctx, orgID, cur, &next)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Store.SaveNotificationSettings(ctx, orgID, &next, re); err != nil {
-		return nil, err
-	}
-	s.wake()
 	return &next, nil
 }
 

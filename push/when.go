@@ -12,6 +12,15 @@ func deliverAt(w Window, t time.Time, loc *time.Location) time.Time {
 	return NextInWindow(t, 0, w, loc)
 }
 
+// sendAt is when the dispatcher, looking at now, sends a notification due
+// at due (or on localDate, when set) with the organisation's send delay
+// and window, in loc: its exact due time, not before now, moved into the
+// window. Planning, the dispatcher, the delivery log and the preview of
+// arrival times all go through it.
+func sendAt(w Window, due time.Time, localDate string, delay time.Duration, loc *time.Location, now time.Time) time.Time {
+	return deliverAt(w, later(exactDue(due, localDate, delay, loc), now), loc)
+}
+
 // location loads an IANA zone; an unknown one (which validation keeps out)
 // falls back to Moscow time, Kabinet's home zone, rather than failing.
 func location(zone string) *time.Location {

@@ -3,16 +3,16 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
 // The dispatcher's side of the outbox that is SQLite's own: the delivery
-// outcomes (ApplyDeliveries) and the gauges (OutboxStats). The claims and
-// the fan-out (ClaimOutbox, ApplyOutbox, ClaimDeliveries), with their
-// leases, are written once for both stores in internal/sqlstore.
+// outcomes (ApplyDeliveries, over a JSON array). The claims, the fan-out,
+// the gauges and HR's delivery log (ClaimOutbox, ApplyOutbox,
+// ClaimDeliveries, OutboxStats, DeliveryLog), with their leases, are
+// written once for both stores in internal/sqlstore.
 
 // deliveryUpdate is a kabinet.DeliveryUpdate as ApplyDeliveries hands it
 // to SQLite, one element of a JSON array.
@@ -92,28 +92,6 @@ func (db *DB) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet.D
 		return nil
 	})
 	return lost, err
-}
-
-// OutboxStats reports the work waiting at now: planned notifications and
-// undelivered deliveries, and the due time of the oldest of them that is due.
-func (db *DB) OutboxStats(ctx context.Context, now time.Time) (depth int, oldestDue time.Time, err error) {
-	var a, b int
-	var o1, o2 sql.NullInt64
-	err = db.read.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM push_outbox WHERE status = 'PLANNED'),
-		(SELECT count(*) FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')),
-		(SELECT min(not_before) FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ?1),
-		(SELECT min(next_attempt_at) FROM push_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1)`, storecodec.MS(now)).
-		Scan(&a, &b, &o1, &o2)
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	for _, o := range []sql.NullInt64{o1, o2} {
-		if o.Valid && (oldestDue.IsZero() || storecodec.FromMS(o.Int64).Before(oldestDue)) {
-			oldestDue = storecodec.FromMS(o.Int64)
-		}
-	}
-	return a + b, oldestDue, nil
 }
 
 func queryStrings(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]string, error) {

@@ -19,6 +19,8 @@ func (r runner) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
 	return r.db.ReadTx(ctx, func(tx *sql.Tx) error { return fn(sharedTx{tx}) })
 }
 
+func (r runner) Reader() sqlstore.Querier { return r.db.read }
+
 // sharedTx is a *sql.Tx that records changes in this store's change log.
 type sharedTx struct{ *sql.Tx }
 

@@ -140,6 +140,19 @@ func testApplyOutbox(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("Reach", func(t *testing.T) {
+		// The same device facts, for planning: E-1 has no cabinet here.
+		reach, err := db.Reach(ctx, orgID, []string{e1, e2, "nobody"})
+		if err != nil || len(reach) != 1 || reach[e1].CabinetStatus != "" || len(reach[e1].Devices) != 4 {
+			t.Fatalf("got %+v, %v; want E-1's four devices only", reach, err)
+		}
+		for _, d := range reach[e1].Devices {
+			if d.Revoked != (d.ID == revoked) || (d.Provider == "") != (d.ID == noToken) {
+				t.Errorf("got device %+v, want revoked only %s, tokenless only %s", d, revoked, noToken)
+			}
+		}
+	})
+
 	t.Run("LaterStageSeesWaiting", func(t *testing.T) {
 		// Of stage 5's deliveries one was sent, one is being sent and the
 		// others still wait: only those are the later stage's facts.
@@ -256,7 +269,7 @@ func startDevice(t *testing.T, db app.Store, orgID, employeeID, clientID, platfo
 // "KIND/stage PLATFORM STATUS error" lines.
 func deliveryLines(t *testing.T, db app.Store, orgID, employeeID string) []string {
 	t.Helper()
-	ds, err := db.DeliveryLog(context.Background(), orgID, employeeID, 100, nil)
+	ds, err := db.DeliveryLog(context.Background(), orgID, kabinet.DeliveryFilter{EmployeeID: employeeID, Limit: 100}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

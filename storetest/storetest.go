@@ -40,12 +40,17 @@ func Run(t *testing.T, open Opener) {
 		{"MarkViewedOnce", testMarkViewedOnce},
 		{"GeneratedLoginsUnderConcurrency", testGeneratedLogins},
 		{"PlanNotifications", testPlanNotifications},
+		{"CabinetSearch", testCabinetSearch},
 		{"ApplyOutbox", testApplyOutbox},
 		{"LeaveCreateOnce", testLeaveCreateOnce},
 		{"LeaveConcurrentCreates", testLeaveConcurrentCreates},
 		{"LeaveTransitions", testLeaveTransitions},
 		{"LeavePositions", testLeavePositions},
 		{"LeaveSync", testLeaveSync},
+		{"HRUsers", testHRUsers},
+		{"HRLinksOnce", testHRLinksOnce},
+		{"SecondFactorOnce", testSecondFactorOnce},
+		{"NamedAPIKeys", testNamedAPIKeys},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}

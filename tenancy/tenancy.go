@@ -16,6 +16,7 @@ type Store interface {
 	OrganizationByKeyHash(ctx context.Context, keyHash string) (*kabinet.Organization, string, error)
 	AddAPIKey(ctx context.Context, orgID, keyHash string) error
 	Organizations(ctx context.Context) ([]*kabinet.Organization, error)
+	KeyStore
 }
 
 // DefaultTimezone is the zone of an organisation created without one.
@@ -24,6 +25,9 @@ const DefaultTimezone = "Europe/Moscow"
 // Service manages tenants.
 type Service struct {
 	Store Store
+	// Clock times keys' creation and use (nil: the system clock).
+	Clock   kabinet.Clock
+	touches keyTouches
 }
 
 // CreateOrganization creates an organisation and returns it with its API
@@ -75,6 +79,11 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*kabinet.Actor,
 	}
 	if err != nil {
 		return nil, err
+	}
+	if now := s.now(); s.touches.due(keyID, now) {
+		if err := s.Store.TouchAPIKey(ctx, keyID, now); err != nil {
+			return nil, err
+		}
 	}
 	return &kabinet.Actor{Role: kabinet.RoleOrganization, OrgID: org.ID, KeyID: keyID}, nil
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/kabinet/kabinet/app"
 	"github.com/kabinet/kabinet/demo"
+	"github.com/kabinet/kabinet/push"
+	"github.com/kabinet/kabinet/push/providers"
 )
 
 // seedDemo creates the demo organisation on an empty database and prints
@@ -28,7 +31,27 @@ func seedDemo(ctx context.Context, a *app.App, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\n  Demo organisation %q created with %d employees.\n  API key (shown once):\n\n    export KABINET_KEY=%s\n\n",
 		res.Org.Name, len(res.Employees), res.APIKey)
-	return printActivationCodes(ctx, a, res.Org.ID, res.Employees, out)
+	if err := seedDemoAdmin(ctx, a, res.Org.ID, out); err != nil {
+		return err
+	}
+	if err := printActivationCodes(ctx, a, res.Org.ID, res.Employees, out); err != nil {
+		return err
+	}
+	// Cabinets in every state, phones, reminders sent, failed and held:
+	// every page of the HR console has something to show.
+	_, err = demo.Console(ctx, demo.Services{Activation: a.Activation, Push: a.Push, Payroll: a.Payroll}, res.Org.ID, a.Clock.Now())
+	return err
+}
+
+// demoOptions are the app's options for serve: with --demo and no push
+// credentials, the demo's sender (the log sender, and one phone whose
+// token the "provider" rejects, for a failure in the delivery log).
+func demoOptions(cfg app.Config, withDemo bool, logger *slog.Logger) app.Options {
+	o := app.Options{Logger: logger}
+	if withDemo && cfg.Push == (providers.Config{}) {
+		o.PushSender = demo.Sender{Next: push.NewLogSender(logger)}
+	}
+	return o
 }
 
 // printActivationCodes creates the demo employees' cabinets and prints a few

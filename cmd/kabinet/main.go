@@ -52,6 +52,7 @@ type cli struct {
 	// MigrateStore moves a SQLite deployment to PostgreSQL.
 	MigrateStore migrateStoreCmd `cmd:"" name:"migrate-store" help:"Copy a SQLite database into an empty PostgreSQL database, verified by row counts and checksums."`
 	Org          orgCmd          `cmd:"" help:"Operator tasks on organisations (list, issue a new API key)."`
+	HRUser       hrUserCmd       `cmd:"" name:"hr-user" help:"Operator tasks on HR console users (add)."`
 	Import       importCmd       `cmd:"" help:"Publish departments, employees, payslips, leave balances and vacations from CSV files (docs/import.md)."`
 	Version      versionCmd      `cmd:"" help:"Print the version, the commit and the Go version."`
 	// Healthcheck is for a container's HEALTHCHECK; the image has no curl.

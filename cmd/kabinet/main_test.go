@@ -269,9 +269,11 @@ func TestServeDemo(t *testing.T) {
 		Errors []any
 	}
 	json.NewDecoder(resp.Body).Decode(&res)
-	if len(res.Errors) > 0 || len(res.Data.Employees) != 20 || len(res.Data.Payslips) != 12 || len(res.Data.Departments) < 3 {
+	// 20 with payslips, and two new hires without cabinets (demo.Console).
+	if len(res.Errors) > 0 || len(res.Data.Employees) != 22 || len(res.Data.Payslips) != 12 || len(res.Data.Departments) < 3 {
 		t.Fatalf("demo data: %d employees, %d payslips of E-006, %d departments, errors %v", len(res.Data.Employees), len(res.Data.Payslips), len(res.Data.Departments), res.Errors)
 	}
+	checkDemoConsole(t, addr, out.String())
 	mreq, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
 	mreq.Header.Set("Authorization", "Bearer metrics-token-0123456789") // not on the public port without it
 	metrics, err := http.DefaultClient.Do(mreq)

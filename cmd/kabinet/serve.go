@@ -46,7 +46,7 @@ func (c *serveCmd) Run(e *runEnv) error {
 }
 
 func serve(ctx context.Context, cfg app.Config, demo bool, logger *slog.Logger, stdout io.Writer) error {
-	a, err := app.New(ctx, cfg, app.Options{Logger: logger})
+	a, err := app.New(ctx, cfg, demoOptions(cfg, demo, logger))
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,7 @@ var settings = []setting{
 	{"GOMEMLIMIT", "", "read by the Go runtime before kabinet starts (a malformed value stops it there); KABINET_MEMORY_LIMIT wins", nil},
 	{"KABINET_SMTP_URL", "", "invitation email: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; unset: log only", str(func(o *options) *string { return &o.SMTPURL })},
 	{"KABINET_SMTP_FROM", "", "the invitations' From address, e.g. Кабинет <noreply@example.com>", str(func(o *options) *string { return &o.SMTPFrom })},
+	{"KABINET_PUBLIC_URL", "", "the HR console's public base URL (https://kabinet.example.ru) for set-password links in emails and printed by hr-user add; unset: the admin's own origin, paths on the command line", str(func(o *options) *string { return &o.PublicURL })},
 	{"KABINET_SMS_WEBHOOK_URL", "", "invitation SMS gateway (POST {to, text}); unset: log only", str(func(o *options) *string { return &o.SMSWebhookURL })},
 	{providers.EnvFCMCredentials, "", "Firebase service-account JSON; unset: no FCM", nil},
 	{providers.EnvGoogleCredentials, "", "used when KABINET_FCM_CREDENTIALS is unset", nil},

@@ -72,6 +72,10 @@ type CreateOrganizationInput struct {
 	Name string `json:"name"`
 	// IANA time zone of the organisation; Europe/Moscow when omitted.
 	Timezone *string `json:"timezone,omitempty"`
+	// Email of the organisation's first HR console administrator (role ADMIN); none is created when omitted.
+	AdminEmail *string `json:"adminEmail,omitempty"`
+	// Full name of that administrator, 1–200 characters; required with adminEmail.
+	AdminName *string `json:"adminName,omitempty"`
 }
 
 // A created organisation with its API key.
@@ -80,6 +84,10 @@ type CreateOrganizationPayload struct {
 	Organization *kabinet.Organization `json:"organization"`
 	// The organisation's API key. Shown once: only its hash is stored.
 	APIKey string `json:"apiKey"`
+	// One-time link (good for 72 hours, once) for the first administrator to set their password at /hr/, then set up
+	// their second factor; null without adminEmail. It starts with KABINET_PUBLIC_URL when that is set, else it is a
+	// path on this server.
+	AdminSetPasswordLink *string `json:"adminSetPasswordLink,omitempty"`
 }
 
 // An approver's decision on a pending leave request.
@@ -210,6 +218,14 @@ type SetupQuickLoginInput struct {
 	Pin *string `json:"pin,omitempty"`
 	// BIOMETRIC: base64 DER SubjectPublicKeyInfo of a P-256 key.
 	PublicKey *string `json:"publicKey,omitempty"`
+}
+
+// A number of employees in one cabinet status.
+type StatusCount struct {
+	// The status.
+	Status string `json:"status"`
+	// How many employees.
+	Count int `json:"count"`
 }
 
 // An approver's decision.

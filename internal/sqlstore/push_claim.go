@@ -160,6 +160,30 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUnt
 	return out, err
 }
 
+// OutboxStats reports the work waiting at now: planned notifications and
+// undelivered deliveries, and the due time of the oldest of them that is due.
+func (s *Store) OutboxStats(ctx context.Context, now time.Time) (depth int, oldestDue time.Time, err error) {
+	var a, b int
+	var o1, o2 sql.NullInt64
+	err = s.run.Read(ctx, func(tx Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM push_outbox WHERE status = 'PLANNED'),
+		(SELECT count(*) FROM push_deliveries WHERE status IN ('PENDING', 'CLAIMED', 'SENDING')),
+		(SELECT min(not_before) FROM push_outbox WHERE status = 'PLANNED' AND not_before <= ?1),
+		(SELECT min(next_attempt_at) FROM push_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1)`, storecodec.MS(now)).
+			Scan(&a, &b, &o1, &o2)
+	})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	for _, o := range []sql.NullInt64{o1, o2} {
+		if o.Valid && (oldestDue.IsZero() || storecodec.FromMS(o.Int64).Before(oldestDue)) {
+			oldestDue = storecodec.FromMS(o.Int64)
+		}
+	}
+	return a + b, oldestDue, nil
+}
+
 // jsonStringsN is JSONStrings bound to the numbered parameter ?n, for
 // statements that name their parameters by number.
 func jsonStringsN(d Dialect, n int) string {

@@ -103,22 +103,7 @@ func (s *Store) fanOutFacts(ctx context.Context, tx Tx, owner string, ids []stri
 			recipients = append(recipients, n.RecipientID)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT d.employee_id, d.id, d.platform, d.revoked_at IS NOT NULL, COALESCE(t.provider, '')
-		FROM devices d LEFT JOIN push_tokens t ON t.device_id = d.id
-		WHERE d.employee_id IN (SELECT value FROM `+s.dialect.JSONStrings()+`) ORDER BY d.employee_id, d.id`, JSON(recipients))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var employeeID string
-		var d kabinet.FanOutDevice
-		if err := rows.Scan(&employeeID, &d.ID, &d.Platform, &d.Revoked, &d.Provider); err != nil {
-			return nil, err
-		}
-		f.Devices[employeeID] = append(f.Devices[employeeID], d)
-	}
-	if err := rows.Err(); err != nil {
+	if f.Devices, err = s.devicesOf(ctx, tx, recipients); err != nil {
 		return nil, err
 	}
 	// From the held rows to their earlier stages (the outbox's unique key)
@@ -132,6 +117,62 @@ func (s *Store) fanOutFacts(ctx context.Context, tx Tx, owner string, ids []stri
 		WHERE o2.id = j.value AND o1.kind = o2.kind AND o1.subject_id = o2.subject_id AND o1.subject_key = o2.subject_key
 		AND o1.stage < o2.stage AND o1.recipient_id = o2.recipient_id AND pd.outbox_id = o1.id AND pd.`+waiting, JSON(held))
 	return f, err
+}
+
+// devicesOf reads every device of the employees, with its push token's
+// provider, by employee id.
+func (s *Store) devicesOf(ctx context.Context, tx Tx, employeeIDs []string) (map[string][]kabinet.FanOutDevice, error) {
+	out := make(map[string][]kabinet.FanOutDevice)
+	rows, err := tx.QueryContext(ctx, `SELECT d.employee_id, d.id, d.platform, d.revoked_at IS NOT NULL, COALESCE(t.provider, '')
+		FROM devices d LEFT JOIN push_tokens t ON t.device_id = d.id
+		WHERE d.employee_id IN (SELECT value FROM `+s.dialect.JSONStrings()+`) ORDER BY d.employee_id, d.id`, JSON(employeeIDs))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var employeeID string
+		var d kabinet.FanOutDevice
+		if err := rows.Scan(&employeeID, &d.ID, &d.Platform, &d.Revoked, &d.Provider); err != nil {
+			return nil, err
+		}
+		out[employeeID] = append(out[employeeID], d)
+	}
+	return out, rows.Err()
+}
+
+// Reach returns how each of the organisation's employees can be reached:
+// their cabinet's status and every device of theirs. Employees with
+// neither are left out.
+func (s *Store) Reach(ctx context.Context, orgID string, employeeIDs []string) (map[string]kabinet.Reach, error) {
+	out := make(map[string]kabinet.Reach, len(employeeIDs))
+	err := s.run.Read(ctx, func(tx Tx) error {
+		clear(out)
+		devices, err := s.devicesOf(ctx, tx, employeeIDs)
+		if err != nil {
+			return err
+		}
+		for id, ds := range devices {
+			out[id] = kabinet.Reach{Devices: ds}
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT employee_id, status FROM cabinets
+			WHERE org_id = ? AND employee_id IN (SELECT value FROM `+s.dialect.JSONStrings()+`)`, orgID, JSON(employeeIDs))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, status string
+			if err := rows.Scan(&id, &status); err != nil {
+				return err
+			}
+			r := out[id]
+			r.CabinetStatus = status
+			out[id] = r
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // checkFanOut refuses a fan-out that writes anything but what its facts

@@ -23,11 +23,19 @@ import (
 	"github.com/kabinet/kabinet"
 )
 
-// Tx is a transaction whose statements are written with ? placeholders.
-type Tx interface {
+// Querier runs statements written with ? placeholders.
+type Querier interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// Tx is a transaction whose statements are written with ? placeholders.
+type Tx interface {
+	Querier
+	// PrepareContext prepares a statement for the rest of the transaction
+	// (a lookup repeated for every record of a batch).
+	PrepareContext(ctx context.Context, q string) (*sql.Stmt, error)
 	// RecordChange appends to the organisation's change log (delta sync)
 	// as part of this transaction: the change is visible to sync exactly
 	// when the transaction commits, in commit order.
@@ -41,6 +49,9 @@ type Runner interface {
 	Write(ctx context.Context, fn func(Tx) error) error
 	// Read runs fn in a read-only transaction that sees one snapshot.
 	Read(ctx context.Context, fn func(Tx) error) error
+	// Reader runs single read statements, each its own snapshot, without
+	// the cost of a transaction (SQLite's reader pool, PostgreSQL's pool).
+	Reader() Querier
 }
 
 // Dialect is the SQL engine underneath.
@@ -58,6 +69,26 @@ const (
 func (d Dialect) ForUpdate() string {
 	if d == Postgres {
 		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// ILike is the operator of a LIKE that ignores the case of ASCII letters:
+// SQLite's LIKE does (and only for ASCII), PostgreSQL's ILIKE does for every
+// letter; callers that need other letters matched pass their case variants.
+func (d Dialect) ILike() string {
+	if d == Postgres {
+		return " ILIKE "
+	}
+	return " LIKE "
+}
+
+// Bytewise is the collation clause that orders text by its UTF-8 bytes,
+// as SQLite does by default, so that both stores list in the same order
+// whatever the database's locale.
+func (d Dialect) Bytewise() string {
+	if d == Postgres {
+		return ` COLLATE "C"`
 	}
 	return ""
 }
@@ -94,7 +125,7 @@ func (s *Store) now() time.Time { return s.clock.Now().UTC() }
 type scanner interface{ Scan(...any) error }
 
 // queryAll runs a query and scans every row with scan.
-func queryAll[T any](ctx context.Context, tx Tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, tx Querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
