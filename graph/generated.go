@@ -21111,54 +21111,23 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 var authPayloadImplementors = []string{"AuthPayload"}
 
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, authPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, authPayloadImplementors, "AuthPayload", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("AuthPayload")
 		case "accessToken":
-			out.Values[i] = ec._AuthPayload_accessToken(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.AccessToken)
 		case "refreshToken":
-			out.Values[i] = ec._AuthPayload_refreshToken(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.RefreshToken)
 		case "accessTokenExpiresAt":
-			out.Values[i] = ec._AuthPayload_accessTokenExpiresAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.AccessTokenExpiresAt)
 		case "employee":
-			out.Values[i] = ec._AuthPayload_employee(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNEmployee2ᚖgithubᚗcomᚋkabinetᚋkabinetᚐEmployee(ctx, field.Selections, obj.Employee)
 		case "quickLoginMethod":
-			out.Values[i] = ec._AuthPayload_quickLoginMethod(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOQuickLoginMethod2ᚖstring(ctx, field.Selections, obj.QuickLoginMethod)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var authPolicyImplementors = []string{"AuthPolicy"}
@@ -22303,44 +22272,19 @@ func (ec *executionContext) _LeaveRequestEvent(ctx context.Context, sel ast.Sele
 var leaveRequestPageImplementors = []string{"LeaveRequestPage"}
 
 func (ec *executionContext) _LeaveRequestPage(ctx context.Context, sel ast.SelectionSet, obj *requests.LeavePage) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, leaveRequestPageImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, leaveRequestPageImplementors, "LeaveRequestPage", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *requests.LeavePage) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("LeaveRequestPage")
 		case "items":
-			out.Values[i] = ec._LeaveRequestPage_items(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNLeaveRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestᚄ(ctx, field.Selections, obj.Items)
 		case "cursor":
-			out.Values[i] = ec._LeaveRequestPage_cursor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 		case "hasMore":
-			out.Values[i] = ec._LeaveRequestPage_hasMore(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasMore)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var leaveRequestSettingsImplementors = []string{"LeaveRequestSettings"}
@@ -23291,79 +23235,33 @@ func (ec *executionContext) _SyncIntegrity(ctx context.Context, sel ast.Selectio
 var syncResultImplementors = []string{"SyncResult"}
 
 func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSet, obj *sync1.Result) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, syncResultImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
+	// Plain object, marshalled in place: see graph/marshal.go (rewritten by internal/cmd/gqlgen).
+	return marshalInPlace(ctx, ec, sel, syncResultImplementors, "SyncResult", obj, func(ec *executionContext, ctx context.Context, field graphql.CollectedField, obj *sync1.Result) graphql.Marshaler {
 		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("SyncResult")
 		case "payslips":
-			out.Values[i] = ec._SyncResult_payslips(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNPayslip2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐPayslipᚄ(ctx, field.Selections, obj.Payslips)
 		case "leaveBalances":
-			out.Values[i] = ec._SyncResult_leaveBalances(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNLeaveBalance2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveBalanceᚄ(ctx, field.Selections, obj.LeaveBalances)
 		case "vacations":
-			out.Values[i] = ec._SyncResult_vacations(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNVacation2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐVacationᚄ(ctx, field.Selections, obj.Vacations)
 		case "leaveRequests":
-			out.Values[i] = ec._SyncResult_leaveRequests(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNLeaveRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐLeaveRequestᚄ(ctx, field.Selections, obj.LeaveRequests)
 		case "certificateRequests":
-			out.Values[i] = ec._SyncResult_certificateRequests(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNCertificateRequest2ᚕᚖgithubᚗcomᚋkabinetᚋkabinetᚐCertificateRequestᚄ(ctx, field.Selections, obj.CertificateRequests)
 		case "deleted":
-			out.Values[i] = ec._SyncResult_deleted(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNTombstone2ᚕgithubᚗcomᚋkabinetᚋkabinetᚐTombstoneᚄ(ctx, field.Selections, obj.Deleted)
 		case "cursor":
-			out.Values[i] = ec._SyncResult_cursor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 		case "hasMore":
-			out.Values[i] = ec._SyncResult_hasMore(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasMore)
 		case "limit":
-			out.Values[i] = ec._SyncResult_limit(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			return ec.marshalNInt2int(ctx, field.Selections, obj.Limit)
 		case "integrity":
-			out.Values[i] = ec._SyncResult_integrity(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			return ec.marshalOSyncIntegrity2ᚖgithubᚗcomᚋkabinetᚋkabinetᚋsyncᚐIntegrity(ctx, field.Selections, obj.Integrity)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
+	})
 }
 
 var teamAbsenceImplementors = []string{"TeamAbsence"}

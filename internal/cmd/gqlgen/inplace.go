@@ -50,8 +50,8 @@ func (p *inPlace) GenerateCode(data *codegen.Data) error {
 
 // plainObjects are the object types whose fields are all plain: read from
 // the Go value without a resolver, context, error, arguments or directives,
-// of a scalar or enum type without a context marshaller, or of a plain
-// object type (or a list of those).
+// of a scalar or enum type without a context marshaller, or of an object
+// type (or a list of those; in place when plain too).
 func plainObjects(objects codegen.Objects) map[string]bool {
 	byName := map[string]*codegen.Object{}
 	for _, o := range objects {
@@ -72,8 +72,16 @@ func plainObjects(objects codegen.Objects) map[string]bool {
 			}
 			ok = plainField(f)
 			if ok && !f.TypeReference.Definition.IsLeafType() {
+				// A field of an object type is read plainly; the object
+				// is marshalled in place when it is plain itself, else by
+				// gqlgen's marshaller (its resolvers run, and finish,
+				// inside that call): a sync page with leave requests keeps
+				// its own fields in place.
 				elem, found := byName[f.TypeReference.Definition.Name]
-				ok = found && f.TypeReference.Definition.Kind == gqlast.Object && visit(elem)
+				ok = found && f.TypeReference.Definition.Kind == gqlast.Object
+				if ok {
+					visit(elem)
+				}
 			}
 		}
 		plain[o.Name] = ok
