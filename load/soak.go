@@ -144,7 +144,10 @@ func Soak(ctx context.Context, c *Client, cfg Config, org *Org, rate float64, w 
 			select {
 			case sem <- struct{}{}:
 			default:
+				// This tick is skipped; the shape keeps its turn, so that
+				// on a starved machine every shape is still sent.
 				skipped.Add(1)
+				i--
 				continue
 			}
 			wg.Add(1)
