@@ -79,7 +79,7 @@ const langCookie = "kabinet_hr_lang"
 func (c *Console) language(fc *fiber.Ctx) string {
 	if l := fc.Query("lang"); knownLanguage(l) {
 		fc.Cookie(&fiber.Cookie{Name: langCookie, Value: l, Path: "/", SameSite: fiber.CookieSameSiteLaxMode,
-			Secure: c.secure(fc), HTTPOnly: true, Expires: time.Now().Add(365 * 24 * time.Hour)})
+			Secure: c.secure(fc), HTTPOnly: true, Expires: c.cfg.Clock.Now().Add(365 * 24 * time.Hour)})
 		return l
 	}
 	if l := fc.Cookies(langCookie); knownLanguage(l) {
