@@ -4,35 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/kabinet/kabinet/internal/browsertest"
 	"github.com/kabinet/kabinet/internal/testkit"
 )
-
-// chromium finds a headless-capable Chromium. Without one the browser test
-// skips on a developer's machine and fails in CI (CI set), where .ci/run
-// installs it.
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium not found; CI must install it (apt-get install -y chromium)")
-	}
-	t.Skip("chromium not found: install it (apt-get install -y chromium) to run the GraphiQL browser test")
-	return ""
-}
 
 // TestGraphiQLInBrowser loads /graphiql in headless Chromium under the
 // page's Content-Security-Policy, enters an organisation key in the
@@ -40,56 +20,11 @@ func chromium(t *testing.T) string {
 // pane, then opens a field in the documentation explorer and finds the
 // token it requires. Any script error or CSP violation fails it.
 func TestGraphiQLInBrowser(t *testing.T) {
-	exe := chromium(t)
 	env := testkit.Start(t, withGraphiQL("on"))
 	_, key := env.NewOrg(t, "ООО «Браузер»")
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	var mu sync.Mutex
-	var problems []string
-	// The listener sees every event of the tab from its start, in order;
-	// it must return fast and run no command.
-	listen := chromedp.WithListener(func(ev any) {
-		var p string
-		switch e := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			p = "exception: " + e.ExceptionDetails.Text
-			if e.ExceptionDetails.Exception != nil {
-				p += " " + e.ExceptionDetails.Exception.Description
-			}
-		case *cdplog.EventEntryAdded: // CSP violations and failed loads are reported here
-			if e.Entry.Level == cdplog.EntryLevelError || e.Entry.Source == "security" {
-				p = fmt.Sprintf("browser log (%s): %s %s", e.Entry.Source, e.Entry.Text, e.Entry.URL)
-			}
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == "error" {
-				var args []string
-				for _, a := range e.Args {
-					args = append(args, string(a.Value)+a.Description)
-				}
-				p = "console.error: " + strings.Join(args, " ")
-			}
-		}
-		if p != "" {
-			if len(p) > 300 {
-				p = p[:300] + "…" // CSP reports quote whole data: URLs
-			}
-			mu.Lock()
-			problems = append(problems, p)
-			mu.Unlock()
-		}
-	})
-	ctx, cancel := chromedp.NewContext(actx, listen)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTimeout()
+	browser := browsertest.New(t, 60*time.Second)
+	ctx := browser.Ctx
 
 	headers, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + key})
 	// Named as GraphiQL's default query is: GraphiQL takes the operation name
@@ -129,10 +64,8 @@ func TestGraphiQLInBrowser(t *testing.T) {
 			return t && t.includes('Requires:') ? t : null;
 		})()`, chromedp.WithPollingTimeout(10*time.Second)))
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if err != nil {
-		t.Fatalf("browser: %v\nproblems in the page: %s", err, strings.Join(problems, "\n"))
+		t.Fatalf("browser: %v\nproblems in the page: %s", err, strings.Join(browser.Problems(), "\n"))
 	}
 	var got struct {
 		Data struct {
@@ -148,7 +81,7 @@ func TestGraphiQLInBrowser(t *testing.T) {
 	if want := "Requires: organisation API key"; !strings.Contains(doc, want) {
 		t.Errorf("the documentation of Query.organization says %q, want it to contain %q", doc, want)
 	}
-	for _, p := range problems {
+	for _, p := range browser.Problems() {
 		t.Errorf("problem in the page: %s", p)
 	}
 }

@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/kabinet/kabinet/internal/browsertest"
 )
 
 // One headless Chromium serves every browser test of this package: each
@@ -41,22 +40,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// chromium finds a headless-capable Chromium: without one, browser tests
-// skip on a developer's machine and fail in CI, where .ci/run installs it.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium not found; CI must install it (apt-get install -y chromium)")
-	}
-	t.Skip("chromium not found: install it (apt-get install -y chromium) to run the console's browser tests")
-	return ""
-}
-
 // tab is a browser tab with cookies of its own; problems collects script
 // errors, CSP violations and failed loads seen in it.
 type tab struct {
@@ -68,13 +51,10 @@ type tab struct {
 // newTab opens a tab in a fresh browser context, closed at cleanup.
 func newTab(t *testing.T) *tab {
 	t.Helper()
-	exe := chromium(t)
+	exe := browsertest.Executable(t)
 	browser.once.Do(func() {
 		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-			chromedp.ExecPath(exe), chromedp.UserDataDir(browser.profile),
-			chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.WindowSize(1280, 900))
+			append(browsertest.Options(exe, browser.profile), chromedp.WindowSize(1280, 900))...)
 		ctx, cancel := chromedp.NewContext(actx)
 		browser.ctx = ctx
 		browser.cancel = func() { cancel(); cancelAlloc() }
@@ -92,41 +72,18 @@ func newTab(t *testing.T) *tab {
 	return tb
 }
 
-// listen records problems; it must return fast and run no command.
+// listen records problems; it must return fast and run no command. A
+// refused request's 401, 403 or 422 is the test's own doing.
 func (tb *tab) listen(ev any) {
-	var p string
-	switch e := ev.(type) {
-	case *runtime.EventExceptionThrown:
-		p = "exception: " + e.ExceptionDetails.Text
-		if e.ExceptionDetails.Exception != nil {
-			p += " " + e.ExceptionDetails.Exception.Description
-		}
-	case *cdplog.EventEntryAdded:
-		// CSP violations and failed loads; a refused POST's 403 is the test's own doing.
-		if (e.Entry.Level == cdplog.EntryLevelError || e.Entry.Source == "security") && !strings.Contains(e.Entry.Text, "403") &&
-			!strings.Contains(e.Entry.Text, "401") && !strings.Contains(e.Entry.Text, "422") {
-			p = fmt.Sprintf("browser log (%s): %s %s", e.Entry.Source, e.Entry.Text, e.Entry.URL)
-		}
-	case *runtime.EventConsoleAPICalled:
-		if e.Type == "error" {
-			p = "console.error"
-			for _, a := range e.Args {
-				p += " " + string(a.Value) + a.Description
-			}
-		}
+	if e, ok := ev.(*cdplog.EventEntryAdded); ok && (strings.Contains(e.Entry.Text, "403") ||
+		strings.Contains(e.Entry.Text, "401") || strings.Contains(e.Entry.Text, "422")) {
+		return
 	}
-	if p != "" {
+	if p := browsertest.Problem(ev); p != "" {
 		tb.mu.Lock()
-		tb.problems = append(tb.problems, kabinetClip(p))
+		tb.problems = append(tb.problems, p)
 		tb.mu.Unlock()
 	}
-}
-
-func kabinetClip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "…"
-	}
-	return s
 }
 
 // do runs actions, failing the test with the page's problems.

@@ -27,32 +27,39 @@ type Browser struct {
 	problems []string
 }
 
-// New starts headless Chromium (Debian's chromium) for tb, closed at
-// cleanup; every action must finish within timeout. Without Chromium the
-// test skips on a developer's machine and fails in CI (CI set), where
-// .ci/run installs it.
-func New(tb testing.TB, timeout time.Duration) *Browser {
+// Executable finds a headless-capable Chromium (Debian's chromium). Without
+// one the test skips on a developer's machine and fails in CI (CI set),
+// where .ci/run installs it.
+func Executable(tb testing.TB) string {
 	tb.Helper()
-	exe := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
-			exe = p
-			break
+			return p
 		}
 	}
-	if exe == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("chromium not found; CI must install it (apt-get install -y chromium)")
-		}
-		tb.Skip("chromium not found: install it (apt-get install -y chromium) to run the browser tests")
+	if os.Getenv("CI") != "" {
+		tb.Fatal("chromium not found; CI must install it (apt-get install -y chromium)")
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.UserDataDir(tb.TempDir()),
+	tb.Skip("chromium not found: install it (apt-get install -y chromium) to run the browser tests")
+	return ""
+}
+
+// Options are the allocator options of a headless Chromium at exe with its
+// profile in dir.
+func Options(exe, dir string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.UserDataDir(dir),
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("hide-scrollbars", true),
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+}
+
+// New starts headless Chromium for tb, closed at cleanup; every action must
+// finish within timeout.
+func New(tb testing.TB, timeout time.Duration) *Browser {
+	tb.Helper()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), Options(Executable(tb), tb.TempDir())...)
 	b := &Browser{}
 	// The listener sees every event of the tab, in order; it must return
 	// fast and run no command.
@@ -64,6 +71,17 @@ func New(tb testing.TB, timeout time.Duration) *Browser {
 }
 
 func (b *Browser) listen(ev any) {
+	if p := Problem(ev); p != "" {
+		b.mu.Lock()
+		b.problems = append(b.problems, p)
+		b.mu.Unlock()
+	}
+}
+
+// Problem is what a tab event says went wrong in the page (a script
+// exception, a console error, a CSP violation or failed load), clipped to
+// 300 bytes; "" for any other event.
+func Problem(ev any) string {
 	var p string
 	switch e := ev.(type) {
 	case *runtime.EventExceptionThrown:
@@ -75,7 +93,7 @@ func (b *Browser) listen(ev any) {
 		// The browser asks every site for /favicon.ico on its own; a page
 		// without one is not a problem of the page.
 		if strings.HasSuffix(e.Entry.URL, "/favicon.ico") {
-			return
+			return ""
 		}
 		if e.Entry.Level == cdplog.EntryLevelError || e.Entry.Source == "security" {
 			p = fmt.Sprintf("browser log (%s): %s %s", e.Entry.Source, e.Entry.Text, e.Entry.URL)
@@ -89,14 +107,10 @@ func (b *Browser) listen(ev any) {
 			p = "console.error: " + strings.Join(args, " ")
 		}
 	}
-	if p != "" {
-		if len(p) > 300 {
-			p = p[:300] + "…"
-		}
-		b.mu.Lock()
-		b.problems = append(b.problems, p)
-		b.mu.Unlock()
+	if len(p) > 300 {
+		p = p[:300] + "…" // CSP reports quote whole data: URLs
 	}
+	return p
 }
 
 // Problems are what went wrong in the tab's pages so far.
