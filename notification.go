@@ -304,7 +304,6 @@ type DeliveryItem struct {
 	FirstAttemptAt                       *time.Time
 	InDoubt                              int    // times found SENDING after its claimer stopped
 	Doubted                              bool   // this claim found it SENDING (InDoubt counts it)
-	Unviewed                             int    // the recipient's unviewed payslips (iOS badge; 0 for other platforms)
 	Cabinet                              string // the recipient's cabinet status; "" when none was ever created
 }
 

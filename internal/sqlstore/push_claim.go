@@ -127,8 +127,6 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUnt
 			owner, storecodec.MS(leaseUntil), storecodec.MS(now), idj); err != nil {
 			return err
 		}
-		// Only iOS shows a badge: the unviewed payslips are counted for
-		// iOS devices only.
 		out, err = queryAll(ctx, tx, func(r scanner) (*kabinet.DeliveryItem, error) {
 			it := &kabinet.DeliveryItem{}
 			var due int64
@@ -137,7 +135,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUnt
 			dest := []any{&it.ID, &it.OutboxID, &it.OrgID, &it.Kind, &it.SubjectID, &it.Stage, &it.RecipientID, &it.EmployeeID,
 				&it.DeviceID, &it.Platform, &it.Provider, &it.Token, &due, &it.LocalDate, &params}
 			dest = append(dest, factsDest(&it.Facts)...)
-			dest = append(dest, &it.Facts.DeviceZone, &it.DeviceRevoked, &it.Attempts, &first, &it.InDoubt, &it.Unviewed, &it.Cabinet)
+			dest = append(dest, &it.Facts.DeviceZone, &it.DeviceRevoked, &it.Attempts, &first, &it.InDoubt, &it.Cabinet)
 			if err := r.Scan(dest...); err != nil {
 				return nil, err
 			}
@@ -148,8 +146,6 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUnt
 			pd.device_id, pd.platform, COALESCE(t.provider, ''), COALESCE(t.token, ''), o.due_at, o.local_date, o.params,
 			`+reasonFacts+`, dev.timezone, dev.revoked_at IS NOT NULL,
 			pd.attempts, pd.first_attempt_at, pd.in_doubt,
-			CASE WHEN pd.platform = 'IOS' THEN (SELECT count(*) FROM payslips p2
-				WHERE p2.employee_id = o.recipient_id AND p2.viewed_at IS NULL AND p2.retracted_at IS NULL) ELSE 0 END,
 			`+cabinetExpr+`
 			FROM push_deliveries pd JOIN push_outbox o ON o.id = pd.outbox_id JOIN employees r ON r.id = o.recipient_id
 			JOIN devices dev ON dev.id = pd.device_id JOIN organizations org ON org.id = o.org_id
