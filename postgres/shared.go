@@ -20,6 +20,8 @@ func (r runner) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
 
 func (r runner) Reader() sqlstore.Querier { return r.db.conn }
 
+func (r runner) Planned(ctx context.Context, tx sqlstore.Tx) error { return notifyPlanned(ctx, tx) }
+
 // RecordChange adds a change to the transaction (sqlstore.Tx); it gets its
 // position at commit.
 func (t *txn) RecordChange(ctx context.Context, orgID, employeeID, entity, entityID, op string, at time.Time) error {

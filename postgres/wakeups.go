@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kabinet/kabinet/internal/sqlstore"
 )
 
 // pushChannel is the NOTIFY channel of planned notifications: the planning
@@ -79,7 +81,7 @@ func (db *DB) listen(ctx context.Context, ch chan struct{}, connected func()) er
 }
 
 // notifyPlanned wakes every instance's dispatcher when tx commits.
-func notifyPlanned(ctx context.Context, tx *txn) error {
+func notifyPlanned(ctx context.Context, tx sqlstore.Tx) error {
 	_, err := tx.ExecContext(ctx, "NOTIFY "+pushChannel)
 	return err
 }

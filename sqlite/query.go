@@ -42,3 +42,7 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
+
+func queryStrings(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]string, error) {
+	return queryAll(ctx, tx, scanString, q, args...)
+}

@@ -21,6 +21,8 @@ func (r runner) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
 
 func (r runner) Reader() sqlstore.Querier { return r.db.read }
 
+func (r runner) Planned(context.Context, sqlstore.Tx) error { return nil }
+
 // sharedTx is a *sql.Tx that records changes in this store's change log.
 type sharedTx struct{ *sql.Tx }
 

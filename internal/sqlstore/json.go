@@ -1,6 +1,10 @@
 package sqlstore
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+)
 
 // Lists go to the database as one parameter, a JSON array (bind JSON(v)),
 // read as a table: one statement for any number of ids, and one statement
@@ -36,4 +40,50 @@ func JSON(v any) string {
 		panic(err) // only slices of strings and plain structs are passed
 	}
 	return string(b)
+}
+
+// JSONPairs is a table of the members of the JSON object bound to its ?
+// (columns key and value, both text): json_each on SQLite,
+// json_each_text on PostgreSQL. Give it an alias.
+func (d Dialect) JSONPairs() string {
+	if d == Postgres {
+		return "json_each_text(?::json)"
+	}
+	return "json_each(?)"
+}
+
+// JSONRows is a table named alias of the elements of the JSON array bound
+// to its ?, with their position: column value (read a field with
+// `alias.value ->> 'key'`) and column key, the index to order by.
+func (d Dialect) JSONRows(alias string) string {
+	if d == Postgres {
+		return "json_array_elements(?::json) WITH ORDINALITY AS " + alias + "(value, key)"
+	}
+	return "json_each(?) AS " + alias
+}
+
+// jsonRowsN is JSONRows bound to the numbered parameter ?n, for statements
+// that name their parameters by number.
+func jsonRowsN(d Dialect, alias string, n int) string {
+	return strings.Replace(d.JSONRows(alias), "?", "?"+strconv.Itoa(n), 1)
+}
+
+// JSONField is the text of field key of the JSON object in the text
+// column col.
+func (d Dialect) JSONField(col, key string) string {
+	if d == Postgres {
+		return "(" + col + "::json ->> '" + key + "')"
+	}
+	return "json_extract(" + col + ", '$." + key + "')"
+}
+
+// Unindexed is col in a condition that must not choose the index: SQLite's
+// planner takes a unary + as "do not look up by this column" (a status
+// every claimed row shares, when the rows are found by id); PostgreSQL's
+// planner costs that itself.
+func (d Dialect) Unindexed(col string) string {
+	if d == Postgres {
+		return col
+	}
+	return "+" + col
 }

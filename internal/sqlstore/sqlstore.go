@@ -52,6 +52,10 @@ type Runner interface {
 	// Reader runs single read statements, each its own snapshot, without
 	// the cost of a transaction (SQLite's reader pool, PostgreSQL's pool).
 	Reader() Querier
+	// Planned tells, when tx commits, every instance's dispatcher that
+	// notifications were planned (PostgreSQL: NOTIFY); a SQLite file has
+	// one process, whose push service wakes its own dispatcher.
+	Planned(ctx context.Context, tx Tx) error
 }
 
 // Dialect is the SQL engine underneath.
