@@ -6,25 +6,13 @@ import (
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/internal/sqlstore"
-	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
-// ReadSync runs fn with a reader of one employee's change log and records,
-// all inside one read transaction: the high-water mark and the rows fn reads
-// come from the same committed snapshot. Because seq is allocated inside the
-// single write transaction, every change at or below the snapshot's
-// high-water mark is visible in it, and none above it is.
-func (db *DB) ReadSync(ctx context.Context, orgID, employeeID string, fn func(r kabinet.SyncReader) error) error {
-	return db.ReadTx(ctx, func(tx *sql.Tx) error {
-		return fn(&syncReader{tx: tx, org: orgID, emp: employeeID})
-	})
-}
-
-// syncReader implements kabinet.SyncReader on a read transaction.
-type syncReader struct {
-	tx       *sql.Tx
-	org, emp string
-}
+// The change log's head, SQLite's way. What a sync reads is written once
+// for both stores (sqlstore.Store.ReadSync); the log is this store's own:
+// seq is allocated inside the single write transaction, so every change at
+// or below a read transaction's high-water mark is visible in it, and none
+// above it is.
 
 // syncHead is one statement: the table's last seq (the rowid b-tree's right
 // edge), the floor row, and one probe of the (employee_id, seq) index.
@@ -32,10 +20,12 @@ const syncHead = `SELECT (SELECT max(seq) FROM changes), floor_seq,
 	EXISTS (SELECT 1 FROM changes WHERE employee_id = ? AND seq > ?)
 	FROM sync_state WHERE id = 1`
 
-func scanHead(row *sql.Row) (kabinet.SyncHead, error) {
+// SyncHead reads the head with q; positions are global, so the
+// organisation does not matter (sqlstore.Runner).
+func (runner) SyncHead(ctx context.Context, q sqlstore.Querier, _, employeeID string, after int64) (kabinet.SyncHead, error) {
 	var h kabinet.SyncHead
 	var last sql.NullInt64
-	if err := row.Scan(&last, &h.Floor, &h.Pending); err != nil {
+	if err := q.QueryRowContext(ctx, syncHead, employeeID, after).Scan(&last, &h.Floor, &h.Pending); err != nil {
 		return h, err
 	}
 	h.Seq = max(last.Int64, h.Floor)
@@ -46,245 +36,5 @@ func scanHead(row *sql.Row) (kabinet.SyncHead, error) {
 // statement reads one snapshot by itself. A sync with nothing to send
 // needs nothing more, and skips BEGIN and COMMIT.
 func (db *DB) SyncHead(ctx context.Context, employeeID string, after int64) (kabinet.SyncHead, error) {
-	return scanHead(db.read.QueryRowContext(ctx, syncHead, employeeID, after))
-}
-
-func (r *syncReader) Head(ctx context.Context, after int64) (kabinet.SyncHead, error) {
-	return scanHead(r.tx.QueryRowContext(ctx, syncHead, r.emp, after))
-}
-
-func (r *syncReader) Changes(ctx context.Context, after, upTo int64, limit int) ([]kabinet.SyncChange, error) {
-	rows, err := r.tx.QueryContext(ctx, `SELECT max(seq) AS last, entity, entity_id FROM changes
-		WHERE employee_id = ? AND seq > ? AND seq <= ?
-		GROUP BY entity, entity_id ORDER BY last LIMIT ?`, r.emp, after, upTo, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []kabinet.SyncChange
-	for rows.Next() {
-		var c kabinet.SyncChange
-		if err := rows.Scan(&c.Seq, &c.Entity, &c.ID); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-// Live records of the employee, by collection. The org_id condition is
-// redundant with the employee's (globally unique) id; it is kept so that a
-// mistake elsewhere can never cross tenants.
-const (
-	syncPayslips = `SELECT ` + sqlstore.PayslipColumns + ` FROM payslips p JOIN employees e ON e.id = p.employee_id
-		WHERE p.employee_id = ? AND p.org_id = ? AND p.retracted_at IS NULL`
-	syncBalances = `SELECT id, leave_type_code, leave_type_title, as_of, entitled, used, remaining, updated_at
-		FROM leave_balances WHERE employee_id = ? AND org_id = ?`
-	syncVacations = `SELECT v.id, v.external_id, e.external_id, v.starts_on, v.ends_on, v.days, v.updated_at
-		FROM vacations v JOIN employees e ON e.id = v.employee_id
-		WHERE v.employee_id = ? AND v.org_id = ? AND v.cancelled_at IS NULL`
-)
-
-func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kabinet.SyncRecords, error) {
-	var out kabinet.SyncRecords
-	var ps, lb, vac []any
-	var lr, cr []string
-	for _, ref := range refs {
-		switch ref.Entity {
-		case kabinet.EntityPayslip:
-			ps = append(ps, ref.ID)
-		case kabinet.EntityLeaveBalance:
-			lb = append(lb, ref.ID)
-		case kabinet.EntityVacation:
-			vac = append(vac, ref.ID)
-		case kabinet.EntityLeaveRequest:
-			lr = append(lr, ref.ID)
-		case kabinet.EntityCertificateRequest:
-			cr = append(cr, ref.ID)
-		}
-	}
-	var err error
-	if len(ps) > 0 {
-		out.Payslips, err = r.payslips(ctx, syncPayslips+` AND p.id IN (`+placeholders(len(ps))+`) ORDER BY p.id`, ps...)
-		if err != nil {
-			return out, err
-		}
-	}
-	if len(lb) > 0 {
-		out.LeaveBalances, err = r.balances(ctx, syncBalances+` AND id IN (`+placeholders(len(lb))+`) ORDER BY id`, lb...)
-		if err != nil {
-			return out, err
-		}
-	}
-	if len(vac) > 0 {
-		out.Vacations, err = r.vacations(ctx, syncVacations+` AND v.id IN (`+placeholders(len(vac))+`) ORDER BY v.id`, vac...)
-		if err != nil {
-			return out, err
-		}
-	}
-	if out.LeaveRequests, err = sqlstore.SyncLeaveRequests(ctx, sharedTx{r.tx}, r.org, r.emp, lr); err != nil {
-		return out, err
-	}
-	out.CertificateRequests, err = sqlstore.SyncCertificateRequests(ctx, sharedTx{r.tx}, r.org, r.emp, cr)
-	return out, err
-}
-
-// unchangedSince leaves out a record with a change after a position: one
-// probe of the (employee_id, seq) index per record, over the few changes
-// made while a snapshot is paged.
-func unchangedSince(entity, idColumn string) string {
-	return ` AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.employee_id = ? AND c.seq > ? AND c.entity = '` + entity +
-		`' AND c.entity_id = ` + idColumn + `)`
-}
-
-func (r *syncReader) Snapshot(ctx context.Context, after kabinet.RecordRef, changedAfter int64, limit int) (kabinet.SyncRecords, error) {
-	var out kabinet.SyncRecords
-	// filter adds the change filter and the keyset condition.
-	filter := func(entity, idColumn, id string) (string, []any) {
-		q, args := ` AND `+idColumn+` > ?`, []any{id}
-		if changedAfter >= 0 {
-			q += unchangedSince(entity, idColumn)
-			args = append(args, r.emp, changedAfter)
-		}
-		return q + ` ORDER BY ` + idColumn + ` LIMIT ?`, args
-	}
-	rank := kabinet.EntityRank(after.Entity)
-	if after.Entity == "" {
-		rank = 0
-	}
-	// A collection after the one the cursor stopped in starts at its first id.
-	from := func(entity string) (string, bool) {
-		switch k := kabinet.EntityRank(entity); {
-		case k < rank:
-			return "", false
-		case k == rank:
-			return after.ID, true
-		}
-		return "", true
-	}
-	var err error
-	if id, ok := from(kabinet.EntityPayslip); ok && limit > 0 {
-		q, args := filter(kabinet.EntityPayslip, "p.id", id)
-		out.Payslips, err = r.payslips(ctx, syncPayslips+q, append(args, limit)...)
-		if err != nil {
-			return out, err
-		}
-		limit -= len(out.Payslips)
-	}
-	if id, ok := from(kabinet.EntityLeaveBalance); ok && limit > 0 {
-		q, args := filter(kabinet.EntityLeaveBalance, "leave_balances.id", id)
-		out.LeaveBalances, err = r.balances(ctx, syncBalances+q, append(args, limit)...)
-		if err != nil {
-			return out, err
-		}
-		limit -= len(out.LeaveBalances)
-	}
-	if id, ok := from(kabinet.EntityVacation); ok && limit > 0 {
-		q, args := filter(kabinet.EntityVacation, "v.id", id)
-		out.Vacations, err = r.vacations(ctx, syncVacations+q, append(args, limit)...)
-		if err != nil {
-			return out, err
-		}
-		limit -= len(out.Vacations)
-	}
-	if id, ok := from(kabinet.EntityLeaveRequest); ok && limit > 0 {
-		out.LeaveRequests, err = sqlstore.SnapshotLeaveRequests(ctx, sharedTx{r.tx}, r.org, r.emp, id, changedAfter, limit)
-		if err != nil {
-			return out, err
-		}
-		limit -= len(out.LeaveRequests)
-	}
-	if id, ok := from(kabinet.EntityCertificateRequest); ok && limit > 0 {
-		out.CertificateRequests, err = sqlstore.SnapshotCertificateRequests(ctx, sharedTx{r.tx}, r.org, r.emp, id, changedAfter, limit)
-	}
-	return out, err
-}
-
-func (r *syncReader) IDs(ctx context.Context) (kabinet.SyncIDs, error) {
-	var out kabinet.SyncIDs
-	for _, q := range []struct {
-		dst   *[]string
-		query string
-	}{
-		{&out.Payslips, `SELECT id FROM payslips WHERE employee_id = ? AND org_id = ? AND retracted_at IS NULL ORDER BY id`},
-		{&out.LeaveBalances, `SELECT id FROM leave_balances WHERE employee_id = ? AND org_id = ? ORDER BY id`},
-		{&out.Vacations, `SELECT id FROM vacations WHERE employee_id = ? AND org_id = ? AND cancelled_at IS NULL ORDER BY id`},
-	} {
-		ids, err := r.strings(ctx, q.query)
-		if err != nil {
-			return out, err
-		}
-		*q.dst = ids
-	}
-	var err error
-	if out.LeaveRequests, err = sqlstore.LeaveRequestIDs(ctx, sharedTx{r.tx}, r.org, r.emp); err != nil {
-		return out, err
-	}
-	out.CertificateRequests, err = sqlstore.CertificateRequestIDs(ctx, sharedTx{r.tx}, r.org, r.emp)
-	return out, err
-}
-
-func (r *syncReader) strings(ctx context.Context, query string) ([]string, error) {
-	return queryAll(ctx, r.tx, scanString, query, r.emp, r.org)
-}
-
-// query runs a sync query with the employee and organisation as its first
-// two arguments.
-func (r *syncReader) query(ctx context.Context, query string, args []any) (*sql.Rows, error) {
-	return r.tx.QueryContext(ctx, query, append([]any{r.emp, r.org}, args...)...)
-}
-
-func (r *syncReader) payslips(ctx context.Context, query string, args ...any) ([]*kabinet.Payslip, error) {
-	rows, err := r.query(ctx, query, args)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Payslip
-	for rows.Next() {
-		p, err := sqlstore.ScanPayslip(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
-}
-
-func (r *syncReader) balances(ctx context.Context, query string, args ...any) ([]*kabinet.LeaveBalance, error) {
-	rows, err := r.query(ctx, query, args)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.LeaveBalance
-	for rows.Next() {
-		b := &kabinet.LeaveBalance{EmployeeID: r.emp}
-		var updated int64
-		if err := rows.Scan(&b.ID, &b.LeaveTypeCode, &b.LeaveTypeTitle, &b.AsOf, &b.EntitledDays, &b.UsedDays, &b.RemainingDays, &updated); err != nil {
-			return nil, err
-		}
-		b.UpdatedAt = storecodec.FromMS(updated)
-		out = append(out, b)
-	}
-	return out, rows.Err()
-}
-
-func (r *syncReader) vacations(ctx context.Context, query string, args ...any) ([]*kabinet.Vacation, error) {
-	rows, err := r.query(ctx, query, args)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Vacation
-	for rows.Next() {
-		v := &kabinet.Vacation{EmployeeID: r.emp}
-		var updated int64
-		if err := rows.Scan(&v.ID, &v.ExternalID, &v.EmployeeExternalID, &v.StartsOn, &v.EndsOn, &v.Days, &updated); err != nil {
-			return nil, err
-		}
-		v.UpdatedAt = storecodec.FromMS(updated)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return runner{db}.SyncHead(ctx, db.read, "", employeeID, after)
 }

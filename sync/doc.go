@@ -19,8 +19,8 @@
 // Transactions therefore commit in seq order, and a read transaction (a WAL
 // snapshot) sees exactly the changes with seq <= the largest seq it sees:
 // a prefix, never a set with holes. A sync reads that high-water mark and
-// the rows in one read transaction (sqlite.DB.ReadSync), so a cursor at the
-// high-water mark never skips a change committed later with a smaller seq -
+// the rows in one read transaction (ReadSync, written once for both stores
+// in internal/sqlstore), so a cursor at the high-water mark never skips a change committed later with a smaller seq -
 // there is none. Wall-clock time is never a position: neither the server's
 // nor the phone's.
 //

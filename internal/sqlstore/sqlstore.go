@@ -56,6 +56,11 @@ type Runner interface {
 	// notifications were planned (PostgreSQL: NOTIFY); a SQLite file has
 	// one process, whose push service wakes its own dispatcher.
 	Planned(ctx context.Context, tx Tx) error
+	// SyncHead reads, with q, the head of the change log as one employee
+	// of the organisation sees it (kabinet.SyncReader's Head): the log is
+	// each store's own (one sequence on SQLite, a counter per organisation
+	// on PostgreSQL). orgID may be empty: the employee's is used.
+	SyncHead(ctx context.Context, q Querier, orgID, employeeID string, after int64) (kabinet.SyncHead, error)
 }
 
 // Dialect is the SQL engine underneath.
