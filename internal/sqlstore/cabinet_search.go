@@ -21,6 +21,12 @@ const (
 const employeeCols = `e.id, e.org_id, e.external_id, e.last_name, e.first_name, e.middle_name, e.email, e.phone,
 	e.department_external_id, e.position, e.timezone, e.is_org_head, e.dismissed_on, e.created_at, e.updated_at`
 
+// employeeCabinetCols are employeeCols and the columns of the employee's
+// cabinet (alias c, NULL when there is none), as scanEmployeeCabinet reads
+// them.
+const employeeCabinetCols = employeeCols + `, c.status, c.last_error, c.last_channel,
+	COALESCE(c.login, ''), c.invited_at, c.activated_at, c.code_expires_at, c.created_at, c.updated_at`
+
 // cabinetSearchWhere is the filter of SearchCabinets: the organisation, the
 // status (” any, NOT_CREATED none), the department, no contact, and
 // SearchWords groups of SearchSpellings LIKE patterns over the searchable
@@ -86,8 +92,7 @@ func (s *Store) SearchCabinets(ctx context.Context, orgID string, q kabinet.Cabi
 			return nil
 		}
 		var err error
-		page.Items, err = queryAll(ctx, tx, scanEmployeeCabinet, `SELECT `+employeeCols+`, c.status, c.last_error, c.last_channel,
-			COALESCE(c.login, ''), c.invited_at, c.activated_at, c.code_expires_at, c.created_at, c.updated_at`+where+`
+		page.Items, err = queryAll(ctx, tx, scanEmployeeCabinet, `SELECT `+employeeCabinetCols+where+`
 			ORDER BY e.last_name`+c+`, e.first_name`+c+`, e.middle_name`+c+`, e.external_id`+c+` LIMIT ? OFFSET ?`,
 			append(args, q.Limit, q.Offset)...)
 		return err
@@ -109,7 +114,8 @@ func withLike(d Dialect) string {
 	return fmt.Sprintf(cabinetSearchWhere, ops...)
 }
 
-// scanEmployeeCabinet reads an employee and their cabinet, if any.
+// scanEmployeeCabinet reads a row of employeeCabinetCols: an employee and
+// their cabinet, NOT_CREATED if they have none.
 func scanEmployeeCabinet(row scanner) (*kabinet.Cabinet, error) {
 	e := &kabinet.Employee{}
 	var ecreated, eupdated int64

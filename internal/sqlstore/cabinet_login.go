@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
-func scanCredentials(row interface{ Scan(...any) error }) (*kabinet.CabinetCredentials, error) {
+// scanCredentials reads a row of cabinetColumns, code_hash, password_hash.
+func scanCredentials(row scanner) (*kabinet.CabinetCredentials, error) {
 	cr := &kabinet.CabinetCredentials{}
 	var code sql.NullString
 	c, err := scanCabinet(row, &code, &cr.PasswordHash)
@@ -24,8 +25,8 @@ func scanCredentials(row interface{ Scan(...any) error }) (*kabinet.CabinetCrede
 
 // CabinetByCode returns the cabinet whose current code has the given hash,
 // or NOT_FOUND.
-func (db *DB) CabinetByCode(ctx context.Context, codeHash string) (*kabinet.CabinetCredentials, error) {
-	cr, err := scanCredentials(db.conn.QueryRowContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
+func (s *Store) CabinetByCode(ctx context.Context, codeHash string) (*kabinet.CabinetCredentials, error) {
+	cr, err := scanCredentials(s.run.Reader().QueryRowContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
 		FROM cabinets c WHERE c.code_hash = ?`, codeHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "no such code")
@@ -34,8 +35,8 @@ func (db *DB) CabinetByCode(ctx context.Context, codeHash string) (*kabinet.Cabi
 }
 
 // CabinetCredentials returns the employee's cabinet with its secrets, or NOT_FOUND.
-func (db *DB) CabinetCredentials(ctx context.Context, orgID, employeeID string) (*kabinet.CabinetCredentials, error) {
-	cr, err := scanCredentials(db.conn.QueryRowContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
+func (s *Store) CabinetCredentials(ctx context.Context, orgID, employeeID string) (*kabinet.CabinetCredentials, error) {
+	cr, err := scanCredentials(s.run.Reader().QueryRowContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
 		FROM cabinets c WHERE c.org_id = ? AND c.employee_id = ?`, orgID, employeeID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "the employee has no cabinet")
@@ -46,22 +47,9 @@ func (db *DB) CabinetCredentials(ctx context.Context, orgID, employeeID string) 
 // CabinetsByLogin returns the activated cabinets with the login (compared
 // case-insensitively), across organisations: a login is unique only within
 // one. At most limit are returned.
-func (db *DB) CabinetsByLogin(ctx context.Context, loginNorm string, limit int) ([]*kabinet.CabinetCredentials, error) {
-	rows, err := db.conn.QueryContext(ctx, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
+func (s *Store) CabinetsByLogin(ctx context.Context, loginNorm string, limit int) ([]*kabinet.CabinetCredentials, error) {
+	return queryAll(ctx, s.run.Reader(), scanCredentials, `SELECT `+cabinetColumns+`, c.code_hash, c.password_hash
 		FROM cabinets c WHERE c.login_norm = ? AND c.activated_at IS NOT NULL ORDER BY c.activated_at LIMIT ?`, loginNorm, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.CabinetCredentials
-	for rows.Next() {
-		cr, err := scanCredentials(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cr)
-	}
-	return out, rows.Err()
 }
 
 // ActivateCabinet performs a first activation in one write transaction: the
@@ -70,13 +58,13 @@ func (db *DB) CabinetsByLogin(ctx context.Context, loginNorm string, limit int) 
 // generated unique. It returns ErrAlreadyActivated if the cabinet is already
 // active (a racing activation won), and UNAUTHENTICATED if the code is no
 // longer the cabinet's or has expired.
-func (db *DB) ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation) (login string, err error) {
-	now := db.now()
-	err = db.WriteTx(ctx, func(tx *txn) error {
+func (s *Store) ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation) (login string, err error) {
+	now := s.now()
+	err = s.run.Write(ctx, func(tx Tx) error {
 		var status string
 		var code sql.NullString
 		var activated, expires sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT status, code_hash, activated_at, code_expires_at FROM cabinets WHERE org_id = ? AND employee_id = ? FOR UPDATE`,
+		err := tx.QueryRowContext(ctx, `SELECT status, code_hash, activated_at, code_expires_at FROM cabinets WHERE org_id = ? AND employee_id = ?`+s.dialect.ForUpdate(),
 			a.OrgID, a.EmployeeID).Scan(&status, &code, &activated, &expires)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && code.String != a.CodeHash) {
 			return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the activation code is wrong, expired or was replaced")
@@ -93,15 +81,20 @@ func (db *DB) ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation)
 		if expires.Valid && !now.Before(storecodec.FromMS(expires.Int64)) {
 			return kabinet.Errorf(kabinet.EUNAUTHENTICATED, "the activation code is wrong, expired or was replaced")
 		}
-		// Concurrent activations would check or pick the same login (read
-		// committed: neither sees the other's uncommitted row) and one would
-		// fail on the unique index, even the store's own generated retry
-		// (activation passes a pre-chosen login first). One lock per
-		// organisation's logins serialises the check-and-set to commit;
-		// activations are once per employee, so it is not contended.
 		login = a.Login
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "cabinet-logins/"+a.OrgID); err != nil {
-			return err
+		if s.dialect == Postgres {
+			// PostgreSQL runs write transactions side by side (from one
+			// instance's pool or from several instances); SQLite's one
+			// writer already serialises them. Concurrent activations would
+			// check or pick the same login (read committed: neither sees
+			// the other's uncommitted row) and one would fail on the unique
+			// index, even the store's own generated retry (activation passes
+			// a pre-chosen login first). One lock per organisation's logins
+			// serialises the check-and-set to commit; activations are once
+			// per employee, so it is not contended.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "cabinet-logins/"+a.OrgID); err != nil {
+				return err
+			}
 		}
 		if login == "" {
 			if login, err = freeLogin(ctx, tx, a.OrgID, a.LoginBase); err != nil {
@@ -129,15 +122,13 @@ func (db *DB) ActivateCabinet(ctx context.Context, a *kabinet.CabinetActivation)
 // FreeLogin returns the login a cabinet of the organisation would be given
 // now for the generated login base (see freeLogin); ActivateCabinet checks
 // again that it is free.
-func (db *DB) FreeLogin(ctx context.Context, orgID, base string) (string, error) {
-	return freeLogin(ctx, db.conn, orgID, base)
+func (s *Store) FreeLogin(ctx context.Context, orgID, base string) (string, error) {
+	return freeLogin(ctx, s.run.Reader(), orgID, base)
 }
 
 // freeLogin returns base, or base with the smallest suffix 2, 3, … that no
 // cabinet of the organisation uses (case-insensitively).
-func freeLogin(ctx context.Context, tx interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, orgID, base string) (string, error) {
+func freeLogin(ctx context.Context, tx Querier, orgID, base string) (string, error) {
 	norm := strings.ToLower(base)
 	rows, err := tx.QueryContext(ctx, `SELECT login_norm FROM cabinets WHERE org_id = ? AND substr(login_norm, 1, ?) = ?`, orgID, len([]rune(norm)), norm)
 	if err != nil {
@@ -160,16 +151,16 @@ func freeLogin(ctx context.Context, tx interface {
 		return base, nil
 	}
 	for i := 2; ; i++ {
-		if s := strconv.Itoa(i); !taken[norm+s] {
-			return base + s, nil
+		if n := strconv.Itoa(i); !taken[norm+n] {
+			return base + n, nil
 		}
 	}
 }
 
 // RecordConsent records a consent accepted at a re-activation.
-func (db *DB) RecordConsent(ctx context.Context, orgID, employeeID, version string) error {
-	now := db.now()
-	return db.WriteTx(ctx, func(tx *txn) error {
+func (s *Store) RecordConsent(ctx context.Context, orgID, employeeID, version string) error {
+	now := s.now()
+	return s.run.Write(ctx, func(tx Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE cabinets SET consent_version = ?, consent_at = ?, updated_at = ? WHERE org_id = ? AND employee_id = ?`,
 			version, storecodec.MS(now), storecodec.MS(now), orgID, employeeID)
 		return err
@@ -177,9 +168,9 @@ func (db *DB) RecordConsent(ctx context.Context, orgID, employeeID, version stri
 }
 
 // SetPassword replaces the password hash of an active cabinet.
-func (db *DB) SetPassword(ctx context.Context, orgID, employeeID, hash string) error {
-	now := db.now()
-	return db.WriteTx(ctx, func(tx *txn) error {
+func (s *Store) SetPassword(ctx context.Context, orgID, employeeID, hash string) error {
+	now := s.now()
+	return s.run.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE cabinets SET password_hash = ?, password_at = ?, updated_at = ? WHERE org_id = ? AND employee_id = ? AND activated_at IS NOT NULL`,
 			hash, storecodec.MS(now), storecodec.MS(now), orgID, employeeID)
 		if err != nil {
@@ -194,13 +185,13 @@ func (db *DB) SetPassword(ctx context.Context, orgID, employeeID, hash string) e
 
 // BlockCabinet sets BLOCKED (creating the row if the employee had no
 // cabinet) and records why. It reports whether the status changed.
-func (db *DB) BlockCabinet(ctx context.Context, orgID, employeeID, reason string) (*kabinet.Cabinet, bool, error) {
-	now := db.now()
+func (s *Store) BlockCabinet(ctx context.Context, orgID, employeeID, reason string) (*kabinet.Cabinet, bool, error) {
+	now := s.now()
 	var c *kabinet.Cabinet
 	var changed bool
-	err := db.WriteTx(ctx, func(tx *txn) error {
+	err := s.run.Write(ctx, func(tx Tx) error {
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE org_id = ? AND employee_id = ? FOR UPDATE`, orgID, employeeID).Scan(&status)
+		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE org_id = ? AND employee_id = ?`+s.dialect.ForUpdate(), orgID, employeeID).Scan(&status)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `INSERT INTO cabinets (employee_id, org_id, status, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -230,13 +221,13 @@ func (db *DB) BlockCabinet(ctx context.Context, orgID, employeeID, reason string
 // UnblockCabinet lifts a block: the cabinet becomes ACTIVE again if it was
 // ever activated, else CREATED (HR then sends a fresh invitation).
 // BAD_USER_INPUT if it is not blocked.
-func (db *DB) UnblockCabinet(ctx context.Context, orgID, employeeID string) (*kabinet.Cabinet, error) {
-	now := db.now()
+func (s *Store) UnblockCabinet(ctx context.Context, orgID, employeeID string) (*kabinet.Cabinet, error) {
+	now := s.now()
 	var c *kabinet.Cabinet
-	err := db.WriteTx(ctx, func(tx *txn) error {
+	err := s.run.Write(ctx, func(tx Tx) error {
 		var status string
 		var activated sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT status, activated_at FROM cabinets WHERE org_id = ? AND employee_id = ? FOR UPDATE`, orgID, employeeID).Scan(&status, &activated)
+		err := tx.QueryRowContext(ctx, `SELECT status, activated_at FROM cabinets WHERE org_id = ? AND employee_id = ?`+s.dialect.ForUpdate(), orgID, employeeID).Scan(&status, &activated)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && status != kabinet.CabinetBlocked) {
 			return kabinet.Errorf(kabinet.EBADINPUT, "the cabinet is not blocked")
 		}
@@ -261,52 +252,49 @@ func (db *DB) UnblockCabinet(ctx context.Context, orgID, employeeID string) (*ka
 
 // DismissalCandidates lists employees with a dismissal date whose cabinet
 // exists and is not BLOCKED.
-func (db *DB) DismissalCandidates(ctx context.Context) ([]kabinet.DismissalCandidate, error) {
-	rows, err := db.conn.QueryContext(ctx, `SELECT `+employeeColumnsAs("e")+`, o.timezone FROM employees e
+func (s *Store) DismissalCandidates(ctx context.Context) ([]kabinet.DismissalCandidate, error) {
+	return queryAll(ctx, s.run.Reader(), scanDismissalCandidate, `SELECT `+employeeCols+`, o.timezone FROM employees e
 		JOIN cabinets c ON c.employee_id = e.id JOIN organizations o ON o.id = e.org_id
 		WHERE e.dismissed_on <> '' AND c.status <> ?`, kabinet.CabinetBlocked)
-	if err != nil {
-		return nil, err
+}
+
+// scanDismissalCandidate reads a row of employeeCols and the organisation's
+// time zone.
+func scanDismissalCandidate(row scanner) (kabinet.DismissalCandidate, error) {
+	e := &kabinet.Employee{}
+	var tz string
+	var created, updated int64
+	if err := row.Scan(&e.ID, &e.OrgID, &e.ExternalID, &e.LastName, &e.FirstName, &e.MiddleName, &e.Email, &e.Phone,
+		&e.DepartmentExternalID, &e.Position, &e.Timezone, &e.IsOrganizationHead, &e.DismissedOn, &created, &updated, &tz); err != nil {
+		return kabinet.DismissalCandidate{}, err
 	}
-	defer rows.Close()
-	var out []kabinet.DismissalCandidate
-	for rows.Next() {
-		var tz string
-		e := &kabinet.Employee{}
-		var created, updated int64
-		if err := rows.Scan(&e.ID, &e.OrgID, &e.ExternalID, &e.LastName, &e.FirstName, &e.MiddleName, &e.Email, &e.Phone,
-			&e.DepartmentExternalID, &e.Position, &e.Timezone, &e.IsOrganizationHead, &e.DismissedOn, &created, &updated, &tz); err != nil {
-			return nil, err
-		}
-		out = append(out, kabinet.DismissalCandidate{Employee: e, OrgTimezone: tz})
-	}
-	return out, rows.Err()
+	return kabinet.DismissalCandidate{Employee: e, OrgTimezone: tz}, nil
 }
 
 // CabinetSettings returns the organisation's cabinet settings, nil when HR
 // never changed them.
-func (db *DB) CabinetSettings(ctx context.Context, orgID string) (*kabinet.CabinetSettings, error) {
-	s := &kabinet.CabinetSettings{}
-	err := db.conn.QueryRowContext(ctx, `SELECT auto_create, auto_invite, channel, email_subject, email_template, sms_template,
+func (s *Store) CabinetSettings(ctx context.Context, orgID string) (*kabinet.CabinetSettings, error) {
+	cs := &kabinet.CabinetSettings{}
+	err := s.run.Reader().QueryRowContext(ctx, `SELECT auto_create, auto_invite, channel, email_subject, email_template, sms_template,
 		android_url, ios_url, code_ttl_days, consent_version FROM cabinet_settings WHERE org_id = ?`, orgID).Scan(
-		&s.AutoCreateCabinets, &s.AutoSendInvitations, &s.InvitationChannel, &s.EmailSubject, &s.EmailTemplate, &s.SMSTemplate, &s.AndroidURL, &s.IOSURL, &s.CodeTTLDays, &s.ConsentVersion)
+		&cs.AutoCreateCabinets, &cs.AutoSendInvitations, &cs.InvitationChannel, &cs.EmailSubject, &cs.EmailTemplate, &cs.SMSTemplate, &cs.AndroidURL, &cs.IOSURL, &cs.CodeTTLDays, &cs.ConsentVersion)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
-	return s, err
+	return cs, err
 }
 
 // PutCabinetSettings stores the organisation's cabinet settings.
-func (db *DB) PutCabinetSettings(ctx context.Context, orgID string, s *kabinet.CabinetSettings) error {
-	now := db.now()
-	return db.WriteTx(ctx, func(tx *txn) error {
+func (s *Store) PutCabinetSettings(ctx context.Context, orgID string, cs *kabinet.CabinetSettings) error {
+	now := s.now()
+	return s.run.Write(ctx, func(tx Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO cabinet_settings (org_id, auto_create, auto_invite, channel, email_subject, email_template, sms_template,
 			android_url, ios_url, code_ttl_days, consent_version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (org_id) DO UPDATE SET auto_create = excluded.auto_create, auto_invite = excluded.auto_invite, channel = excluded.channel,
 			email_subject = excluded.email_subject, email_template = excluded.email_template, sms_template = excluded.sms_template,
 			android_url = excluded.android_url, ios_url = excluded.ios_url, code_ttl_days = excluded.code_ttl_days,
 			consent_version = excluded.consent_version, updated_at = excluded.updated_at`,
-			orgID, s.AutoCreateCabinets, s.AutoSendInvitations, s.InvitationChannel, s.EmailSubject, s.EmailTemplate, s.SMSTemplate, s.AndroidURL, s.IOSURL, s.CodeTTLDays, s.ConsentVersion, storecodec.MS(now))
+			orgID, cs.AutoCreateCabinets, cs.AutoSendInvitations, cs.InvitationChannel, cs.EmailSubject, cs.EmailTemplate, cs.SMSTemplate, cs.AndroidURL, cs.IOSURL, cs.CodeTTLDays, cs.ConsentVersion, storecodec.MS(now))
 		return err
 	})
 }

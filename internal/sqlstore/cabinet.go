@@ -1,22 +1,24 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/kabinet/kabinet"
-	"github.com/kabinet/kabinet/internal/sqlstore"
 	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
+// cabinetColumns are the columns of a cabinet row (alias c), as scanCabinet
+// reads them.
 const cabinetColumns = `c.org_id, c.employee_id, c.status, c.last_error, c.last_channel, COALESCE(c.login, ''),
 	c.invited_at, c.activated_at, c.code_expires_at, c.created_at, c.updated_at`
 
-func scanCabinet(row interface{ Scan(...any) error }, extra ...any) (*kabinet.Cabinet, error) {
+// scanCabinet reads a row of cabinetColumns, then extra.
+func scanCabinet(row scanner, extra ...any) (*kabinet.Cabinet, error) {
 	c := &kabinet.Cabinet{}
 	var invited, activated, expires sql.NullInt64
 	var created, updated int64
@@ -30,15 +32,16 @@ func scanCabinet(row interface{ Scan(...any) error }, extra ...any) (*kabinet.Ca
 	return c, nil
 }
 
-func addCabinetEvent(ctx context.Context, tx *txn, orgID, employeeID, status, reason, channel string, at time.Time) error {
+// addCabinetEvent appends to the cabinet's history.
+func addCabinetEvent(ctx context.Context, tx Tx, orgID, employeeID, status, reason, channel string, at time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO cabinet_events (org_id, employee_id, status, reason, channel, at) VALUES (?, ?, ?, ?, ?, ?)`,
 		orgID, employeeID, status, reason, channel, storecodec.MS(at))
 	return err
 }
 
 // Cabinet returns the employee's cabinet, or NOT_FOUND when it has none.
-func (db *DB) Cabinet(ctx context.Context, orgID, employeeID string) (*kabinet.Cabinet, error) {
-	c, err := scanCabinet(db.conn.QueryRowContext(ctx, `SELECT `+cabinetColumns+` FROM cabinets c WHERE c.org_id = ? AND c.employee_id = ?`, orgID, employeeID))
+func (s *Store) Cabinet(ctx context.Context, orgID, employeeID string) (*kabinet.Cabinet, error) {
+	c, err := scanCabinet(s.run.Reader().QueryRowContext(ctx, `SELECT `+cabinetColumns+` FROM cabinets c WHERE c.org_id = ? AND c.employee_id = ?`, orgID, employeeID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "the employee has no cabinet")
 	}
@@ -47,10 +50,8 @@ func (db *DB) Cabinet(ctx context.Context, orgID, employeeID string) (*kabinet.C
 
 // Cabinets lists the organisation's employees with their cabinets, ordered
 // by external ID; employees without one are NOT_CREATED. status "" lists all.
-func (db *DB) Cabinets(ctx context.Context, orgID, status string) ([]*kabinet.Cabinet, error) {
-	q := `SELECT ` + employeeColumnsAs("e") + `, c.status, c.last_error, c.last_channel, COALESCE(c.login, ''),
-		c.invited_at, c.activated_at, c.code_expires_at, c.created_at, c.updated_at
-		FROM employees e LEFT JOIN cabinets c ON c.employee_id = e.id WHERE e.org_id = ?`
+func (s *Store) Cabinets(ctx context.Context, orgID, status string) ([]*kabinet.Cabinet, error) {
+	q := `SELECT ` + employeeCabinetCols + ` FROM employees e LEFT JOIN cabinets c ON c.employee_id = e.id WHERE e.org_id = ?`
 	args := []any{orgID}
 	switch status {
 	case "":
@@ -60,72 +61,29 @@ func (db *DB) Cabinets(ctx context.Context, orgID, status string) ([]*kabinet.Ca
 		q += ` AND c.status = ?`
 		args = append(args, status)
 	}
-	rows, err := db.conn.QueryContext(ctx, q+` ORDER BY e.external_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Cabinet
-	for rows.Next() {
-		e := &kabinet.Employee{}
-		var ecreated, eupdated int64
-		var st, lastErr, lastCh, login sql.NullString
-		var invited, activated, expires, created, updated sql.NullInt64
-		if err := rows.Scan(&e.ID, &e.OrgID, &e.ExternalID, &e.LastName, &e.FirstName, &e.MiddleName, &e.Email, &e.Phone,
-			&e.DepartmentExternalID, &e.Position, &e.Timezone, &e.IsOrganizationHead, &e.DismissedOn, &ecreated, &eupdated,
-			&st, &lastErr, &lastCh, &login, &invited, &activated, &expires, &created, &updated); err != nil {
-			return nil, err
-		}
-		e.CreatedAt, e.UpdatedAt = storecodec.FromMS(ecreated), storecodec.FromMS(eupdated)
-		e.Login = login.String
-		c := &kabinet.Cabinet{OrgID: orgID, EmployeeID: e.ID, Employee: e, Status: kabinet.CabinetNotCreated}
-		if st.Valid {
-			c.Status, c.LastError, c.LastChannel, c.Login = st.String, lastErr.String, lastCh.String, login.String
-			c.InvitedAt, c.ActivatedAt, c.CodeExpires = storecodec.NullTime(invited), storecodec.NullTime(activated), storecodec.NullTime(expires)
-			c.CreatedAt, c.UpdatedAt = storecodec.FromMS(created.Int64), storecodec.FromMS(updated.Int64)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-func employeeColumnsAs(alias string) string {
-	cols := strings.Split(sqlstore.EmployeeColumns, ",")
-	for i, c := range cols {
-		cols[i] = alias + "." + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
+	return queryAll(ctx, s.run.Reader(), scanEmployeeCabinet, q+` ORDER BY e.external_id`, args...)
 }
 
 // CabinetEvents returns the employee's cabinet history, oldest first.
-func (db *DB) CabinetEvents(ctx context.Context, orgID, employeeID string) ([]kabinet.CabinetEvent, error) {
-	rows, err := db.conn.QueryContext(ctx, `SELECT status, reason, channel, at FROM cabinet_events WHERE org_id = ? AND employee_id = ? ORDER BY id`, orgID, employeeID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []kabinet.CabinetEvent
-	for rows.Next() {
+func (s *Store) CabinetEvents(ctx context.Context, orgID, employeeID string) ([]kabinet.CabinetEvent, error) {
+	return queryAll(ctx, s.run.Reader(), func(row scanner) (kabinet.CabinetEvent, error) {
 		var ev kabinet.CabinetEvent
 		var at int64
-		if err := rows.Scan(&ev.Status, &ev.Reason, &ev.Channel, &at); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&ev.Status, &ev.Reason, &ev.Channel, &at)
 		ev.At = storecodec.FromMS(at)
-		out = append(out, ev)
-	}
-	return out, rows.Err()
+		return ev, err
+	}, `SELECT status, reason, channel, at FROM cabinet_events WHERE org_id = ? AND employee_id = ? ORDER BY id`, orgID, employeeID)
 }
 
 // CreateCabinet creates the employee's cabinet (or revives a CREATE_FAILED
 // one) with a first activation code. An existing cabinet in another status
 // is left alone and returned with created false.
-func (db *DB) CreateCabinet(ctx context.Context, orgID, employeeID, codeHash string, expires time.Time) (c *kabinet.Cabinet, created bool, err error) {
-	now := db.now()
-	err = db.WriteTx(ctx, func(tx *txn) error {
+func (s *Store) CreateCabinet(ctx context.Context, orgID, employeeID, codeHash string, expires time.Time) (c *kabinet.Cabinet, created bool, err error) {
+	now := s.now()
+	err = s.run.Write(ctx, func(tx Tx) error {
 		c, created = nil, false
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE employee_id = ? FOR UPDATE`, employeeID).Scan(&status)
+		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE employee_id = ?`+s.dialect.ForUpdate(), employeeID).Scan(&status)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `INSERT INTO cabinets (employee_id, org_id, status, code_hash, code_issued_at, code_expires_at, created_at, updated_at)
@@ -154,12 +112,12 @@ func (db *DB) CreateCabinet(ctx context.Context, orgID, employeeID, codeHash str
 
 // CabinetCreateFailed records that a cabinet could not be created. An
 // existing cabinet in another status is left alone.
-func (db *DB) CabinetCreateFailed(ctx context.Context, orgID, employeeID, reason string) (*kabinet.Cabinet, error) {
-	now := db.now()
+func (s *Store) CabinetCreateFailed(ctx context.Context, orgID, employeeID, reason string) (*kabinet.Cabinet, error) {
+	now := s.now()
 	var c *kabinet.Cabinet
-	err := db.WriteTx(ctx, func(tx *txn) error {
+	err := s.run.Write(ctx, func(tx Tx) error {
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE employee_id = ? FOR UPDATE`, employeeID).Scan(&status)
+		err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE employee_id = ?`+s.dialect.ForUpdate(), employeeID).Scan(&status)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `INSERT INTO cabinets (employee_id, org_id, status, last_error, created_at, updated_at)
@@ -191,11 +149,11 @@ func (db *DB) CabinetCreateFailed(ctx context.Context, orgID, employeeID, reason
 // of allowed, else the current cabinet is returned with issued false.
 // expires nil means the code does not expire (an active cabinet's code
 // needs the password anyway).
-func (db *DB) IssueCode(ctx context.Context, orgID, employeeID, codeHash string, expires *time.Time, allowed []string, reason string, inv *kabinet.Invitation) (c *kabinet.Cabinet, issued bool, err error) {
-	now := db.now()
-	err = db.WriteTx(ctx, func(tx *txn) error {
+func (s *Store) IssueCode(ctx context.Context, orgID, employeeID, codeHash string, expires *time.Time, allowed []string, reason string, inv *kabinet.Invitation) (c *kabinet.Cabinet, issued bool, err error) {
+	now := s.now()
+	err = s.run.Write(ctx, func(tx Tx) error {
 		c, issued = nil, false
-		cur, err := scanCabinet(tx.QueryRowContext(ctx, `SELECT `+cabinetColumns+` FROM cabinets c WHERE c.org_id = ? AND c.employee_id = ? FOR UPDATE`, orgID, employeeID))
+		cur, err := scanCabinet(tx.QueryRowContext(ctx, `SELECT `+cabinetColumns+` FROM cabinets c WHERE c.org_id = ? AND c.employee_id = ?`+s.dialect.ForUpdate(), orgID, employeeID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return kabinet.Errorf(kabinet.ENOTFOUND, "the employee has no cabinet")
 		}
@@ -203,11 +161,7 @@ func (db *DB) IssueCode(ctx context.Context, orgID, employeeID, codeHash string,
 			return err
 		}
 		c = cur
-		ok := false
-		for _, s := range allowed {
-			ok = ok || s == cur.Status
-		}
-		if !ok {
+		if !slices.Contains(allowed, cur.Status) {
 			return nil
 		}
 		var exp sql.NullInt64
@@ -239,11 +193,11 @@ func (db *DB) IssueCode(ctx context.Context, orgID, employeeID, codeHash string,
 // An INVITED cabinet stays INVITED — no new code was issued, so the code
 // already sent still works — with the error shown; an ACTIVE cabinet stays
 // ACTIVE, a BLOCKED one keeps its block; the event is recorded either way.
-func (db *DB) CabinetInviteFailed(ctx context.Context, orgID, employeeID, channel, reason string) (*kabinet.Cabinet, error) {
-	now := db.now()
+func (s *Store) CabinetInviteFailed(ctx context.Context, orgID, employeeID, channel, reason string) (*kabinet.Cabinet, error) {
+	now := s.now()
 	var c *kabinet.Cabinet
-	err := db.WriteTx(ctx, func(tx *txn) error {
-		if err := inviteSettled(ctx, tx, orgID, employeeID, channel, reason, now, true); err != nil {
+	err := s.run.Write(ctx, func(tx Tx) error {
+		if err := s.inviteSettled(ctx, tx, orgID, employeeID, channel, reason, now, true); err != nil {
 			return err
 		}
 		var err error
@@ -256,9 +210,9 @@ func (db *DB) CabinetInviteFailed(ctx context.Context, orgID, employeeID, channe
 // inviteSettled records the outcome of an invitation (reason "" = sent).
 // codeKept says the failed attempt issued no new code, so an INVITED
 // cabinet's code is still out there and working.
-func inviteSettled(ctx context.Context, tx *txn, orgID, employeeID, channel, reason string, now time.Time, codeKept bool) error {
+func (s *Store) inviteSettled(ctx context.Context, tx Tx, orgID, employeeID, channel, reason string, now time.Time, codeKept bool) error {
 	var status string
-	if err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE org_id = ? AND employee_id = ? FOR UPDATE`, orgID, employeeID).Scan(&status); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM cabinets WHERE org_id = ? AND employee_id = ?`+s.dialect.ForUpdate(), orgID, employeeID).Scan(&status); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return kabinet.Errorf(kabinet.ENOTFOUND, "the employee has no cabinet")
 		}
@@ -296,40 +250,31 @@ func inviteSettled(ctx context.Context, tx *txn, orgID, employeeID, channel, rea
 
 // ClaimInvitations takes up to limit unsettled invitations for sending —
 // those of ids, or any when ids is empty — that nobody claimed within the
-// lease. Claiming locks the rows (FOR UPDATE SKIP LOCKED), so two
-// instances never take the same row at the same time.
-func (db *DB) ClaimInvitations(ctx context.Context, ids []string, lease time.Duration, limit int) ([]*kabinet.Invitation, error) {
-	now := db.now()
+// lease. Claiming is a write that locks the rows it takes (SQLite's one
+// writer; PostgreSQL's FOR UPDATE SKIP LOCKED), so two senders — or two
+// instances — never take the same row at the same time.
+func (s *Store) ClaimInvitations(ctx context.Context, ids []string, lease time.Duration, limit int) ([]*kabinet.Invitation, error) {
+	now := s.now()
 	var out []*kabinet.Invitation
-	err := db.WriteTx(ctx, func(tx *txn) error {
+	err := s.run.Write(ctx, func(tx Tx) error {
 		out = nil
 		q := `SELECT id, org_id, employee_id, channel, recipient, subject, body, attempts FROM invitation_outbox
 			WHERE sent_at IS NULL AND failed_at IS NULL AND (claimed_at IS NULL OR claimed_at <= ?)`
 		args := []any{storecodec.MS(now.Add(-lease))}
 		if len(ids) > 0 {
 			q += ` AND id IN (` + placeholders(len(ids)) + `)`
-			for _, id := range ids {
-				args = append(args, id)
-			}
+			args = append(args, anys(ids)...)
 		}
-		// Several instances run the outbox: a row another one is claiming
-		// right now is skipped, not waited for and claimed twice.
-		q += ` ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED`
+		// Several instances run the outbox on PostgreSQL: a row another one
+		// is claiming right now is skipped, not waited for and claimed twice.
+		q += ` ORDER BY created_at, id LIMIT ?` + s.dialect.SkipLocked()
 		args = append(args, limit)
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+		var err error
+		out, err = queryAll(ctx, tx, func(row scanner) (*kabinet.Invitation, error) {
 			m := &kabinet.Invitation{}
-			if err := rows.Scan(&m.ID, &m.OrgID, &m.EmployeeID, &m.Channel, &m.To, &m.Subject, &m.Body, &m.Attempts); err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, m)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return m, row.Scan(&m.ID, &m.OrgID, &m.EmployeeID, &m.Channel, &m.To, &m.Subject, &m.Body, &m.Attempts)
+		}, q, args...)
+		if err != nil {
 			return err
 		}
 		for _, m := range out {
@@ -346,9 +291,9 @@ func (db *DB) ClaimInvitations(ctx context.Context, ids []string, lease time.Dur
 // SettleInvitation records the outcome of a claimed invitation (sendErr ""
 // = sent), wipes its text (and with it the code), and moves the cabinet to
 // INVITED or INVITE_FAILED, in one transaction.
-func (db *DB) SettleInvitation(ctx context.Context, inv *kabinet.Invitation, sendErr string) error {
-	now := db.now()
-	return db.WriteTx(ctx, func(tx *txn) error {
+func (s *Store) SettleInvitation(ctx context.Context, inv *kabinet.Invitation, sendErr string) error {
+	now := s.now()
+	return s.run.Write(ctx, func(tx Tx) error {
 		col := "sent_at"
 		if sendErr != "" {
 			col = "failed_at"
@@ -361,13 +306,13 @@ func (db *DB) SettleInvitation(ctx context.Context, inv *kabinet.Invitation, sen
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // settled by another sender
 		}
-		return inviteSettled(ctx, tx, inv.OrgID, inv.EmployeeID, inv.Channel, sendErr, now, false)
+		return s.inviteSettled(ctx, tx, inv.OrgID, inv.EmployeeID, inv.Channel, sendErr, now, false)
 	})
 }
 
 // PendingInvitations counts invitations not yet settled.
-func (db *DB) PendingInvitations(ctx context.Context) (int, error) {
+func (s *Store) PendingInvitations(ctx context.Context) (int, error) {
 	var n int
-	err := db.conn.QueryRowContext(ctx, `SELECT count(*) FROM invitation_outbox WHERE sent_at IS NULL AND failed_at IS NULL`).Scan(&n)
+	err := s.run.Reader().QueryRowContext(ctx, `SELECT count(*) FROM invitation_outbox WHERE sent_at IS NULL AND failed_at IS NULL`).Scan(&n)
 	return n, err
 }
