@@ -174,7 +174,7 @@ func (db *DB) WriteTx(ctx context.Context, fn func(tx *txn) error) (err error) {
 		if e := pa.Claim(); e != nil {
 			committed := false
 			defer func() { pa.Done(committed) }()
-			if err := insertAudit(ctx, t, e, db.now()); err != nil {
+			if err := sqlstore.InsertAudit(ctx, t, e, db.now()); err != nil {
 				return translate(err)
 			}
 			defer func() { committed = err == nil }()

@@ -47,14 +47,5 @@ func (db *DB) CompactChanges(ctx context.Context, before time.Time, batch int) (
 	if err := db.conn.QueryRowContext(ctx, `SELECT coalesce(max(floor_seq), 0) FROM sync_counters`).Scan(&floor); err != nil {
 		return deleted, floor, err
 	}
-	for {
-		res, err := db.conn.ExecContext(ctx, `DELETE FROM sync_mutations WHERE (employee_id, client_mutation_id) IN
-			(SELECT employee_id, client_mutation_id FROM sync_mutations WHERE created_at < ? LIMIT ? FOR UPDATE SKIP LOCKED)`, storecodec.MS(before), batch)
-		if err != nil {
-			return deleted, floor, err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return deleted, floor, err
-		}
-	}
+	return deleted, floor, db.ForgetMutations(ctx, before, batch)
 }

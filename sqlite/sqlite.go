@@ -163,7 +163,7 @@ func (db *DB) WriteTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error
 		if e := pa.Claim(); e != nil {
 			committed := false
 			defer func() { pa.Done(committed) }()
-			if err := insertAudit(ctx, tx, e, db.now()); err != nil {
+			if err := sqlstore.InsertAudit(ctx, tx, e, db.now()); err != nil {
 				return err
 			}
 			defer func() { committed = err == nil }()

@@ -57,19 +57,5 @@ func (db *DB) CompactChanges(ctx context.Context, before time.Time, batch int) (
 			break
 		}
 	}
-	for {
-		var n int64
-		err := db.WriteTx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, `DELETE FROM sync_mutations WHERE (employee_id, client_mutation_id) IN
-				(SELECT employee_id, client_mutation_id FROM sync_mutations WHERE created_at < ? LIMIT ?)`, storecodec.MS(before), batch)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
-			return err
-		})
-		if err != nil || n == 0 {
-			return deleted, floor, err
-		}
-	}
+	return deleted, floor, db.ForgetMutations(ctx, before, batch)
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/internal/storecodec"
@@ -34,4 +35,25 @@ func (s *Store) AuditLog(ctx context.Context, orgID string, before int64, limit 
 		return err
 	})
 	return out, err
+}
+
+// RecordAudit appends an entry to the audit log.
+func (s *Store) RecordAudit(ctx context.Context, e *kabinet.AuditEntry) error {
+	return s.run.Write(ctx, func(tx Tx) error { return InsertAudit(ctx, tx, e, s.now()) })
+}
+
+// InsertAudit writes e with q and sets its id: RecordAudit's, or a
+// mutation's own, written by each store's WriteTx with the mutation
+// (kabinet.PendingAudit).
+func InsertAudit(ctx context.Context, q Querier, e *kabinet.AuditEntry, now time.Time) error {
+	if e.Targets == nil {
+		e.Targets = []string{}
+	}
+	if e.At.IsZero() {
+		e.At = now
+	}
+	return q.QueryRowContext(ctx, `
+		INSERT INTO audit_log (org_id, actor, operation, targets, outcome, address, request_id, at, actor_name, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.OrgID, e.Actor, e.Operation, JSON(e.Targets), e.Outcome, e.Address, e.RequestID, storecodec.MS(e.At), e.ActorName, e.Detail).Scan(&e.ID)
 }
