@@ -7,12 +7,12 @@ import (
 )
 
 // The certificate requests an employee sees in sync (their own), read
-// inside the store's sync transaction (sqlite/sync.go and postgres/sync.go
-// call these from their kabinet.SyncReader), like leave requests.
+// inside the sync's read transaction by the kabinet.SyncReader of sync.go,
+// like leave requests.
 
-// SyncCertificateRequests returns the employee's requests of ids, in id
+// syncCertificateRequests returns the employee's requests of ids, in id
 // order.
-func SyncCertificateRequests(ctx context.Context, tx Tx, orgID, employeeID string, ids []string) ([]*kabinet.CertificateRequest, error) {
+func syncCertificateRequests(ctx context.Context, tx Tx, orgID, employeeID string, ids []string) ([]*kabinet.CertificateRequest, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -21,11 +21,11 @@ func SyncCertificateRequests(ctx context.Context, tx Tx, orgID, employeeID strin
 		append([]any{orgID, employeeID}, anys(ids)...)...)
 }
 
-// SnapshotCertificateRequests returns the employee's requests with an id
+// snapshotCertificateRequests returns the employee's requests with an id
 // after after, in id order, at most limit; with changedAfter >= 0, those
 // with a change after that position are left out (kabinet.SyncReader's
 // Snapshot).
-func SnapshotCertificateRequests(ctx context.Context, tx Tx, orgID, employeeID, after string, changedAfter int64, limit int) ([]*kabinet.CertificateRequest, error) {
+func snapshotCertificateRequests(ctx context.Context, tx Tx, orgID, employeeID, after string, changedAfter int64, limit int) ([]*kabinet.CertificateRequest, error) {
 	q := `SELECT ` + certificateColumns + certificateFrom + ` WHERE c.org_id = ? AND c.employee_id = ? AND c.id > ?`
 	args := []any{orgID, employeeID, after}
 	if changedAfter >= 0 {
@@ -36,9 +36,9 @@ func SnapshotCertificateRequests(ctx context.Context, tx Tx, orgID, employeeID, 
 	return queryAll(ctx, tx, scanCertificate, q+` ORDER BY c.id LIMIT ?`, append(args, limit)...)
 }
 
-// CertificateRequestIDs lists the ids of every request of the employee, in
+// certificateRequestIDs lists the ids of every request of the employee, in
 // ascending order.
-func CertificateRequestIDs(ctx context.Context, tx Tx, orgID, employeeID string) ([]string, error) {
+func certificateRequestIDs(ctx context.Context, tx Tx, orgID, employeeID string) ([]string, error) {
 	return queryAll(ctx, tx, func(s scanner) (string, error) {
 		var id string
 		return id, s.Scan(&id)

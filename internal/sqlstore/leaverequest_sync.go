@@ -6,9 +6,8 @@ import (
 	"github.com/kabinet/kabinet"
 )
 
-// The leave requests an employee sees in sync, read inside the store's
-// sync transaction (sqlite/sync.go and postgres/sync.go call these from
-// their kabinet.SyncReader): the employee's own requests, and the requests
+// The leave requests an employee sees in sync, read inside the sync's read
+// transaction by the kabinet.SyncReader of sync.go: the employee's own requests, and the requests
 // routed to them that wait for their decision. A decided request leaves
 // its approver's set, and their next sync gets a tombstone for it.
 //
@@ -19,9 +18,9 @@ func seenArgs(orgID, employeeID string) []any {
 	return []any{orgID, employeeID, employeeID, kabinet.LeavePending}
 }
 
-// SyncLeaveRequests returns the requests of ids that the employee sees, in
+// syncLeaveRequests returns the requests of ids that the employee sees, in
 // id order.
-func SyncLeaveRequests(ctx context.Context, tx Tx, orgID, employeeID string, ids []string) ([]*kabinet.LeaveRequest, error) {
+func syncLeaveRequests(ctx context.Context, tx Tx, orgID, employeeID string, ids []string) ([]*kabinet.LeaveRequest, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -33,11 +32,11 @@ func SyncLeaveRequests(ctx context.Context, tx Tx, orgID, employeeID string, ids
 		` AND r.id IN (`+placeholders(len(ids))+`) ORDER BY r.id`, args...)
 }
 
-// SnapshotLeaveRequests returns the requests the employee sees with an id
+// snapshotLeaveRequests returns the requests the employee sees with an id
 // after after, in id order, at most limit; with changedAfter >= 0, those
 // with a change after that position are left out (kabinet.SyncReader's
 // Snapshot).
-func SnapshotLeaveRequests(ctx context.Context, tx Tx, orgID, employeeID, after string, changedAfter int64, limit int) ([]*kabinet.LeaveRequest, error) {
+func snapshotLeaveRequests(ctx context.Context, tx Tx, orgID, employeeID, after string, changedAfter int64, limit int) ([]*kabinet.LeaveRequest, error) {
 	q := `SELECT ` + leaveColumns + ` FROM leave_requests r WHERE ` + seenBy + ` AND r.id > ?`
 	args := append(seenArgs(orgID, employeeID), after)
 	if changedAfter >= 0 {
@@ -48,9 +47,9 @@ func SnapshotLeaveRequests(ctx context.Context, tx Tx, orgID, employeeID, after 
 	return queryAll(ctx, tx, scanLeave, q+` ORDER BY r.id LIMIT ?`, append(args, limit)...)
 }
 
-// LeaveRequestIDs lists the ids of every request the employee sees, in
+// leaveRequestIDs lists the ids of every request the employee sees, in
 // ascending order.
-func LeaveRequestIDs(ctx context.Context, tx Tx, orgID, employeeID string) ([]string, error) {
+func leaveRequestIDs(ctx context.Context, tx Tx, orgID, employeeID string) ([]string, error) {
 	return queryAll(ctx, tx, func(s scanner) (string, error) {
 		var id string
 		return id, s.Scan(&id)

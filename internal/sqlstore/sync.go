@@ -101,10 +101,10 @@ func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kab
 			return out, err
 		}
 	}
-	if out.LeaveRequests, err = SyncLeaveRequests(ctx, r.tx, r.org, r.emp, lr); err != nil {
+	if out.LeaveRequests, err = syncLeaveRequests(ctx, r.tx, r.org, r.emp, lr); err != nil {
 		return out, err
 	}
-	out.CertificateRequests, err = SyncCertificateRequests(ctx, r.tx, r.org, r.emp, cr)
+	out.CertificateRequests, err = syncCertificateRequests(ctx, r.tx, r.org, r.emp, cr)
 	return out, err
 }
 
@@ -167,14 +167,14 @@ func (r *syncReader) Snapshot(ctx context.Context, after kabinet.RecordRef, chan
 		limit -= len(out.Vacations)
 	}
 	if id, ok := from(kabinet.EntityLeaveRequest); ok && limit > 0 {
-		out.LeaveRequests, err = SnapshotLeaveRequests(ctx, r.tx, r.org, r.emp, id, changedAfter, limit)
+		out.LeaveRequests, err = snapshotLeaveRequests(ctx, r.tx, r.org, r.emp, id, changedAfter, limit)
 		if err != nil {
 			return out, err
 		}
 		limit -= len(out.LeaveRequests)
 	}
 	if id, ok := from(kabinet.EntityCertificateRequest); ok && limit > 0 {
-		out.CertificateRequests, err = SnapshotCertificateRequests(ctx, r.tx, r.org, r.emp, id, changedAfter, limit)
+		out.CertificateRequests, err = snapshotCertificateRequests(ctx, r.tx, r.org, r.emp, id, changedAfter, limit)
 	}
 	return out, err
 }
@@ -196,10 +196,10 @@ func (r *syncReader) IDs(ctx context.Context) (kabinet.SyncIDs, error) {
 		*q.dst = ids
 	}
 	var err error
-	if out.LeaveRequests, err = LeaveRequestIDs(ctx, r.tx, r.org, r.emp); err != nil {
+	if out.LeaveRequests, err = leaveRequestIDs(ctx, r.tx, r.org, r.emp); err != nil {
 		return out, err
 	}
-	out.CertificateRequests, err = CertificateRequestIDs(ctx, r.tx, r.org, r.emp)
+	out.CertificateRequests, err = certificateRequestIDs(ctx, r.tx, r.org, r.emp)
 	return out, err
 }
 
