@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 // method set up there before (and clearing its attempt counter and lock).
 // It fills q.ClientID and q.CreatedAt. NOT_FOUND if the device is not the
 // employee's or has been revoked.
-func (db *DB) PutQuickLogin(ctx context.Context, q *kabinet.QuickLogin) error {
-	now := db.now()
-	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) PutQuickLogin(ctx context.Context, q *kabinet.QuickLogin) error {
+	now := s.now()
+	return s.run.Write(ctx, func(tx Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT client_id FROM devices WHERE id = ? AND employee_id = ? AND org_id = ? AND revoked_at IS NULL`,
 			q.DeviceID, q.EmployeeID, q.OrgID).Scan(&q.ClientID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -41,7 +41,7 @@ func (db *DB) PutQuickLogin(ctx context.Context, q *kabinet.QuickLogin) error {
 const quickLoginColumns = `q.device_id, q.org_id, q.employee_id, q.client_id, q.method, q.public_key, q.secret_hash, q.pin_hash,
 	q.failed_attempts, q.locked_at, q.created_at, d.platform, d.model, d.app_version, d.timezone`
 
-func scanQuickLogin(row interface{ Scan(...any) error }) (*kabinet.QuickLogin, error) {
+func scanQuickLogin(row scanner) (*kabinet.QuickLogin, error) {
 	q := &kabinet.QuickLogin{}
 	var secret, pin sql.NullString
 	var locked sql.NullInt64
@@ -59,28 +59,15 @@ func scanQuickLogin(row interface{ Scan(...any) error }) (*kabinet.QuickLogin, e
 // QuickLoginsByClient returns the quick logins of one method set up on an
 // install (one per employee who set it up there), most recent first, at
 // most limit. Revoked devices have none.
-func (db *DB) QuickLoginsByClient(ctx context.Context, clientID, method string, limit int) ([]*kabinet.QuickLogin, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+quickLoginColumns+` FROM quick_logins q JOIN devices d ON d.id = q.device_id
+func (s *Store) QuickLoginsByClient(ctx context.Context, clientID, method string, limit int) ([]*kabinet.QuickLogin, error) {
+	return queryAll(ctx, s.run.Reader(), scanQuickLogin, `SELECT `+quickLoginColumns+` FROM quick_logins q JOIN devices d ON d.id = q.device_id
 		WHERE q.client_id = ? AND q.method = ? AND d.revoked_at IS NULL ORDER BY q.created_at DESC LIMIT ?`, clientID, method, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.QuickLogin
-	for rows.Next() {
-		q, err := scanQuickLogin(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, q)
-	}
-	return out, rows.Err()
 }
 
 // QuickLoginBySecret returns the PIN quick login whose device secret has
 // this hash, or NOT_FOUND.
-func (db *DB) QuickLoginBySecret(ctx context.Context, secretHash string) (*kabinet.QuickLogin, error) {
-	q, err := scanQuickLogin(db.read.QueryRowContext(ctx, `SELECT `+quickLoginColumns+` FROM quick_logins q JOIN devices d ON d.id = q.device_id
+func (s *Store) QuickLoginBySecret(ctx context.Context, secretHash string) (*kabinet.QuickLogin, error) {
+	q, err := scanQuickLogin(s.run.Reader().QueryRowContext(ctx, `SELECT `+quickLoginColumns+` FROM quick_logins q JOIN devices d ON d.id = q.device_id
 		WHERE q.secret_hash = ? AND d.revoked_at IS NULL`, secretHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kabinet.Errorf(kabinet.ENOTFOUND, "quick login not found")
@@ -96,14 +83,14 @@ func (db *DB) QuickLoginBySecret(ctx context.Context, secretHash string) (*kabin
 // device are serialised by the transaction, so the count is exact. check
 // runs under the write lock: it must be fast. NOT_FOUND if the device has
 // no PIN quick login.
-func (db *DB) PINAttempt(ctx context.Context, deviceID string, max int, check func(verifier string) bool) (kabinet.PINAttempt, error) {
-	now := db.now()
+func (s *Store) PINAttempt(ctx context.Context, deviceID string, max int, check func(verifier string) bool) (kabinet.PINAttempt, error) {
+	now := s.now()
 	var a kabinet.PINAttempt
-	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+	err := s.run.Write(ctx, func(tx Tx) error {
 		var verifier string
 		var refused bool
 		var err error
-		if a, verifier, refused, err = openPINAttempt(ctx, tx, deviceID, max, now); err != nil || refused {
+		if a, verifier, refused, err = s.openPINAttempt(ctx, tx, deviceID, max, now); err != nil || refused {
 			return err
 		}
 		if check(verifier) {
@@ -130,10 +117,10 @@ func (db *DB) PINAttempt(ctx context.Context, deviceID string, max int, check fu
 // openPINAttempt reads a device's PIN counter and verifier in a write
 // transaction. The attempt is refused (Locked) when the quick login is
 // locked or already has max failed attempts (then it is locked now).
-func openPINAttempt(ctx context.Context, tx *sql.Tx, deviceID string, max int, now time.Time) (a kabinet.PINAttempt, verifier string, refused bool, err error) {
+func (s *Store) openPINAttempt(ctx context.Context, tx Tx, deviceID string, max int, now time.Time) (a kabinet.PINAttempt, verifier string, refused bool, err error) {
 	var locked sql.NullInt64
 	var v sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at, pin_hash FROM quick_logins WHERE device_id = ? AND method = ?`,
+	err = tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at, pin_hash FROM quick_logins WHERE device_id = ? AND method = ?`+s.dialect.ForUpdate(),
 		deviceID, kabinet.MethodPIN).Scan(&a.FailedAttempts, &locked, &v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, "", true, kabinet.Errorf(kabinet.ENOTFOUND, "quick login not found")
@@ -157,13 +144,13 @@ func openPINAttempt(ctx context.Context, tx *sql.Tx, deviceID string, max int, n
 // max failed attempts (then it is locked now). It serves verifiers too slow
 // to check inside a transaction (old argon2id ones). NOT_FOUND if the device
 // has no PIN quick login.
-func (db *DB) BeginPINAttempt(ctx context.Context, deviceID string, max int) (kabinet.PINAttempt, error) {
-	now := db.now()
+func (s *Store) BeginPINAttempt(ctx context.Context, deviceID string, max int) (kabinet.PINAttempt, error) {
+	now := s.now()
 	var a kabinet.PINAttempt
-	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+	err := s.run.Write(ctx, func(tx Tx) error {
 		var refused bool
 		var err error
-		if a, _, refused, err = openPINAttempt(ctx, tx, deviceID, max, now); err != nil || refused {
+		if a, _, refused, err = s.openPINAttempt(ctx, tx, deviceID, max, now); err != nil || refused {
 			return err
 		}
 		a.FailedAttempts++
@@ -176,16 +163,16 @@ func (db *DB) BeginPINAttempt(ctx context.Context, deviceID string, max int) (ka
 // EndPINAttempt records the outcome of an attempt begun with
 // BeginPINAttempt: a right PIN clears the counter; a wrong one stays
 // counted and locks the quick login once max are reached.
-func (db *DB) EndPINAttempt(ctx context.Context, deviceID string, ok bool, max int) (kabinet.PINAttempt, error) {
-	now := db.now()
+func (s *Store) EndPINAttempt(ctx context.Context, deviceID string, ok bool, max int) (kabinet.PINAttempt, error) {
+	now := s.now()
 	var a kabinet.PINAttempt
-	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+	err := s.run.Write(ctx, func(tx Tx) error {
 		if ok {
 			_, err := tx.ExecContext(ctx, `UPDATE quick_logins SET failed_attempts = 0, updated_at = ? WHERE device_id = ?`, storecodec.MS(now), deviceID)
 			return err
 		}
 		var locked sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at FROM quick_logins WHERE device_id = ?`, deviceID).Scan(&a.FailedAttempts, &locked)
+		err := tx.QueryRowContext(ctx, `SELECT failed_attempts, locked_at FROM quick_logins WHERE device_id = ?`+s.dialect.ForUpdate(), deviceID).Scan(&a.FailedAttempts, &locked)
 		if errors.Is(err, sql.ErrNoRows) { // cleared meanwhile: nothing left to lock
 			a.Locked = true
 			return nil
@@ -205,8 +192,8 @@ func (db *DB) EndPINAttempt(ctx context.Context, deviceID string, ok bool, max i
 
 // ClearQuickLogins removes every quick login of an employee (password
 // changed, cabinet blocked).
-func (db *DB) ClearQuickLogins(ctx context.Context, employeeID string) error {
-	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) ClearQuickLogins(ctx context.Context, employeeID string) error {
+	return s.run.Write(ctx, func(tx Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM quick_logins WHERE employee_id = ?`, employeeID)
 		return err
 	})
@@ -216,9 +203,9 @@ func (db *DB) ClearQuickLogins(ctx context.Context, employeeID string) error {
 // expires; a challenge can be spent once: CONFLICT if it already was. Spent
 // challenges past their expiry are dropped on the way, so the table holds
 // at most the challenges spent within one challenge lifetime.
-func (db *DB) SpendChallenge(ctx context.Context, hash string, expiresAt time.Time) error {
-	now := db.now()
-	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) SpendChallenge(ctx context.Context, hash string, expiresAt time.Time) error {
+	now := s.now()
+	return s.run.Write(ctx, func(tx Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM quick_login_spent WHERE expires_at <= ?`, storecodec.MS(now)); err != nil {
 			return err
 		}
@@ -236,9 +223,9 @@ func (db *DB) SpendChallenge(ctx context.Context, hash string, expiresAt time.Ti
 
 // SetPINVerifier replaces the PIN verifier of a device's PIN quick login
 // (an old argon2id form re-stored as a MAC after a right PIN).
-func (db *DB) SetPINVerifier(ctx context.Context, deviceID, verifier string) error {
-	now := db.now()
-	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) SetPINVerifier(ctx context.Context, deviceID, verifier string) error {
+	now := s.now()
+	return s.run.Write(ctx, func(tx Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE quick_logins SET pin_hash = ?, updated_at = ? WHERE device_id = ? AND method = ?`,
 			verifier, storecodec.MS(now), deviceID, kabinet.MethodPIN)
 		return err

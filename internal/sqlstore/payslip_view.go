@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"errors"
 
 	"github.com/kabinet/kabinet"
-	"github.com/kabinet/kabinet/internal/sqlstore"
 	"github.com/kabinet/kabinet/internal/storecodec"
 )
 
@@ -27,16 +26,19 @@ const mutationMarkViewed = "MARK_PAYSLIP_VIEWED"
 // with the same message in every case so nothing is revealed about other
 // employees or organisations. A ClientMutationID already used for another
 // payslip is CONFLICT.
-func (db *DB) MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *kabinet.Payslip, replayed bool, err error) {
-	now := db.now()
-	err = db.WriteTx(ctx, func(tx *txn) error {
+func (s *Store) MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *kabinet.Payslip, replayed bool, err error) {
+	now := s.now()
+	err = s.run.Write(ctx, func(tx Tx) error {
 		p, replayed = nil, false
-		// Several instances may apply the same offline action at once (a
-		// phone retrying through another one): the first holds this lock,
-		// the others then find its record and answer a replay.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kabinet.mutation.' || ? || '/' || ?))`,
-			v.EmployeeID, v.ClientMutationID); err != nil {
-			return err
+		// Several PostgreSQL instances may apply the same offline action at
+		// once (a phone retrying through another one): the first holds this
+		// lock, the others then find its record and answer a replay. SQLite
+		// has one writer, which already serialises them.
+		if s.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kabinet.mutation.' || ? || '/' || ?))`,
+				v.EmployeeID, v.ClientMutationID); err != nil {
+				return err
+			}
 		}
 		var target string
 		err := tx.QueryRowContext(ctx, `SELECT target_id FROM sync_mutations WHERE employee_id = ? AND client_mutation_id = ?`,
@@ -54,7 +56,7 @@ func (db *DB) MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *
 		var published int64
 		var viewed sql.NullInt64
 		err = tx.QueryRowContext(ctx, `SELECT published_at, viewed_at FROM payslips
-			WHERE id = ? AND org_id = ? AND employee_id = ? AND retracted_at IS NULL FOR UPDATE`,
+			WHERE id = ? AND org_id = ? AND employee_id = ? AND retracted_at IS NULL`+s.dialect.ForUpdate(),
 			v.PayslipID, v.OrgID, v.EmployeeID).Scan(&published, &viewed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return payslipNotFound(v.PayslipID)
@@ -67,7 +69,7 @@ func (db *DB) MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *
 			if _, err := tx.ExecContext(ctx, `UPDATE payslips SET viewed_at = ?, updated_at = ? WHERE id = ?`, at, storecodec.MS(now), v.PayslipID); err != nil {
 				return err
 			}
-			if err := recordChange(ctx, tx, v.OrgID, v.EmployeeID, EntityPayslip, v.PayslipID, OpUpsert, now); err != nil {
+			if err := tx.RecordChange(ctx, v.OrgID, v.EmployeeID, kabinet.EntityPayslip, v.PayslipID, opUpsert, now); err != nil {
 				return err
 			}
 		}
@@ -82,8 +84,8 @@ func (db *DB) MarkPayslipViewed(ctx context.Context, v kabinet.PayslipView) (p *
 }
 
 // visiblePayslip reads the payslip if the employee still sees it.
-func visiblePayslip(ctx context.Context, tx *txn, v kabinet.PayslipView) (*kabinet.Payslip, error) {
-	p, err := sqlstore.ScanPayslip(tx.QueryRowContext(ctx, `SELECT `+sqlstore.PayslipColumns+` FROM payslips p JOIN employees e ON e.id = p.employee_id
+func visiblePayslip(ctx context.Context, tx Tx, v kabinet.PayslipView) (*kabinet.Payslip, error) {
+	p, err := ScanPayslip(tx.QueryRowContext(ctx, `SELECT `+PayslipColumns+` FROM payslips p JOIN employees e ON e.id = p.employee_id
 		WHERE p.id = ? AND p.org_id = ? AND p.employee_id = ? AND p.retracted_at IS NULL`, v.PayslipID, v.OrgID, v.EmployeeID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, payslipNotFound(v.PayslipID)
