@@ -10,16 +10,6 @@ import (
 	"time"
 )
 
-// Entities and operations of the change log.
-const (
-	EntityPayslip      = "PAYSLIP"
-	EntityLeaveBalance = "LEAVE_BALANCE"
-	EntityVacation     = "VACATION"
-
-	OpUpsert = "UPSERT"
-	OpDelete = "DELETE"
-)
-
 // change is a change-log row waiting for its position.
 type change struct {
 	org, employee, entity, entityID, op string
@@ -65,15 +55,6 @@ func (t *txn) flushChanges(ctx context.Context) error {
 	}
 	return nil
 }
-
-// upsertOutcome classifies one record of a batch against its stored version.
-type upsertOutcome int
-
-const (
-	outcomeCreated upsertOutcome = iota
-	outcomeUpdated
-	outcomeUnchanged
-)
 
 // ChangeCount is the number of change-log entries of an organisation: a
 // republish that changes nothing must leave it as it was.

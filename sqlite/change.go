@@ -8,16 +8,6 @@ import (
 	"time"
 )
 
-// Entities and operations of the change log.
-const (
-	EntityPayslip      = "PAYSLIP"
-	EntityLeaveBalance = "LEAVE_BALANCE"
-	EntityVacation     = "VACATION"
-
-	OpUpsert = "UPSERT"
-	OpDelete = "DELETE"
-)
-
 // recordChange appends to the change log inside the caller's write
 // transaction; the AUTOINCREMENT seq it gets is therefore in commit order.
 func recordChange(ctx context.Context, tx *sql.Tx, orgID, employeeID, entity, entityID, op string, at time.Time) error {
@@ -25,15 +15,6 @@ func recordChange(ctx context.Context, tx *sql.Tx, orgID, employeeID, entity, en
 		orgID, employeeID, entity, entityID, op, storecodec.MS(at))
 	return err
 }
-
-// upsertOutcome classifies one record of a batch against its stored version.
-type upsertOutcome int
-
-const (
-	outcomeCreated upsertOutcome = iota
-	outcomeUpdated
-	outcomeUnchanged
-)
 
 // ChangeCount is the number of change-log entries of an organisation: a
 // republish that changes nothing must leave it as it was.
