@@ -1,15 +1,25 @@
-// Package sqlstore is the SQL both stores share. Tables added after the
-// PostgreSQL store (HR accounts, requests, …) are written here once, with ?
-// placeholders and SQL that SQLite and PostgreSQL both accept, and run by
-// each store through its own transactions: sqlite.DB and postgres.DB embed a
-// *Store built on their WriteTx and ReadTx, so its methods are theirs.
+// Package sqlstore is the SQL of both stores, written once: every table's
+// statements, with ? placeholders and SQL that SQLite and PostgreSQL both
+// accept, run by each store through its own transactions. sqlite.DB and
+// postgres.DB embed a *Store built on their WriteTx and ReadTx (Runner), so
+// its methods are theirs. What is left in sqlite/ and postgres/ is each
+// engine's own: connections and transactions, the change log's numbering
+// (Tx.RecordChange, Runner.SyncHead), wake-ups across instances
+// (Runner.Planned), migrations, compaction and backups.
 //
 // The rules of the stores hold here too: every exported method owns its
 // transaction (Write or Read), private helpers take a Tx; times are stored
 // as Unix milliseconds in UTC (internal/storecodec), money as integer
 // kopecks; a unique violation comes back as CONFLICT (each store's
 // transaction translates its driver's errors). Where the dialects differ
-// (row locks, upserts), Dialect says how.
+// (row locks, JSON lists, planner hints, bulk inserts), a Dialect method or
+// one `if s.dialect == Postgres` with its reason says how. Most business
+// rules are decided by the services (push/ plans and fans out, requests/
+// routes, auth/ and activation/ check) and the store writes what it is
+// told, set-based where speed needs it; the few that must be decided under
+// the row lock they read (a cabinet's transitions, the PIN lockout, a
+// session's new-device reason, a payslip view's replay) are written here,
+// once.
 //
 // Schema changes stay in each store's migrations (sqlite/migrations,
 // postgres/migrations), with the same number and the same tables on both.
