@@ -87,3 +87,27 @@ func (d Dialect) Unindexed(col string) string {
 	}
 	return "+" + col
 }
+
+// InStrings is the condition "col is one of the strings bound to its ?";
+// bind Strings(v). PostgreSQL gets `col = ANY(?::text[])`, which its
+// planner matches against an index (a composite one too); a semi-join on
+// json_array_elements_text is costed as 100 rows and scanned instead
+// (CancelReminders: 5.7 ms against 0.2 ms over 30,000 outbox rows).
+func (d Dialect) InStrings(col string) string {
+	if d == Postgres {
+		return col + " = ANY(?::text[])"
+	}
+	return col + " IN (SELECT value FROM json_each(?))"
+}
+
+// Strings is v as the parameter of InStrings: a text[] on PostgreSQL, a
+// JSON array on SQLite.
+func (d Dialect) Strings(v []string) any {
+	if d == Postgres {
+		if v == nil {
+			v = []string{}
+		}
+		return v
+	}
+	return JSON(v)
+}

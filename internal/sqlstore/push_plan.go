@@ -34,7 +34,7 @@ func (s *Store) UnviewedPayslips(ctx context.Context, orgID string, f kabinet.Pa
 	}
 	args := []any{orgID, after}
 	if f.IDs != nil {
-		q, args = q+` AND id IN (SELECT value FROM `+s.dialect.JSONStrings()+`)`, append(args, JSON(f.IDs))
+		q, args = q+` AND `+s.dialect.InStrings("id"), append(args, s.dialect.Strings(f.IDs))
 	}
 	if f.Period != "" {
 		q, args = q+` AND period = ?`, append(args, f.Period)
@@ -56,10 +56,10 @@ func (s *Store) ActiveVacations(ctx context.Context, orgID string, f kabinet.Vac
 		WHERE v.org_id = ? AND v.cancelled_at IS NULL AND v.starts_on >= ?`
 	args := []any{orgID, f.StartsFrom}
 	if f.IDs != nil {
-		q, args = q+` AND v.id IN (SELECT value FROM `+s.dialect.JSONStrings()+`)`, append(args, JSON(f.IDs))
+		q, args = q+` AND `+s.dialect.InStrings("v.id"), append(args, s.dialect.Strings(f.IDs))
 	}
 	if f.EmployeeIDs != nil {
-		q, args = q+` AND v.employee_id IN (SELECT value FROM `+s.dialect.JSONStrings()+`)`, append(args, JSON(f.EmployeeIDs))
+		q, args = q+` AND `+s.dialect.InStrings("v.employee_id"), append(args, s.dialect.Strings(f.EmployeeIDs))
 	}
 	return queryAll(ctx, s.run.Reader(), func(row scanner) (kabinet.VacationFact, error) {
 		var v kabinet.VacationFact
@@ -323,9 +323,8 @@ func newOutboxIDs(now time.Time, n int) []string {
 // now are re-checked by the dispatcher. It returns the rows cancelled.
 func (s *Store) CancelReminders(ctx context.Context, kinds []string, subjectIDs []string, note string) (int64, error) {
 	now := storecodec.MS(s.now())
-	inKinds := `kind IN (SELECT value FROM ` + s.dialect.JSONStrings() + `)`
-	inSubjects := `subject_id IN (SELECT value FROM ` + s.dialect.JSONStrings() + `)`
-	k, ids := JSON(kinds), JSON(subjectIDs)
+	inKinds, inSubjects := s.dialect.InStrings("kind"), s.dialect.InStrings("subject_id")
+	k, ids := s.dialect.Strings(kinds), s.dialect.Strings(subjectIDs)
 	var n int64
 	err := s.run.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, updated_at = ?
@@ -355,9 +354,9 @@ func (s *Store) CancelOtherKeys(ctx context.Context, kinds []string, keys map[st
 	err := s.run.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE push_outbox SET status = 'CANCELLED', note = ?, updated_at = ?
 			FROM `+s.dialect.JSONPairs()+` k
-			WHERE push_outbox.kind IN (SELECT value FROM `+s.dialect.JSONStrings()+`) AND push_outbox.status = 'PLANNED'
+			WHERE `+s.dialect.InStrings("push_outbox.kind")+` AND push_outbox.status = 'PLANNED'
 			AND push_outbox.subject_id = k.key AND push_outbox.subject_key <> k.value`,
-			note, storecodec.MS(now), JSON(keys), JSON(kinds))
+			note, storecodec.MS(now), JSON(keys), s.dialect.Strings(kinds))
 		if err != nil {
 			return err
 		}
