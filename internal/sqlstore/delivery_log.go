@@ -126,7 +126,7 @@ func (s *Store) readAttempts(ctx context.Context, tx Tx, lines []*kabinet.Delive
 		byID[l.ID] = l
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT delivery_id, at, outcome, error FROM push_attempts
-		WHERE delivery_id IN (SELECT value FROM `+s.dialect.JSONStrings()+`) ORDER BY id`, JSON(ids))
+		WHERE `+s.dialect.InStrings("delivery_id")+` ORDER BY id`, s.dialect.Strings(ids))
 	if err != nil {
 		return err
 	}

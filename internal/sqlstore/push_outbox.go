@@ -125,7 +125,7 @@ func (s *Store) devicesOf(ctx context.Context, tx Tx, employeeIDs []string) (map
 	out := make(map[string][]kabinet.FanOutDevice)
 	rows, err := tx.QueryContext(ctx, `SELECT d.employee_id, d.id, d.platform, d.revoked_at IS NOT NULL, COALESCE(t.provider, '')
 		FROM devices d LEFT JOIN push_tokens t ON t.device_id = d.id
-		WHERE d.employee_id IN (SELECT value FROM `+s.dialect.JSONStrings()+`) ORDER BY d.employee_id, d.id`, JSON(employeeIDs))
+		WHERE `+s.dialect.InStrings("d.employee_id")+` ORDER BY d.employee_id, d.id`, s.dialect.Strings(employeeIDs))
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (s *Store) Reach(ctx context.Context, orgID string, employeeIDs []string) (
 			out[id] = kabinet.Reach{Devices: ds}
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT employee_id, status FROM cabinets
-			WHERE org_id = ? AND employee_id IN (SELECT value FROM `+s.dialect.JSONStrings()+`)`, orgID, JSON(employeeIDs))
+			WHERE org_id = ? AND `+s.dialect.InStrings("employee_id"), orgID, s.dialect.Strings(employeeIDs))
 		if err != nil {
 			return err
 		}
