@@ -197,6 +197,10 @@ type ReasonFacts struct {
 	VacationStartsOn                 string
 	VacationEmployeeID               string
 
+	// The leave request a leave notice is about, and its status now.
+	LeaveFound  bool
+	LeaveStatus string
+
 	// Muted are the categories the recipient turned off in the app, read
 	// once per claimed batch (push/preferences.go decides from them).
 	Muted []string

@@ -1,6 +1,7 @@
 package push
 
 import (
+	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet"
@@ -37,6 +38,26 @@ func reasonGone(kind string, f *kabinet.ReasonFacts, now time.Time) string {
 			return "vacation cancelled"
 		case f.VacationStartsOn != f.SubjectKey || f.VacationEmployeeID != f.EmployeeID:
 			return "vacation moved"
+		}
+	case kabinet.NotifyLeaveApproval, kabinet.NotifyLeaveApprovalReminder:
+		// Cancelled when the request leaves PENDING (LeaveTransitioned);
+		// checked again here in case that did not happen (a crash between
+		// the decision's commit and the cancellation).
+		switch {
+		case !f.LeaveFound:
+			return "request gone"
+		case f.LeaveStatus != kabinet.LeavePending:
+			return "request " + strings.ToLower(f.LeaveStatus)
+		}
+	case kabinet.NotifyLeaveDecision:
+		// An approval later cancelled by HR is not told as an approval: the
+		// cancellation's own notice follows. A registration by payroll
+		// leaves the approval standing.
+		switch {
+		case !f.LeaveFound:
+			return "request gone"
+		case f.LeaveStatus == kabinet.LeaveCancelled && f.SubjectKey != kabinet.LeaveCancelled:
+			return "request cancelled"
 		}
 	}
 	return mutedGone(kind, f.Muted)

@@ -11,6 +11,9 @@ func TestReasonGone(t *testing.T) {
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	payslip := kabinet.ReasonFacts{EmployeeID: "e1", PayslipFound: true, PayslipEmployeeID: "e1"}
 	vacation := kabinet.ReasonFacts{EmployeeID: "e1", SubjectKey: "2026-12-01", VacationFound: true, VacationStartsOn: "2026-12-01", VacationEmployeeID: "e1"}
+	leave := func(status, key string) kabinet.ReasonFacts {
+		return kabinet.ReasonFacts{LeaveFound: true, LeaveStatus: status, SubjectKey: key}
+	}
 	with := func(f kabinet.ReasonFacts, change func(*kabinet.ReasonFacts)) kabinet.ReasonFacts {
 		change(&f)
 		return f
@@ -35,6 +38,14 @@ func TestReasonGone(t *testing.T) {
 		{"VacationMovedDate", kabinet.NotifyVacationReminder, with(vacation, func(f *kabinet.ReasonFacts) { f.VacationStartsOn = "2026-12-08" }), "vacation moved"},
 		{"VacationMovedEmployee", kabinet.NotifyManagerVacationReminder, with(vacation, func(f *kabinet.ReasonFacts) { f.VacationEmployeeID = "e2" }), "vacation moved"},
 		{"NewDeviceHolds", kabinet.NotifyNewDevice, kabinet.ReasonFacts{}, ""},
+		{"LeaveApprovalHolds", kabinet.NotifyLeaveApproval, leave(kabinet.LeavePending, ""), ""},
+		{"LeaveApprovalDecided", kabinet.NotifyLeaveApprovalReminder, leave(kabinet.LeaveApproved, ""), "request approved"},
+		{"LeaveApprovalWithdrawn", kabinet.NotifyLeaveApproval, leave(kabinet.LeaveWithdrawn, ""), "request withdrawn"},
+		{"LeaveApprovalGone", kabinet.NotifyLeaveApproval, kabinet.ReasonFacts{}, "request gone"},
+		{"LeaveApprovedHolds", kabinet.NotifyLeaveDecision, leave(kabinet.LeaveApproved, kabinet.LeaveApproved), ""},
+		{"LeaveApprovedThenRegistered", kabinet.NotifyLeaveDecision, leave(kabinet.LeaveRegistered, kabinet.LeaveApproved), ""},
+		{"LeaveApprovedThenCancelled", kabinet.NotifyLeaveDecision, leave(kabinet.LeaveCancelled, kabinet.LeaveApproved), "request cancelled"},
+		{"LeaveCancelledHolds", kabinet.NotifyLeaveDecision, leave(kabinet.LeaveCancelled, kabinet.LeaveCancelled), ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := reasonGone(tt.kind, &tt.facts, now); got != tt.want {

@@ -1,6 +1,7 @@
 package requests_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -391,4 +392,44 @@ func TestLeaveSettings(t *testing.T) {
 			t.Fatalf("planned for the approver of %s: got %v, want the notice without a reminder", r.ID, kinds)
 		}
 	})
+}
+
+// TestLeaveReminderAfterLostCancellation: a decision commits, and the
+// process dies before it cancels the approver's pending reminder (the
+// cancellation runs after the commit). The reminder is not sent the next
+// morning: the dispatcher checks the request is still PENDING when it
+// claims the reminder, and the delivery log says why it was cancelled.
+func TestLeaveReminderAfterLostCancellation(t *testing.T) {
+	o := newOffice(t)
+	o.env.Clock.Set(time.Date(2026, 11, 2, 7, 0, 0, 0, time.UTC)) // 10:00 in Moscow
+	o.signIn(t)
+	r := o.mustCreate(t, "E-2", "lost", "ANNUAL", "2027-02-01", "2027-02-02")
+	o.dispatch(t) // the approver's notice
+	before := len(o.apns.Requests())
+
+	// The decision's write alone, as a crash would leave it: no notifier ran.
+	ctx := context.Background()
+	if _, err := o.env.App.DB.TransitionLeaveRequests(ctx, o.org, []string{r.ID}, func(rs []*kabinet.LeaveRequest) ([]kabinet.LeaveTransition, error) {
+		return []kabinet.LeaveTransition{{ID: r.ID, To: kabinet.LeaveApproved, Actor: "EMPLOYEE", ActorEmployeeID: rs[0].ApproverID, Decision: true}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	o.env.Clock.Set(time.Date(2026, 11, 3, 7, 0, 0, 0, time.UTC)) // the reminder's morning
+	o.dispatch(t)
+	if got := o.apns.Requests()[before:]; len(got) != 0 {
+		t.Fatalf("got %d APNs notices to the approver after the decision, want none", len(got))
+	}
+	var out struct {
+		Deliveries []struct{ Kind, Status, Error string }
+	}
+	o.env.Do(t, o.key, `{ deliveries(employeeExternalId: "M-1") { kind status error } }`, nil).Must(t, &out)
+	var reminder []string
+	for _, d := range out.Deliveries {
+		if d.Kind == kabinet.NotifyLeaveApprovalReminder {
+			reminder = append(reminder, d.Status+": "+d.Error)
+		}
+	}
+	if len(reminder) != 1 || reminder[0] != "CANCELLED: request approved" {
+		t.Fatalf("the approver's reminder in the delivery log: got %q, want one CANCELLED: request approved", reminder)
+	}
 }

@@ -24,15 +24,17 @@ import (
 // were taken over cannot overwrite the new owner's result.
 
 // reasonFacts are the columns of kabinet.ReasonFacts but the device zone
-// and LaterStageDue, for outbox row o, its recipient r, the payslip p and
-// vacation v it may concern (reasonJoins), the settings s and organisation
-// org. The dispatcher decides from them (push: reasonGone, deliveryZone).
+// and LaterStageDue, for outbox row o, its recipient r, the payslip p,
+// vacation v and leave request lr it may concern (reasonJoins), the
+// settings s and organisation org. The dispatcher decides from them (push:
+// reasonGone, deliveryZone).
 const reasonFacts = `r.dismissed_on, o.employee_id, o.subject_key,
 	p.id IS NOT NULL, p.retracted_at IS NOT NULL, p.viewed_at IS NOT NULL, COALESCE(p.employee_id, ''),
 	v.id IS NOT NULL, v.cancelled_at IS NOT NULL, COALESCE(v.starts_on, ''), COALESCE(v.employee_id, ''),
-	r.timezone, COALESCE(s.timezone, ''), org.timezone`
+	r.timezone, COALESCE(s.timezone, ''), org.timezone, lr.id IS NOT NULL, COALESCE(lr.status, '')`
 
-const reasonJoins = ` LEFT JOIN payslips p ON p.id = o.subject_id LEFT JOIN vacations v ON v.id = o.subject_id`
+const reasonJoins = ` LEFT JOIN payslips p ON p.id = o.subject_id LEFT JOIN vacations v ON v.id = o.subject_id
+	LEFT JOIN leave_requests lr ON lr.id = o.subject_id`
 
 // laterStageDue tells whether a later stage of outbox row o's reason is
 // due by ?2 and not cancelled (planned, or already fanned out).
@@ -46,7 +48,7 @@ func factsDest(f *kabinet.ReasonFacts) []any {
 	return []any{&f.DismissedOn, &f.EmployeeID, &f.SubjectKey,
 		&f.PayslipFound, &f.PayslipRetracted, &f.PayslipViewed, &f.PayslipEmployeeID,
 		&f.VacationFound, &f.VacationCancelled, &f.VacationStartsOn, &f.VacationEmployeeID,
-		&f.EmployeeZone, &f.SettingsZone, &f.OrgZone}
+		&f.EmployeeZone, &f.SettingsZone, &f.OrgZone, &f.LeaveFound, &f.LeaveStatus}
 }
 
 // cabinetExpr is the status of recipient r's cabinet, "" when it has none.
