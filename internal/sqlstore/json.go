@@ -62,10 +62,10 @@ func (d Dialect) JSONRows(alias string) string {
 	return "json_each(?) AS " + alias
 }
 
-// jsonRowsN is JSONRows bound to the numbered parameter ?n, for statements
-// that name their parameters by number.
-func jsonRowsN(d Dialect, alias string, n int) string {
-	return strings.Replace(d.JSONRows(alias), "?", "?"+strconv.Itoa(n), 1)
+// numbered binds the one ? of a Dialect's table expression to the numbered
+// parameter ?n, for statements that name their parameters by number.
+func numbered(expr string, n int) string {
+	return strings.Replace(expr, "?", "?"+strconv.Itoa(n), 1)
 }
 
 // JSONField is the text of field key of the JSON object in the text

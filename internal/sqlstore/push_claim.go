@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet"
@@ -91,7 +89,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil t
 			`+reasonFacts+`, `+deviceZone+`, `+laterStageDue+`, `+cabinetExpr+`
 			FROM push_outbox o JOIN employees r ON r.id = o.recipient_id JOIN organizations org ON org.id = o.org_id
 			LEFT JOIN notification_settings s ON s.org_id = o.org_id`+reasonJoins+`
-			WHERE o.id IN (SELECT value FROM `+jsonStringsN(s.dialect, 1)+`)`, idj, storecodec.MS(now))
+			WHERE o.id IN (SELECT value FROM `+numbered(s.dialect.JSONStrings(), 1)+`)`, idj, storecodec.MS(now))
 		return err
 	})
 	return out, err
@@ -180,12 +178,6 @@ func (s *Store) OutboxStats(ctx context.Context, now time.Time) (depth int, olde
 		}
 	}
 	return a + b, oldestDue, nil
-}
-
-// jsonStringsN is JSONStrings bound to the numbered parameter ?n, for
-// statements that name their parameters by number.
-func jsonStringsN(d Dialect, n int) string {
-	return strings.Replace(d.JSONStrings(), "?", "?"+strconv.Itoa(n), 1)
 }
 
 // scanString scans a row of one string.

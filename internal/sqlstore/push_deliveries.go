@@ -80,7 +80,7 @@ func (s *Store) ApplyDeliveries(ctx context.Context, owner string, ups []kabinet
 			first_attempt_at = CASE WHEN u.s = 'SENDING' THEN COALESCE(first_attempt_at, ?1) ELSE first_attempt_at END,
 			sent_at = CASE WHEN u.s = 'SENT' THEN ?1 ELSE sent_at END, updated_at = ?1
 			FROM (SELECT j.value ->> 'id' AS id, j.value ->> 's' AS s, CAST(j.value ->> 'n' AS BIGINT) AS n, j.value ->> 'e' AS e,
-				j.value ->> 'p' AS p, CAST(j.value ->> 'd' AS INTEGER) AS d FROM `+jsonRowsN(d, "j", 2)+`) u
+				j.value ->> 'p' AS p, CAST(j.value ->> 'd' AS INTEGER) AS d FROM `+numbered(d.JSONRows("j"), 2)+`) u
 			WHERE push_deliveries.id = u.id AND `+d.Unindexed("claimed_by")+` = ?3 AND `+d.Unindexed("status")+` IN ('CLAIMED', 'SENDING')
 			RETURNING push_deliveries.id`, now, js, owner)
 		if err != nil {

@@ -79,7 +79,7 @@ func (s *Store) replan(ctx context.Context, tx Tx, orgID string, re *kabinet.Rep
 	// A planned row looks next at its due time again (the window may have
 	// moved it later); with a changed delay, that due time moves.
 	if _, err := tx.ExecContext(ctx, `UPDATE push_outbox SET due_at = due_at + ?1, not_before = due_at + ?1, updated_at = ?2
-		WHERE org_id = ?3 AND kind IN (SELECT value FROM `+jsonStringsN(s.dialect, 4)+`) AND status = 'PLANNED' AND claimed_by = ''`,
+		WHERE org_id = ?3 AND kind IN (SELECT value FROM `+numbered(s.dialect.JSONStrings(), 4)+`) AND status = 'PLANNED' AND claimed_by = ''`,
 		re.Shift.Milliseconds(), storecodec.MS(now), orgID, JSON(kinds)); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/kabinet/kabinet"
 	"github.com/kabinet/kabinet/internal/storecodec"
@@ -33,22 +32,12 @@ func (r *syncReader) Head(ctx context.Context, after int64) (kabinet.SyncHead, e
 }
 
 func (r *syncReader) Changes(ctx context.Context, after, upTo int64, limit int) ([]kabinet.SyncChange, error) {
-	rows, err := r.tx.QueryContext(ctx, `SELECT max(seq) AS last, entity, entity_id FROM changes
+	return queryAll(ctx, r.tx, func(row scanner) (c kabinet.SyncChange, err error) {
+		err = row.Scan(&c.Seq, &c.Entity, &c.ID)
+		return c, err
+	}, `SELECT max(seq) AS last, entity, entity_id FROM changes
 		WHERE employee_id = ? AND seq > ? AND seq <= ?
 		GROUP BY entity, entity_id ORDER BY last LIMIT ?`, r.emp, after, upTo, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []kabinet.SyncChange
-	for rows.Next() {
-		var c kabinet.SyncChange
-		if err := rows.Scan(&c.Seq, &c.Entity, &c.ID); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // Live records of the employee, by collection. The org_id condition is
@@ -207,63 +196,32 @@ func (r *syncReader) strings(ctx context.Context, query string) ([]string, error
 	return queryAll(ctx, r.tx, scanString, query, r.emp, r.org)
 }
 
-// query runs a sync query with the employee and organisation as its first
-// two arguments.
-func (r *syncReader) query(ctx context.Context, query string, args []any) (*sql.Rows, error) {
-	return r.tx.QueryContext(ctx, query, append([]any{r.emp, r.org}, args...)...)
+// readRows runs a sync query with the employee and organisation as its first
+// two arguments, and scans every row with scan.
+func readRows[T any](ctx context.Context, r *syncReader, scan func(scanner) (T, error), query string, args []any) ([]T, error) {
+	return queryAll(ctx, r.tx, scan, query, append([]any{r.emp, r.org}, args...)...)
 }
 
 func (r *syncReader) payslips(ctx context.Context, query string, args ...any) ([]*kabinet.Payslip, error) {
-	rows, err := r.query(ctx, query, args)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Payslip
-	for rows.Next() {
-		p, err := ScanPayslip(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return readRows(ctx, r, ScanPayslip, query, args)
 }
 
 func (r *syncReader) balances(ctx context.Context, query string, args ...any) ([]*kabinet.LeaveBalance, error) {
-	rows, err := r.query(ctx, query, args)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.LeaveBalance
-	for rows.Next() {
+	return readRows(ctx, r, func(row scanner) (*kabinet.LeaveBalance, error) {
 		b := &kabinet.LeaveBalance{EmployeeID: r.emp}
 		var updated int64
-		if err := rows.Scan(&b.ID, &b.LeaveTypeCode, &b.LeaveTypeTitle, &b.AsOf, &b.EntitledDays, &b.UsedDays, &b.RemainingDays, &updated); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&b.ID, &b.LeaveTypeCode, &b.LeaveTypeTitle, &b.AsOf, &b.EntitledDays, &b.UsedDays, &b.RemainingDays, &updated)
 		b.UpdatedAt = storecodec.FromMS(updated)
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		return b, err
+	}, query, args)
 }
 
 func (r *syncReader) vacations(ctx context.Context, query string, args ...any) ([]*kabinet.Vacation, error) {
-	rows, err := r.query(ctx, query, args)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*kabinet.Vacation
-	for rows.Next() {
+	return readRows(ctx, r, func(row scanner) (*kabinet.Vacation, error) {
 		v := &kabinet.Vacation{EmployeeID: r.emp}
 		var updated int64
-		if err := rows.Scan(&v.ID, &v.ExternalID, &v.EmployeeExternalID, &v.StartsOn, &v.EndsOn, &v.Days, &updated); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&v.ID, &v.ExternalID, &v.EmployeeExternalID, &v.StartsOn, &v.EndsOn, &v.Days, &updated)
 		v.UpdatedAt = storecodec.FromMS(updated)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+		return v, err
+	}, query, args)
 }
