@@ -29,8 +29,7 @@ func snapshotCertificateRequests(ctx context.Context, tx Tx, orgID, employeeID, 
 	q := `SELECT ` + certificateColumns + certificateFrom + ` WHERE c.org_id = ? AND c.employee_id = ? AND c.id > ?`
 	args := []any{orgID, employeeID, after}
 	if changedAfter >= 0 {
-		q += ` AND NOT EXISTS (SELECT 1 FROM changes ch WHERE ch.employee_id = ? AND ch.seq > ? AND ch.entity = '` +
-			kabinet.EntityCertificateRequest + `' AND ch.entity_id = c.id)`
+		q += unchangedSince(kabinet.EntityCertificateRequest, "c.id")
 		args = append(args, employeeID, changedAfter)
 	}
 	return queryAll(ctx, tx, scanCertificate, q+` ORDER BY c.id LIMIT ?`, append(args, limit)...)
@@ -39,8 +38,5 @@ func snapshotCertificateRequests(ctx context.Context, tx Tx, orgID, employeeID, 
 // certificateRequestIDs lists the ids of every request of the employee, in
 // ascending order.
 func certificateRequestIDs(ctx context.Context, tx Tx, orgID, employeeID string) ([]string, error) {
-	return queryAll(ctx, tx, func(s scanner) (string, error) {
-		var id string
-		return id, s.Scan(&id)
-	}, `SELECT c.id FROM certificate_requests c WHERE c.org_id = ? AND c.employee_id = ? ORDER BY c.id`, orgID, employeeID)
+	return queryAll(ctx, tx, scanString, `SELECT c.id FROM certificate_requests c WHERE c.org_id = ? AND c.employee_id = ? ORDER BY c.id`, orgID, employeeID)
 }

@@ -40,8 +40,7 @@ func snapshotLeaveRequests(ctx context.Context, tx Tx, orgID, employeeID, after 
 	q := `SELECT ` + leaveColumns + ` FROM leave_requests r WHERE ` + seenBy + ` AND r.id > ?`
 	args := append(seenArgs(orgID, employeeID), after)
 	if changedAfter >= 0 {
-		q += ` AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.employee_id = ? AND c.seq > ? AND c.entity = '` +
-			kabinet.EntityLeaveRequest + `' AND c.entity_id = r.id)`
+		q += unchangedSince(kabinet.EntityLeaveRequest, "r.id")
 		args = append(args, employeeID, changedAfter)
 	}
 	return queryAll(ctx, tx, scanLeave, q+` ORDER BY r.id LIMIT ?`, append(args, limit)...)
@@ -50,8 +49,5 @@ func snapshotLeaveRequests(ctx context.Context, tx Tx, orgID, employeeID, after 
 // leaveRequestIDs lists the ids of every request the employee sees, in
 // ascending order.
 func leaveRequestIDs(ctx context.Context, tx Tx, orgID, employeeID string) ([]string, error) {
-	return queryAll(ctx, tx, func(s scanner) (string, error) {
-		var id string
-		return id, s.Scan(&id)
-	}, `SELECT r.id FROM leave_requests r WHERE `+seenBy+` ORDER BY r.id`, seenArgs(orgID, employeeID)...)
+	return queryAll(ctx, tx, scanString, `SELECT r.id FROM leave_requests r WHERE `+seenBy+` ORDER BY r.id`, seenArgs(orgID, employeeID)...)
 }

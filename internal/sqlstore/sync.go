@@ -101,8 +101,8 @@ func (r *syncReader) Records(ctx context.Context, refs []kabinet.RecordRef) (kab
 // probe of the (employee_id, seq) index per record, over the few changes
 // made while a snapshot is paged.
 func unchangedSince(entity, idColumn string) string {
-	return ` AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.employee_id = ? AND c.seq > ? AND c.entity = '` + entity +
-		`' AND c.entity_id = ` + idColumn + `)`
+	return ` AND NOT EXISTS (SELECT 1 FROM changes ch WHERE ch.employee_id = ? AND ch.seq > ? AND ch.entity = '` + entity +
+		`' AND ch.entity_id = ` + idColumn + `)`
 }
 
 func (r *syncReader) Snapshot(ctx context.Context, after kabinet.RecordRef, changedAfter int64, limit int) (kabinet.SyncRecords, error) {
